@@ -1,0 +1,246 @@
+"""Body size and kidney function: BSA, ideal and adjusted weight, CrCl, eGFR.
+
+Inputs are quantities (or strings such as "154 lb", "5 ft 6 in", "1.1 mg/dL");
+outputs are quantities. Adult-only equations refuse patients under 18 rather
+than extrapolate.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import attrs
+import numpy as np
+import pint
+
+from dosing import references as refs
+from dosing.units import CREATININE_MOLAR_MASS, DoseInputError, Quantity, parse_text, quantity, ureg
+
+# Plausibility limits (issue #2): values outside are typing errors, not patients.
+WEIGHT_KG = (2.0, 350.0)
+HEIGHT_CM = (40.0, 250.0)
+AGE_YEARS = (0.0, 120.0)
+# Serum creatinine 0.1–25 mg/dL covers severe CKD; beyond is a unit mix-up.
+CREATININE_MG_DL = (0.1, 25.0)
+ADULT_YEARS = 18.0
+
+
+class Sex(enum.Enum):
+    FEMALE = "female"
+    MALE = "male"
+
+    @classmethod
+    def parse(cls, value: "Sex | str") -> "Sex":
+        if isinstance(value, Sex):
+            return value
+        text = str(value).strip().lower()
+        aliases = {"f": cls.FEMALE, "female": cls.FEMALE, "woman": cls.FEMALE, "m": cls.MALE, "male": cls.MALE, "man": cls.MALE}
+        if text not in aliases:
+            raise DoseInputError("sex", f"expected 'female' or 'male', got {value!r}")
+        return aliases[text]
+
+
+def weight_kg(value) -> pint.Quantity:
+    return quantity(value, "weight", "mass", unit="kg", minimum=WEIGHT_KG[0], maximum=WEIGHT_KG[1])
+
+
+def height_cm(value) -> pint.Quantity:
+    return quantity(value, "height", "length", unit="cm", minimum=HEIGHT_CM[0], maximum=HEIGHT_CM[1])
+
+
+def age_years(value) -> pint.Quantity:
+    return quantity(value, "age", "time", unit="year", minimum=AGE_YEARS[0], maximum=AGE_YEARS[1], allow_zero=True)
+
+
+def creatinine_mg_dl(value) -> pint.Quantity:
+    """Serum creatinine in mg/dL; µmol/L is converted through creatinine's molar mass."""
+    if isinstance(value, str):
+        value = parse_text(value, "serum_creatinine")
+    if isinstance(value, pint.Quantity) and value.is_compatible_with("umol/L"):
+        value = (value.to("mol/L") * CREATININE_MOLAR_MASS).to("mg/dL")
+    return quantity(
+        value, "serum_creatinine", "mass concentration", unit="mg/dL", minimum=CREATININE_MG_DL[0], maximum=CREATININE_MG_DL[1]
+    )
+
+
+# ---------------------------------------------------------------- BSA
+
+
+class BSAFormula(enum.Enum):
+    MOSTELLER = "mosteller"
+    DUBOIS = "dubois"
+    HAYCOCK = "haycock"
+    GEHAN_GEORGE = "gehan-george"
+    BOYD = "boyd"
+
+
+BSA_REFERENCES = {
+    BSAFormula.MOSTELLER: refs.MOSTELLER,
+    BSAFormula.DUBOIS: refs.DUBOIS,
+    BSAFormula.HAYCOCK: refs.HAYCOCK,
+    BSAFormula.GEHAN_GEORGE: refs.GEHAN_GEORGE,
+    BSAFormula.BOYD: refs.BOYD,
+}
+
+
+def _bsa_m2(w_kg, h_cm, formula: BSAFormula):
+    """BSA in m² from kg and cm; works on floats and numpy arrays alike (the batch path)."""
+    if formula is BSAFormula.MOSTELLER:
+        return np.sqrt(h_cm * w_kg / 3600.0)  # Mosteller 1987
+    if formula is BSAFormula.DUBOIS:
+        return 0.007184 * w_kg**0.425 * h_cm**0.725  # Du Bois 1916
+    if formula is BSAFormula.HAYCOCK:
+        return 0.024265 * w_kg**0.5378 * h_cm**0.3964  # Haycock 1978
+    if formula is BSAFormula.GEHAN_GEORGE:
+        return 0.0235 * w_kg**0.51456 * h_cm**0.42246  # Gehan & George 1970
+    # Boyd 1935 takes weight in grams.
+    w_g = w_kg * 1000.0
+    return 0.0003207 * h_cm**0.3 * w_g ** (0.7285 - 0.0188 * np.log10(w_g))
+
+
+def parse_bsa_formula(formula: "BSAFormula | str") -> BSAFormula:
+    if isinstance(formula, BSAFormula):
+        return formula
+    try:
+        return BSAFormula(str(formula).strip().lower().replace("_", "-"))
+    except ValueError:
+        names = ", ".join(f.value for f in BSAFormula)
+        raise DoseInputError("formula", f"unknown BSA formula {formula!r}; choose one of {names}") from None
+
+
+def body_surface_area(weight, height, formula: "BSAFormula | str" = BSAFormula.MOSTELLER) -> pint.Quantity:
+    """Body surface area in m² (Mosteller unless another formula is named)."""
+    w = weight_kg(weight).magnitude
+    h = height_cm(height).magnitude
+    return Quantity(float(_bsa_m2(w, h, parse_bsa_formula(formula))), "m**2")
+
+
+# ---------------------------------------------------------------- weights
+
+_INCH_CM = 2.54
+_FIVE_FEET_IN = 60.0
+
+
+def ideal_body_weight(height, sex: "Sex | str") -> pint.Quantity:
+    """Devine IBW: 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch over 5 ft.
+
+    Devine's formula starts at 5 ft; below that it is not defined, and an
+    extrapolated weight would be a guess, so it raises instead.
+    """
+    h_in = height_cm(height).magnitude / _INCH_CM
+    if h_in < _FIVE_FEET_IN - 1e-9:
+        raise DoseInputError(
+            "height", f"Devine ideal body weight is defined from 5 ft (152.4 cm); got {h_in * _INCH_CM:.1f} cm — choose the dosing weight explicitly"
+        )
+    base = 50.0 if Sex.parse(sex) is Sex.MALE else 45.5
+    return Quantity(base + 2.3 * (h_in - _FIVE_FEET_IN), "kg")
+
+
+# Adjusted body weight factor 0.4 (Bauer, Applied Clinical Pharmacokinetics).
+ADJUSTED_WEIGHT_FACTOR = 0.4
+
+
+def adjusted_body_weight(actual_weight, ideal_weight) -> pint.Quantity:
+    """IBW + 0.4 × (actual − IBW)."""
+    actual = weight_kg(actual_weight)
+    ideal = quantity(ideal_weight, "ideal_weight", "mass", unit="kg", minimum=WEIGHT_KG[0], maximum=WEIGHT_KG[1])
+    return ideal + ADJUSTED_WEIGHT_FACTOR * (actual - ideal)
+
+
+# ---------------------------------------------------------------- kidney
+
+
+class WeightBasis(enum.Enum):
+    ACTUAL = "actual"
+    IDEAL = "ideal"
+    ADJUSTED = "adjusted"
+
+
+@attrs.frozen
+class CreatinineClearance:
+    """Cockcroft–Gault CrCl, with the weight it was computed from and why."""
+
+    value: pint.Quantity
+    weight_used: pint.Quantity
+    basis: WeightBasis
+    reason: str
+
+
+def _require_adult(age: pint.Quantity, equation: str) -> None:
+    if age.magnitude < ADULT_YEARS:
+        raise DoseInputError("age", f"{equation} is validated for adults (≥ 18 years); got {age.magnitude:g} years")
+
+
+def creatinine_clearance(
+    age, weight, serum_creatinine, sex: "Sex | str", *, basis: "WeightBasis | str" = WeightBasis.ACTUAL, height=None
+) -> CreatinineClearance:
+    """Cockcroft–Gault: (140 − age) × weight / (72 × SCr) [× 0.85 if female], mL/min.
+
+    ``basis`` chooses actual, ideal (needs ``height``) or adjusted weight; the
+    result says which weight was used so the reader can check it.
+    """
+    a = age_years(age)
+    _require_adult(a, "Cockcroft–Gault")
+    w = weight_kg(weight)
+    scr = creatinine_mg_dl(serum_creatinine)
+    s = Sex.parse(sex)
+    basis = WeightBasis(basis) if not isinstance(basis, WeightBasis) else basis
+    if basis is WeightBasis.ACTUAL:
+        used, reason = w, "actual body weight"
+    else:
+        if height is None:
+            raise DoseInputError("height", f"needed for {basis.value} body weight")
+        ibw = ideal_body_weight(height, s)
+        if basis is WeightBasis.IDEAL:
+            used, reason = ibw, "ideal body weight (Devine)"
+        else:
+            used, reason = adjusted_body_weight(w, ibw), "adjusted body weight (IBW + 0.4 × (actual − IBW))"
+    female = 0.85 if s is Sex.FEMALE else 1.0
+    value = (140.0 - a.magnitude) * used.magnitude / (72.0 * scr.magnitude) * female
+    return CreatinineClearance(Quantity(value, "mL/min"), used, basis, reason)
+
+
+def egfr_ckd_epi_2021(serum_creatinine, age, sex: "Sex | str") -> pint.Quantity:
+    """CKD-EPI 2021 (race-free) eGFR in mL/min/1.73 m².
+
+    142 × min(SCr/κ, 1)^α × max(SCr/κ, 1)^−1.200 × 0.9938^age × 1.012 [female];
+    κ = 0.7 (F) / 0.9 (M), α = −0.241 (F) / −0.302 (M). Inker et al. 2021.
+    """
+    scr = creatinine_mg_dl(serum_creatinine).magnitude
+    a = age_years(age)
+    _require_adult(a, "CKD-EPI 2021")
+    female = Sex.parse(sex) is Sex.FEMALE
+    kappa, alpha = (0.7, -0.241) if female else (0.9, -0.302)
+    ratio = scr / kappa
+    value = 142.0 * min(ratio, 1.0) ** alpha * max(ratio, 1.0) ** -1.200 * 0.9938 ** a.magnitude
+    if female:
+        value *= 1.012
+    return Quantity(value, "mL/min/std_bsa")
+
+
+def egfr_value(value) -> pint.Quantity:
+    """A given eGFR, checked, in mL/min/1.73 m²."""
+    return quantity(value, "egfr", "flow per area", unit="mL/min/std_bsa", maximum=250.0, allow_zero=True)
+
+
+def crcl_value(value) -> pint.Quantity:
+    """A given creatinine clearance, checked, in mL/min."""
+    return quantity(value, "creatinine_clearance", "flow", unit="mL/min", maximum=250.0, allow_zero=True)
+
+
+__all__ = [
+    "BSAFormula",
+    "CreatinineClearance",
+    "Sex",
+    "WeightBasis",
+    "adjusted_body_weight",
+    "age_years",
+    "body_surface_area",
+    "creatinine_clearance",
+    "creatinine_mg_dl",
+    "egfr_ckd_epi_2021",
+    "height_cm",
+    "ideal_body_weight",
+    "weight_kg",
+    "ureg",
+]

@@ -1,0 +1,112 @@
+"""A medication order as written: drug, dose, frequency, route, indication."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+import pint
+
+from dosing.frequency import Frequency, parse_frequency
+from dosing.units import DoseInputError, is_mass_ratio, parse_text
+
+# What a dose may be written as. Anything else (a volume of an unknown product,
+# a rate) is refused at the door rather than misread by a calculator.
+DOSE_UNITS = {
+    "mg": "mass",
+    "mg/kg": "dose per mass",
+    "mg/m**2": "dose per area",
+    "tablet": "tablet count",
+    "capsule": "capsule count",
+    "mL": "volume",
+}
+
+
+class Route(enum.Enum):
+    ORAL = "oral"
+    SUBCUTANEOUS = "subcutaneous"
+    INTRAVENOUS = "intravenous"
+    INTRAMUSCULAR = "intramuscular"
+
+    @classmethod
+    def parse(cls, value: "Route | str") -> "Route":
+        if isinstance(value, Route):
+            return value
+        aliases = {
+            "oral": cls.ORAL, "po": cls.ORAL, "by mouth": cls.ORAL,
+            "subcutaneous": cls.SUBCUTANEOUS, "sc": cls.SUBCUTANEOUS, "subcut": cls.SUBCUTANEOUS, "sq": cls.SUBCUTANEOUS, "sc injection": cls.SUBCUTANEOUS,
+            "intravenous": cls.INTRAVENOUS, "iv": cls.INTRAVENOUS, "iv infusion": cls.INTRAVENOUS,
+            "intramuscular": cls.INTRAMUSCULAR, "im": cls.INTRAMUSCULAR,
+        }
+        key = str(value).strip().lower().replace(".", "")
+        if key not in aliases:
+            raise DoseInputError("route", f"unknown route {value!r}; use oral, subcutaneous, intravenous or intramuscular")
+        return aliases[key]
+
+
+def _dose(value) -> pint.Quantity:
+    from dosing.units import quantity
+
+    if isinstance(value, str):
+        value = parse_text(value, "dose")
+    if not isinstance(value, pint.Quantity):
+        raise DoseInputError("dose", f"expected a dose with its unit (e.g. '20 mg', '6 tablets', '2 g/kg'), got {value!r}")
+    for unit, dimension in DOSE_UNITS.items():
+        if value.is_compatible_with(unit) and (not value.dimensionless or is_mass_ratio(value)):
+            return quantity(value, "dose", dimension, unit=str(value.units), maximum=None)
+    raise DoseInputError("dose", f"{value:~P} is not a dose: expected mg, mg/kg, mg/m², tablets, capsules or mL")
+
+
+def _start(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise DoseInputError("start_date", f"expected an ISO date YYYY-MM-DD, got {value!r}") from None
+
+
+def _text(parameter: str):
+    def convert(value) -> str:
+        if not isinstance(value, str) or not value.strip():
+            raise DoseInputError(parameter, f"expected a non-empty text, got {value!r}")
+        return value.strip()
+
+    return convert
+
+
+@attrs.frozen
+class Order:
+    """One order to verify. ``drug`` is as written (brand or generic); verify resolves it."""
+
+    drug: str = attrs.field(converter=_text("drug"))
+    dose: pint.Quantity = attrs.field(converter=_dose)
+    frequency: Frequency = attrs.field(converter=parse_frequency)
+    route: Route = attrs.field(converter=Route.parse)
+    indication: str = attrs.field(default="dermatomyositis", converter=_text("indication"))
+    start_date: dt.date | None = attrs.field(default=None, converter=_start)
+    # A dose above a hard cap may be given only with a written clinical reason.
+    override_reason: str | None = attrs.field(default=None)
+
+    def to_dict(self) -> dict:
+        return {
+            "drug": self.drug,
+            "dose": f"{self.dose.magnitude!r} {self.dose.units}",
+            "frequency": self.frequency.text,
+            "route": self.route.value,
+            "indication": self.indication,
+            "start_date": None if self.start_date is None else self.start_date.isoformat(),
+            "override_reason": self.override_reason,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Order":
+        allowed = {f.name for f in attrs.fields(cls)}
+        unknown = set(data) - allowed
+        if unknown:
+            raise DoseInputError("order", f"unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        missing = {"drug", "dose", "frequency", "route"} - set(data)
+        if missing:
+            raise DoseInputError("order", f"missing field(s) {sorted(missing)}")
+        return cls(**data)

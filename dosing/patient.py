@@ -1,0 +1,116 @@
+"""The patient as a frozen value: size, kidney function, and conditions that change what is safe."""
+
+from __future__ import annotations
+
+import attrs
+import pint
+
+from dosing import body
+from dosing.units import DoseInputError
+
+# The vocabulary of patient conditions the rules understand. A condition outside
+# it is refused: a misspelt "pregancy" must not silently disable a contraindication.
+KNOWN_CONDITIONS: dict[str, str] = {
+    "pregnancy": "pregnant or planning pregnancy",
+    "breastfeeding": "breastfeeding",
+    "hepatitis_b_active": "active or chronic hepatitis B (HBsAg positive)",
+    "hepatitis_b_past": "resolved hepatitis B (anti-HBc positive, HBsAg negative)",
+    "hepatitis_b_unscreened": "hepatitis B status not yet screened",
+    "iga_deficiency": "IgA deficiency",
+    "iga_deficiency_with_anti_iga": "IgA deficiency with anti-IgA antibodies",
+    "renal_impairment": "renal impairment",
+    "hepatic_impairment": "hepatic impairment",
+    "liver_disease": "chronic liver disease",
+    "alcohol_use": "regular alcohol use",
+    "gi_perforation_history": "history of gastrointestinal perforation",
+    "diverticulitis": "diverticulitis (current or history)",
+    "gi_symptoms": "current gastrointestinal symptoms",
+    "thrombosis_risk": "thrombosis risk (prior VTE/arterial thrombosis, immobility, hyperviscosity, estrogens)",
+    "dysphagia_new_onset": "new-onset dysphagia",
+    "cardiac_symptoms": "cardiac symptoms (chest or jaw pain, dyspnoea, palpitations)",
+    "heart_failure": "heart failure",
+    "active_infection": "active serious infection",
+    "live_vaccine_planned": "live vaccine recently given or planned",
+}
+
+
+def _conditions(values) -> frozenset[str]:
+    if isinstance(values, str):
+        values = [values]
+    out = set()
+    for raw in values:
+        name = str(raw).strip().lower().replace("-", "_").replace(" ", "_")
+        if name not in KNOWN_CONDITIONS:
+            raise DoseInputError("conditions", f"unknown condition {raw!r}; known: {', '.join(sorted(KNOWN_CONDITIONS))}")
+        out.add(name)
+    return frozenset(out)
+
+
+def _optional(converter):
+    return lambda value: None if value is None else converter(value)
+
+
+@attrs.frozen
+class Patient:
+    """A patient with refractory dermatomyositis.
+
+    weight/height/age/serum_creatinine accept quantities or strings
+    ("154 lb", "5 ft 6 in", "54 years", "1.1 mg/dL" or "97 umol/L") and are
+    stored in kg, cm, years and mg/dL. ``disease_active`` defaults to True: the
+    plan treats refractory, active disease.
+    """
+
+    weight: pint.Quantity = attrs.field(converter=body.weight_kg)
+    height: pint.Quantity = attrs.field(converter=body.height_cm)
+    age: pint.Quantity = attrs.field(converter=body.age_years)
+    sex: body.Sex = attrs.field(converter=body.Sex.parse)
+    serum_creatinine: pint.Quantity | None = attrs.field(default=None, converter=_optional(body.creatinine_mg_dl))
+    conditions: frozenset[str] = attrs.field(default=frozenset(), converter=_conditions)
+    disease_active: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+
+    def has(self, condition: str) -> bool:
+        if condition not in KNOWN_CONDITIONS:
+            raise KeyError(condition)
+        return condition in self.conditions
+
+    def bsa(self, formula: "body.BSAFormula | str" = body.BSAFormula.MOSTELLER) -> pint.Quantity:
+        return body.body_surface_area(self.weight, self.height, formula)
+
+    def ideal_body_weight(self) -> pint.Quantity:
+        return body.ideal_body_weight(self.height, self.sex)
+
+    def adjusted_body_weight(self) -> pint.Quantity:
+        return body.adjusted_body_weight(self.weight, self.ideal_body_weight())
+
+    def _creatinine(self) -> pint.Quantity:
+        if self.serum_creatinine is None:
+            raise DoseInputError("serum_creatinine", "not given; kidney function is needed for this calculation")
+        return self.serum_creatinine
+
+    def creatinine_clearance(self, basis: "body.WeightBasis | str" = body.WeightBasis.ACTUAL) -> body.CreatinineClearance:
+        return body.creatinine_clearance(self.age, self.weight, self._creatinine(), self.sex, basis=basis, height=self.height)
+
+    def egfr(self) -> pint.Quantity:
+        return body.egfr_ckd_epi_2021(self._creatinine(), self.age, self.sex)
+
+    def to_dict(self) -> dict:
+        return {
+            "weight": f"{self.weight.magnitude!r} kg",
+            "height": f"{self.height.magnitude!r} cm",
+            "age": f"{self.age.magnitude!r} year",
+            "sex": self.sex.value,
+            "serum_creatinine": None if self.serum_creatinine is None else f"{self.serum_creatinine.magnitude!r} mg/dL",
+            "conditions": sorted(self.conditions),
+            "disease_active": self.disease_active,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Patient":
+        allowed = {"weight", "height", "age", "sex", "serum_creatinine", "conditions", "disease_active"}
+        unknown = set(data) - allowed
+        if unknown:
+            raise DoseInputError("patient", f"unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
+        missing = {"weight", "height", "age", "sex"} - set(data)
+        if missing:
+            raise DoseInputError("patient", f"missing field(s) {sorted(missing)}")
+        return cls(**data)

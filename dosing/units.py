@@ -1,0 +1,159 @@
+"""The one unit registry of dmdose, and the only door through which numbers enter.
+
+Every public calculator takes its physical inputs through :func:`quantity`, so that
+a bare number, a wrong dimension, NaN, a negative or an implausible value is
+refused with a :class:`DoseInputError` that names the parameter — never coerced.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import Any
+
+import numpy as np
+import pint
+
+ureg = pint.UnitRegistry()
+# eGFR is reported per 1.73 m² of body surface (KDIGO convention), so the
+# normalising area is a unit of its own rather than a silent divisor.
+ureg.define("std_bsa = 1.73 * meter ** 2")
+# Tablets, capsules and vials are counted things, not masses: each a dimension
+# of its own, so "6 tablets" converts to mg only through a stated strength, and
+# 4 MMF capsules (250 mg) can never pass for 4 tablets (500 mg).
+ureg.define("tablet = [tablet] = tablets = tab = tabs")
+ureg.define("capsule = [capsule] = capsules = cap = caps")
+ureg.define("vial = [vial] = vials")
+Quantity = ureg.Quantity
+
+# Creatinine molar mass, 113.12 g/mol (PubChem CID 588), converts µmol/L to
+# mg/dL: 1 mg/dL = 88.4 µmol/L, the factor used by the CKD-EPI publications.
+CREATININE_MOLAR_MASS = Quantity(113.12, "g/mol")
+
+
+class DoseInputError(ValueError):
+    """An input that cannot be dosed from: wrong unit, bare number, NaN, out of range."""
+
+    def __init__(self, parameter: str, problem: str):
+        self.parameter = parameter
+        self.problem = problem
+        super().__init__(f"{parameter}: {problem}")
+
+
+_COMPOUND = re.compile(r"(?<=[A-Za-z\"'])\s+(?=[0-9.])")
+
+
+def parse_text(text: str, parameter: str) -> pint.Quantity:
+    cleaned = text.strip()
+    if not cleaned:
+        raise DoseInputError(parameter, "empty string; give a value with its unit")
+    # 5'6" and "5 ft 6 in" are how heights are written on charts; pint would read
+    # the latter as a product (ft·in), so make the sum explicit.
+    cleaned = re.sub(r"(\d)\s*'\s*(\d+(?:\.\d+)?)\s*(\"|'')", r"\1 ft + \2 in", cleaned)
+    cleaned = re.sub(r"(\d)\s*'", r"\1 ft", cleaned)
+    cleaned = re.sub(r"(\d)\s*\"", r"\1 in", cleaned)
+    cleaned = cleaned.replace("µ", "u").replace("μ", "u").replace("²", "**2")
+    cleaned = re.sub(r"(?<![A-Za-z])m2\b", "m**2", cleaned)
+    # "mL/min/1.73 m²" is how eGFR is written; the area is the std_bsa unit.
+    cleaned = re.sub(r"/\s*\(?\s*1\.73\s*m\s*\*\*\s*2\s*\)?", "/std_bsa", cleaned)
+    cleaned = _COMPOUND.sub(" + ", cleaned)
+    try:
+        value = ureg.Quantity(cleaned)
+    except Exception as exc:  # pint raises several unrelated types here
+        raise DoseInputError(parameter, f"cannot read {text!r} as a quantity ({exc})") from None
+    if not isinstance(value, pint.Quantity):
+        raise DoseInputError(parameter, f"{text!r} has no unit")
+    return value
+
+
+def quantity(
+    value: Any,
+    parameter: str,
+    dimension: str,
+    *,
+    unit: str,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    allow_zero: bool = False,
+) -> pint.Quantity:
+    """Validate ``value`` as a quantity of ``dimension`` and return it in ``unit``.
+
+    ``dimension`` is the name used in messages ('mass', 'dose per area'); the
+    check itself is compatibility with ``unit``.
+
+    ``minimum``/``maximum`` are in ``unit`` and inclusive. Values must be finite
+    and positive (or zero when ``allow_zero``). Anything else raises.
+    """
+    if isinstance(value, bool) or isinstance(value, (int, float, np.number)):
+        raise DoseInputError(
+            parameter, f"bare number {value!r}; give a {dimension} with its unit, e.g. '{_example(unit)}'"
+        )
+    if isinstance(value, str):
+        value = parse_text(value, parameter)
+    if not isinstance(value, pint.Quantity):
+        raise DoseInputError(parameter, f"expected a {dimension} quantity, got {type(value).__name__}")
+    if value._REGISTRY is not ureg:
+        # A quantity from another registry cannot be compared safely; rebuild it.
+        value = ureg.Quantity(value.magnitude, str(value.units))
+    mass_ratio_needed = ureg.Quantity(1, unit).dimensionless and unit != "dimensionless"
+    if not value.is_compatible_with(unit) or (mass_ratio_needed and not is_mass_ratio(value)):
+        raise DoseInputError(
+            parameter, f"expected a {dimension} (e.g. '{_example(unit)}'), got {value:~P} ({value.dimensionality})"
+        )
+    converted = value.to(unit)
+    magnitude = converted.magnitude
+    if np.ndim(magnitude) != 0:
+        raise DoseInputError(parameter, "expected a single value, got an array")
+    magnitude = float(magnitude)
+    if not math.isfinite(magnitude):
+        raise DoseInputError(parameter, f"{magnitude} is not a finite number")
+    if magnitude < 0 or (magnitude == 0 and not allow_zero):
+        raise DoseInputError(parameter, f"must be positive, got {converted:~P}")
+    if minimum is not None and magnitude < minimum:
+        raise DoseInputError(parameter, f"{converted:.4g~P} is below the plausible minimum {minimum:g} {unit}")
+    if maximum is not None and magnitude > maximum:
+        raise DoseInputError(parameter, f"{converted:.4g~P} is above the plausible maximum {maximum:g} {unit}")
+    return ureg.Quantity(magnitude, unit)
+
+
+def is_mass_ratio(value: pint.Quantity) -> bool:
+    # mg/kg is dimensionless to pint, as is a bare percent: insist on mass over mass.
+    powers = [(ureg.Quantity(1, name).check("[mass]"), p) for name, p in value.units._units.items()]
+    return any(m and p > 0 for m, p in powers) and any(m and p < 0 for m, p in powers)
+
+
+def _example(unit: str) -> str:
+    return f"70 {unit}" if unit else "1"
+
+
+def _decimal(q: pint.Quantity, unit: str) -> Decimal:
+    # Decimal via repr of the float, rounded to 9 places: float noise such as
+    # 14.999999999999998 mg must not round a tablet count down.
+    return Decimal(repr(float(q.to(unit).magnitude))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
+
+
+def round_to_step(q: pint.Quantity, step: pint.Quantity, mode: str = "nearest") -> pint.Quantity:
+    """Round ``q`` to a whole multiple of ``step`` ('nearest' half-up, 'down' or 'up')."""
+    unit = str(step.units)
+    step_d = _decimal(step, unit)
+    if step_d <= 0:
+        raise DoseInputError("step", "must be positive")
+    ratio = _decimal(q, unit) / step_d
+    rounding = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}[mode]
+    count = ratio.quantize(Decimal(1), rounding=rounding)
+    return ureg.Quantity(float(count * step_d), unit)
+
+
+def count_of(q: pint.Quantity, step: pint.Quantity) -> int:
+    """How many ``step`` units make ``q`` exactly; raises if not a whole number."""
+    unit = str(step.units)
+    ratio = _decimal(q, unit) / _decimal(step, unit)
+    if ratio != ratio.to_integral_value():
+        raise DoseInputError("dose", f"{q:~P} is not a whole number of {step:~P}")
+    return int(ratio)
+
+
+def fmt(q: pint.Quantity, digits: int = 4) -> str:
+    """A quantity as a pharmacist reads it: '1400 mg', '2.5 mg', '45.5 kg'."""
+    return f"{q.magnitude:.{digits}g} {q.units:~P}"
