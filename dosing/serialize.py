@@ -1,0 +1,26 @@
+"""Turn result values (attrs classes, quantities, dates, enums) into JSON-able data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+import attrs
+import pint
+
+
+def jsonable(value):
+    if isinstance(value, pint.Quantity):
+        return f"{float(value.magnitude):.6g} {value.units:~P}"
+    if attrs.has(type(value)):
+        return {f.name: jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [jsonable(v) for v in value]
+        return sorted(items) if isinstance(value, (set, frozenset)) else items
+    return value
