@@ -11,7 +11,9 @@ import pint
 
 def jsonable(value):
     if isinstance(value, pint.Quantity):
-        return f"{float(value.magnitude):.6g} {value.units:~P}"
+        # pint abbreviates year as "a" (annum); say it as people do.
+        unit = "year" if str(value.units) == "year" else f"{value.units:~P}"
+        return f"{float(value.magnitude):.6g} {unit}"
     if attrs.has(type(value)):
         return {f.name: jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
     if isinstance(value, enum.Enum):
