@@ -1,5 +1,6 @@
 """dmdose: unit-aware dose calculation and verification for refractory dermatomyositis."""
 
+from dosing.api import verify
 from dosing.body import BSAFormula, Sex, WeightBasis
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency, parse_frequency
@@ -26,4 +27,5 @@ __all__ = [
     "WeightBasis",
     "parse_frequency",
     "ureg",
+    "verify",
 ]

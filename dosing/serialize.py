@@ -8,12 +8,12 @@ import enum
 import attrs
 import pint
 
+from dosing.units import fmt
+
 
 def jsonable(value):
     if isinstance(value, pint.Quantity):
-        # pint abbreviates year as "a" (annum); say it as people do.
-        unit = "year" if str(value.units) == "year" else f"{value.units:~P}"
-        return f"{float(value.magnitude):.6g} {unit}"
+        return fmt(value, 6)
     if attrs.has(type(value)):
         return {f.name: jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
     if isinstance(value, enum.Enum):

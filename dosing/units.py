@@ -154,6 +154,16 @@ def count_of(q: pint.Quantity, step: pint.Quantity) -> int:
     return int(ratio)
 
 
+def unit_text(units) -> str:
+    """Units as written on a chart: mL not ml, year not a, '/1.73 m²' for eGFR."""
+    if str(units) == "year":
+        return "year"
+    text = f"{units:~P}"
+    text = re.sub(r"\bml\b", "mL", text)
+    text = re.sub(r"\bdl\b", "dL", text)
+    return text.replace("/std_bsa", "/1.73 m²")
+
+
 def fmt(q: pint.Quantity, digits: int = 4) -> str:
     """A quantity as a pharmacist reads it: '1400 mg', '2.5 mg', '45.5 kg'."""
-    return f"{q.magnitude:.{digits}g} {q.units:~P}"
+    return f"{float(q.magnitude):.{digits}g} {unit_text(q.units)}"

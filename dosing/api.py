@@ -1,0 +1,102 @@
+"""The one entry point: ``verify(order, patient, current_medications)`` → :class:`Verdict`.
+
+It resolves the drug name, runs the drug's dose check (if dmdose has a
+calculator for it) and the interaction/contraindication rules, and folds the
+findings into ok / warn / block. Bad input raises :class:`DoseInputError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+from dosing.findings import Finding, Severity
+from dosing.order import Order
+from dosing.patient import Patient
+from dosing.references import SEED_PLAN
+from dosing.units import DoseInputError, fmt
+from dosing.verdict import DoseCheck, Verdict, status_of
+
+DoseChecker = Callable[[Order, Patient], DoseCheck]
+
+
+def _dose_checkers() -> dict[str, DoseChecker]:
+    # Imported here so that `import dosing` stays light and the drug modules
+    # may import the core without a cycle through this module.
+    from dosing import hydroxychloroquine, ivig, methotrexate, mycophenolate, rituximab, steroids
+
+    return {
+        "ivig": ivig.check_order,
+        "methotrexate": methotrexate.check_order,
+        "rituximab": rituximab.check_rituximab_order,
+        "mycophenolate mofetil": mycophenolate.check_mmf_order,
+        "mycophenolate sodium": mycophenolate.check_mps_order,
+        "prednisone": steroids.check_prednisone_order,
+        "hydroxychloroquine": hydroxychloroquine.check_hcq_order,
+    }
+
+
+def _as_order(order: Order | Mapping) -> Order:
+    if isinstance(order, Order):
+        return order
+    if isinstance(order, Mapping):
+        return Order.from_dict(dict(order))
+    raise DoseInputError("order", f"expected an Order or a mapping, got {type(order).__name__}")
+
+
+def _as_patient(patient: Patient | Mapping) -> Patient:
+    if isinstance(patient, Patient):
+        return patient
+    if isinstance(patient, Mapping):
+        return Patient.from_dict(dict(patient))
+    raise DoseInputError("patient", f"expected a Patient or a mapping, got {type(patient).__name__}")
+
+
+def _medications(current_medications) -> tuple[str, ...]:
+    if isinstance(current_medications, str) or not isinstance(current_medications, Iterable):
+        raise DoseInputError("current_medications", "expected a list of drug names")
+    names = tuple(current_medications)
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise DoseInputError("current_medications", f"expected drug names, got {name!r}")
+    return names
+
+
+def _no_calculator(drug: str) -> DoseCheck:
+    # Never let an order through as "ok" when its dose was not looked at.
+    finding = Finding.of(
+        "verify.no-dose-calculator",
+        Severity.CAUTION,
+        f"dmdose has no dose calculator for {drug}: the ordered dose was NOT checked; interactions were.",
+        SEED_PLAN,
+    )
+    return DoseCheck(None, "no recommendation: no calculator for this drug", (finding,))
+
+
+def verify(order: Order | Mapping, patient: Patient | Mapping, current_medications: Iterable[str] = ()) -> Verdict:
+    """Verify one order for one patient against dose rules and interaction rules."""
+    import interactions
+
+    order = _as_order(order)
+    patient = _as_patient(patient)
+    medications = _medications(current_medications)
+    drug = interactions.resolve(order.drug)
+    checker = _dose_checkers().get(drug)
+    dose = checker(order, patient) if checker else _no_calculator(drug)
+    rules = interactions.check(drug, patient, medications)
+    findings = _merge(dose.findings, rules.findings)
+    ordered = f"{order.drug} {fmt(order.dose)} {order.frequency.text} {order.route.value}"
+    return Verdict(
+        status=status_of(findings),
+        drug=drug,
+        ordered=ordered,
+        recommended_dose=dose.recommended_dose,
+        recommended=dose.recommended,
+        findings=findings,
+        details=dose.details,
+    )
+
+
+def _merge(*groups: Iterable[Finding]) -> tuple[Finding, ...]:
+    """Worst first, then by rule id; a finding said twice is kept once."""
+    unique = {finding: None for group in groups for finding in group}
+    return tuple(sorted(unique, key=lambda f: (-f.severity.rank, f.rule_id, f.message)))

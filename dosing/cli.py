@@ -1,0 +1,316 @@
+"""The ``dmdose`` command: verify orders, or run one calculator.
+
+Exit codes (for pharmacy verification scripts): 0 ok, 1 warn, 2 block, 3 bad input.
+With several orders the worst code wins (bad input above block).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Callable, Sequence
+
+from dosing import body
+from dosing.api import verify
+from dosing.patient import Patient
+from dosing.serialize import jsonable
+from dosing.units import DoseInputError, fmt
+from dosing.verdict import Verdict
+
+EXIT_BAD_INPUT = 3
+
+
+# ---------------------------------------------------------------- verify
+
+
+def _read_requests(path: str) -> list[dict]:
+    """One request (JSON object), a JSON array of them, or JSON lines."""
+    text = sys.stdin.read() if path == "-" else _read_file(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        lines = [line for line in text.splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise
+        data = [json.loads(line) for line in lines]
+    requests = data if isinstance(data, list) else [data]
+    for request in requests:
+        if not isinstance(request, dict):
+            raise DoseInputError("request", f"expected a JSON object with 'order' and 'patient', got {type(request).__name__}")
+    return requests
+
+
+def _read_file(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        raise DoseInputError("file", f"cannot read {path}: {exc.strerror}") from None
+
+
+def _verify_request(request: dict) -> Verdict:
+    unknown = set(request) - {"order", "patient", "current_medications"}
+    if unknown:
+        raise DoseInputError("request", f"unknown field(s) {sorted(unknown)}; expected order, patient, current_medications")
+    for key in ("order", "patient"):
+        if key not in request:
+            raise DoseInputError("request", f"missing '{key}'")
+    return verify(request["order"], request["patient"], request.get("current_medications", []))
+
+
+def report(verdict: Verdict) -> str:
+    """The verdict as a pharmacist reads it."""
+    lines = [
+        f"ORDER        {verdict.ordered}",
+        f"DRUG         {verdict.drug}",
+        f"STATUS       {verdict.status.value.upper()}",
+        f"RECOMMENDED  {verdict.recommended}",
+    ]
+    if verdict.recommended_dose is not None:
+        lines.append(f"             per administration: {fmt(verdict.recommended_dose)}")
+    if verdict.details:
+        lines.append("CALCULATION")
+        lines += [f"  {key}: {value}" for key, value in verdict.details]
+    lines.append("FINDINGS" if verdict.findings else "FINDINGS     none")
+    for finding in verdict.findings:
+        lines.append(f"  [{finding.severity.value}] {finding.rule_id}")
+        lines.append(f"      {finding.message}")
+        lines.append(f"      source: {finding.reference}")
+    return "\n".join(lines)
+
+
+def _error_record(exc: Exception) -> dict:
+    if isinstance(exc, DoseInputError):
+        return {"parameter": exc.parameter, "problem": exc.problem}
+    return {"parameter": "input", "problem": str(exc)}
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    try:
+        requests = _read_requests(args.file)
+    except (DoseInputError, json.JSONDecodeError) as exc:
+        return _fail(args, exc)
+    worst = 0
+    many = len(requests) > 1
+    for number, request in enumerate(requests, start=1):
+        try:
+            verdict = _verify_request(request)
+        except (DoseInputError, TypeError, ValueError) as exc:
+            worst = max(worst, EXIT_BAD_INPUT)
+            if args.json:
+                record = {"error": _error_record(exc)}
+                print(json.dumps({"line": number, **record} if many else record))
+            print(f"dmdose: order {number}: bad input: {exc}", file=sys.stderr)
+            continue
+        worst = max(worst, verdict.exit_code)
+        if args.json:
+            print(json.dumps({"line": number, "verdict": verdict.to_dict()}, ensure_ascii=False) if many else verdict.to_json())
+        else:
+            if many:
+                print(f"--- order {number}")
+            print(report(verdict))
+    return worst
+
+
+def _fail(args: argparse.Namespace, exc: Exception) -> int:
+    if getattr(args, "json", False):
+        print(json.dumps({"error": _error_record(exc)}))
+    print(f"dmdose: bad input: {exc}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+# ---------------------------------------------------------------- calc
+
+
+def _patient(args: argparse.Namespace) -> Patient:
+    for name in ("weight", "height", "age", "sex"):
+        if getattr(args, name) is None:
+            raise DoseInputError(name, f"--{name} is required for this calculator")
+    return Patient(
+        weight=args.weight,
+        height=args.height,
+        age=args.age,
+        sex=args.sex,
+        serum_creatinine=args.creatinine,
+        conditions=args.condition or (),
+        disease_active=not args.inactive_disease,
+    )
+
+
+def _date(text: str | None) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise DoseInputError("start_date", f"expected YYYY-MM-DD, got {text!r}") from None
+
+
+def _calc_bsa(args):
+    return {"bsa": body.body_surface_area(args.weight, args.height, args.formula), "formula": args.formula}
+
+
+def _calc_ibw(args):
+    ibw = body.ideal_body_weight(args.height, args.sex)
+    result = {"ideal_body_weight": ibw}
+    if args.weight is not None:
+        result["adjusted_body_weight"] = body.adjusted_body_weight(args.weight, ibw)
+    return result
+
+
+def _calc_kidney(args):
+    patient = _patient(args)
+    return {"creatinine_clearance": patient.creatinine_clearance(args.basis), "egfr_ckd_epi_2021": patient.egfr()}
+
+
+def _calc_ivig(args):
+    from dosing.ivig import calculate_ivig
+
+    options = {"days": args.days, "start_date": _date(args.start_date), "weight_basis": args.weight_basis}
+    if args.dose_per_kg:
+        options["dose_per_kg"] = args.dose_per_kg
+    return calculate_ivig(_patient(args), **options)
+
+
+def _calc_methotrexate(args):
+    from dosing.methotrexate import calculate_methotrexate
+
+    options = {"mode": args.mode, "route": args.route, "split": args.split, "override_reason": args.override_reason}
+    if args.dose_per_m2:
+        options["dose_per_m2"] = args.dose_per_m2
+    if args.fixed_dose:
+        options["fixed_dose"] = args.fixed_dose
+    return calculate_methotrexate(_patient(args), **options)
+
+
+def _calc_rituximab(args):
+    from dosing.rituximab import calculate_rituximab
+
+    return calculate_rituximab(_patient(args), regimen=args.regimen, start_date=_date(args.start_date) or dt.date.today())
+
+
+def _calc_mycophenolate(args):
+    from dosing.mycophenolate import calculate_mycophenolate
+
+    return calculate_mycophenolate(_patient(args), dose_per_administration=args.dose)
+
+
+def _calc_hcq(args):
+    from dosing.hydroxychloroquine import calculate_hydroxychloroquine
+
+    return calculate_hydroxychloroquine(_patient(args), daily_dose=args.daily_dose)
+
+
+def _print_result(result, as_json: bool) -> None:
+    data = jsonable(result)
+    if as_json:
+        print(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        _print_tree(data, 0)
+
+
+def _print_tree(data, indent: int) -> None:
+    pad = "  " * indent
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, (dict, list)) and value:
+                print(f"{pad}{key}:")
+                _print_tree(value, indent + 1)
+            else:
+                print(f"{pad}{key}: {value if value not in ([], {}) else '-'}")
+    elif isinstance(data, list):
+        for item in data:
+            if isinstance(item, (dict, list)):
+                print(f"{pad}-")
+                _print_tree(item, indent + 1)
+            else:
+                print(f"{pad}- {item}")
+    else:
+        print(f"{pad}{data}")
+
+
+CALCULATORS: dict[str, Callable] = {
+    "bsa": _calc_bsa,
+    "ibw": _calc_ibw,
+    "kidney": _calc_kidney,
+    "ivig": _calc_ivig,
+    "methotrexate": _calc_methotrexate,
+    "rituximab": _calc_rituximab,
+    "mycophenolate": _calc_mycophenolate,
+    "hydroxychloroquine": _calc_hcq,
+}
+ALIASES = {"mtx": "methotrexate", "hcq": "hydroxychloroquine", "mmf": "mycophenolate", "crcl": "kidney", "egfr": "kidney"}
+
+
+def cmd_calc(args: argparse.Namespace) -> int:
+    try:
+        result = CALCULATORS[ALIASES.get(args.calculator, args.calculator)](args)
+    except DoseInputError as exc:
+        return _fail(args, exc)
+    _print_result(result, args.json)
+    return 0
+
+
+# ---------------------------------------------------------------- parser
+
+
+class _Parser(argparse.ArgumentParser):
+    # argparse exits 2 on a usage error, which a script would read as "block".
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: bad input: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="dmdose", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    v = sub.add_parser("verify", help="verify orders from a JSON / JSON-lines file ('-' for stdin)")
+    v.add_argument("file")
+    v.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    v.set_defaults(func=cmd_verify)
+
+    c = sub.add_parser("calc", help="run one calculator")
+    c.add_argument("calculator", choices=sorted(set(CALCULATORS) | set(ALIASES)))
+    c.add_argument("--json", action="store_true")
+    patient = c.add_argument_group("patient")
+    patient.add_argument("--weight", help='e.g. "70 kg" or "154 lb"')
+    patient.add_argument("--height", help='e.g. "165 cm" or "5 ft 5 in"')
+    patient.add_argument("--age", help='e.g. "54 years"')
+    patient.add_argument("--sex", help="female or male")
+    patient.add_argument("--creatinine", help='serum creatinine, e.g. "0.9 mg/dL" or "80 umol/L"')
+    patient.add_argument("--condition", action="append", help="patient condition (repeatable), e.g. pregnancy")
+    patient.add_argument("--inactive-disease", action="store_true", help="disease is not active")
+    options = c.add_argument_group("calculator options")
+    options.add_argument("--formula", default="mosteller", help="BSA formula: mosteller, dubois, haycock, gehan-george, boyd")
+    options.add_argument("--basis", default="actual", help="CrCl weight: actual, ideal, adjusted")
+    options.add_argument("--days", type=int, default=2, help="IVIG: days per course (2-5)")
+    options.add_argument("--dose-per-kg", help='IVIG: course dose, e.g. "2 g/kg"')
+    options.add_argument("--weight-basis", help="IVIG: force actual, ideal or adjusted dosing weight")
+    options.add_argument("--start-date", help="first dose date, YYYY-MM-DD")
+    options.add_argument("--mode", default="fixed", help="methotrexate: fixed or bsa")
+    options.add_argument("--route", default="oral", help="methotrexate: oral or subcutaneous")
+    options.add_argument("--split", action="store_true", help="methotrexate: split the weekly dose morning/evening")
+    options.add_argument("--dose-per-m2", help='methotrexate: e.g. "15 mg/m2"')
+    options.add_argument("--fixed-dose", help='methotrexate: e.g. "20 mg"')
+    options.add_argument("--override-reason", help="methotrexate: reason for a dose above 25 mg/week")
+    options.add_argument("--regimen", default="fixed-days-1-15", help="rituximab: bsa-weekly-x4 or fixed-days-1-15")
+    options.add_argument("--dose", default="1000 mg", help="mycophenolate mofetil per administration (BID)")
+    options.add_argument("--daily-dose", default="400 mg", help="hydroxychloroquine per day")
+    c.set_defaults(func=cmd_calc)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except DoseInputError as exc:
+        return _fail(args, exc)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
