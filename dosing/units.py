@@ -85,7 +85,17 @@ def quantity(
     ``minimum``/``maximum`` are in ``unit`` and inclusive. Values must be finite
     and positive (or zero when ``allow_zero``). Anything else raises.
     """
-    if isinstance(value, bool) or isinstance(value, (int, float, np.number)):
+    converted = convert(value, parameter, dimension, unit=unit)
+    if np.ndim(converted.magnitude) != 0:
+        raise DoseInputError(parameter, "expected a single value, got an array")
+    magnitude = float(converted.magnitude)
+    check_magnitude(magnitude, parameter, unit, minimum=minimum, maximum=maximum, allow_zero=allow_zero)
+    return ureg.Quantity(magnitude, unit)
+
+
+def convert(value: Any, parameter: str, dimension: str, *, unit: str) -> pint.Quantity:
+    """``value`` (Quantity or text, scalar or array) in ``unit``; refuses bare numbers and wrong dimensions."""
+    if isinstance(value, bool) or isinstance(value, (int, float, np.number, np.ndarray, list, tuple)):
         raise DoseInputError(
             parameter, f"bare number {value!r}; give a {dimension} with its unit, e.g. '{_example(unit)}'"
         )
@@ -101,20 +111,22 @@ def quantity(
         raise DoseInputError(
             parameter, f"expected a {dimension} (e.g. '{_example(unit)}'), got {value:~P} ({value.dimensionality})"
         )
-    converted = value.to(unit)
-    magnitude = converted.magnitude
-    if np.ndim(magnitude) != 0:
-        raise DoseInputError(parameter, "expected a single value, got an array")
-    magnitude = float(magnitude)
+    return value.to(unit)
+
+
+def check_magnitude(
+    magnitude: float, parameter: str, unit: str, *, minimum=None, maximum=None, allow_zero: bool = False
+) -> None:
+    """The value checks shared by the scalar and the batch path: finite, positive, plausible."""
+    shown = f"{magnitude:.4g} {unit}"
     if not math.isfinite(magnitude):
         raise DoseInputError(parameter, f"{magnitude} is not a finite number")
     if magnitude < 0 or (magnitude == 0 and not allow_zero):
-        raise DoseInputError(parameter, f"must be positive, got {converted:~P}")
+        raise DoseInputError(parameter, f"must be positive, got {shown}")
     if minimum is not None and magnitude < minimum:
-        raise DoseInputError(parameter, f"{converted:.4g~P} is below the plausible minimum {minimum:g} {unit}")
+        raise DoseInputError(parameter, f"{shown} is below the plausible minimum {minimum:g} {unit}")
     if maximum is not None and magnitude > maximum:
-        raise DoseInputError(parameter, f"{converted:.4g~P} is above the plausible maximum {maximum:g} {unit}")
-    return ureg.Quantity(magnitude, unit)
+        raise DoseInputError(parameter, f"{shown} is above the plausible maximum {maximum:g} {unit}")
 
 
 def is_mass_ratio(value: pint.Quantity) -> bool:
