@@ -1,0 +1,880 @@
+"""IVIG for refractory dermatomyositis: 2 g/kg per course over 2 days, every 3–4 weeks.
+
+The seed plan (``refs.SEED_PLAN``): "IVIG at 2g/kg divided over 2 days every 3-4
+weeks". This module turns that into grams of whole vials per day, a volume, an
+infusion-rate ramp in mL/h for this patient, course dates, and checks orders.
+
+Sources, each named next to the number it gives:
+
+* Seed plan — 2 g/kg, 2 days, every 3–4 weeks.
+* Octagam 10% US prescribing information (Octapharma; the US IVIG label with a
+  dermatomyositis indication) — section 2.1 dosage table for dermatomyositis:
+  2 g/kg divided in equal doses over 2–5 consecutive days every 4 weeks;
+  initial rate 1.0 mg/kg/min (0.01 mL/kg/min), maintenance up to
+  4.0 mg/kg/min (0.04 mL/kg/min); for patients at risk of renal dysfunction or
+  thrombotic events, the minimum infusion rate practicable, not to exceed
+  3.3 mg/kg/min (0.03 mL/kg/min); boxed warning on thrombosis, renal
+  dysfunction and acute renal failure (age > 65 predisposes to renal
+  dysfunction).
+* The dmdose IVIG issue (project specification) — the 120 %-of-IBW trigger
+  for adjusted weight, the 1–2 g/kg configurable range, whole-vial rounding
+  never above +5 %, the ±10 % order tolerance. These are project conventions,
+  not label numbers; they are cited as such.
+
+Numeric helpers (:func:`dosing_weight_kg`, :func:`target_daily_dose_g`) work on
+floats and numpy arrays alike so that the batch path computes exactly what the
+scalar :func:`calculate_ivig` computes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+
+import attrs
+import numpy as np
+import pint
+
+from dosing import body
+from dosing import references as refs
+from dosing.body import WeightBasis
+from dosing.findings import Finding, Severity
+from dosing.order import Order, Route
+from dosing.patient import Patient
+from dosing.references import Reference
+from dosing.units import DoseInputError, Quantity, fmt, is_mass_ratio, quantity
+from dosing.verdict import DoseCheck
+
+# ---------------------------------------------------------------- references
+
+OCTAGAM_10_US_PI = Reference(
+    "octagam-10-us-pi",
+    "Octagam 10% [immune globulin intravenous (human)] US prescribing information, Octapharma: section 2.1 "
+    "(dermatomyositis: 2 g/kg divided in equal doses over 2-5 consecutive days every 4 weeks; initial rate "
+    "1.0 mg/kg/min = 0.01 mL/kg/min, maintenance up to 4.0 mg/kg/min = 0.04 mL/kg/min; rate increases every "
+    "30 min as tolerated, rate-increase table 1 -> 2 -> 4 mg/kg/min; at risk of renal dysfunction or thrombotic "
+    "events: minimum infusion rate practicable, not to exceed 3.3 mg/kg/min (0.03 mL/kg/min)); boxed warning "
+    "(thrombosis, renal dysfunction and acute renal failure; predisposed: renal insufficiency, age > 65)",
+)
+IVIG_ISSUE = Reference(
+    "dmdose-ivig-issue",
+    "dmdose IVIG specification (project issue, institutional convention): course dose configurable 1-2 g/kg; "
+    "dosing weight = adjusted body weight when actual weight > 120 % of Devine IBW, else actual; whole vials "
+    "never above +5 % of the per-day target; an order within +/-10 % of the computed course matches the plan",
+)
+KDIGO_CKD = Reference(
+    "kdigo-2012-ckd",
+    "KDIGO 2012 Clinical Practice Guideline for the Evaluation and Management of Chronic Kidney Disease: "
+    "GFR < 60 mL/min/1.73 m² (G3a-G5) is decreased kidney function",
+)
+
+# ---------------------------------------------------------------- clinical numbers
+
+# Seed plan: 2 g/kg; the issue allows 1–2 g/kg to be configured.
+DEFAULT_DOSE_PER_KG = "2 g/kg"
+DOSE_PER_KG_RANGE_G = (1.0, 2.0)  # IVIG_ISSUE (upper bound = seed plan and Octagam 10% label, 2 g/kg)
+# Seed plan: 2 days; Octagam 10% US PI §2.1: 2–5 consecutive days.
+DEFAULT_DAYS = 2
+DAYS_RANGE = (2, 5)
+# Seed plan: every 3–4 weeks (Octagam 10% label: every 4 weeks).
+INTERVAL_DAYS_RANGE = (21, 28)
+# Octagam 10% US PI §2.1: 2 g/kg over at least 2 days, so at most 1 g/kg on one day.
+MAX_DAILY_G_PER_KG = 1.0
+# IVIG_ISSUE: adjusted weight when actual > 120 % of IBW; the 0.4 factor is body's (refs.ADJUSTED_BW).
+ADJUSTED_WEIGHT_TRIGGER = 1.2
+# IVIG_ISSUE: whole vials never more than 5 % above the per-day target.
+VIAL_ROUNDING_CEILING = Decimal("1.05")
+# IVIG_ISSUE: the course cap is 2 g/kg + 5 % (the same vial tolerance); ±10 % of the plan matches it.
+COURSE_CAP_G_PER_KG = 2.0
+COURSE_CAP_TOLERANCE = 0.05
+ORDER_MATCH_TOLERANCE = 0.10
+# Octagam 10% US PI boxed warning: age > 65 predisposes to renal dysfunction.
+RENAL_RISK_AGE_YEARS = 65.0
+# KDIGO 2012: eGFR < 60 mL/min/1.73 m² is decreased kidney function.
+RENAL_RISK_EGFR = 60.0
+
+# Exactness of the vial arithmetic: targets are compared in Decimal to the µg.
+_G_QUANTUM = Decimal("1e-6")
+# Vials sizes must be whole milligrams so the vial sums are exact.
+_MG_PER_G = Decimal(1000)
+_MAX_VIAL_STATES = 200_000
+
+
+def _to_decimal(value: float) -> Decimal:
+    # Via repr and quantized to the µg: float noise (64.99999999999999 g) must not flip a vial choice.
+    return Decimal(repr(float(value))).quantize(_G_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------- product
+
+
+@attrs.frozen
+class RateStep:
+    """One step of a label's infusion ramp: a rate and how long to hold it (None: the maximum, until done)."""
+
+    rate: pint.Quantity = attrs.field(converter=lambda v: quantity(v, "rate", "rate per weight", unit="mL/kg/h"))
+    duration: pint.Quantity | None = attrs.field(
+        default=None, converter=lambda v: None if v is None else quantity(v, "duration", "time", unit="min")
+    )
+
+
+def _vial_sizes(values) -> tuple[pint.Quantity, ...]:
+    if isinstance(values, (str, pint.Quantity)) or not hasattr(values, "__iter__"):
+        raise DoseInputError("vial_sizes", "expected a list of vial contents, e.g. ['5 g', '10 g', '20 g']")
+    sizes = []
+    for i, v in enumerate(values):
+        q = quantity(v, f"vial_sizes[{i}]", "mass", unit="g", minimum=0.5, maximum=100.0)
+        mg = _to_decimal(q.magnitude) * _MG_PER_G
+        if mg != mg.to_integral_value():
+            raise DoseInputError(f"vial_sizes[{i}]", f"{fmt(q)} is not a whole number of milligrams")
+        sizes.append(q)
+    if not sizes:
+        raise DoseInputError("vial_sizes", "at least one vial size is needed")
+    if len({s.magnitude for s in sizes}) != len(sizes):
+        raise DoseInputError("vial_sizes", "vial sizes repeat")
+    return tuple(sorted(sizes, key=lambda s: -s.magnitude))
+
+
+def _rate_table(values) -> tuple[RateStep, ...]:
+    steps = tuple(values)
+    if not steps or not all(isinstance(s, RateStep) for s in steps):
+        raise DoseInputError("rate_steps", "expected one or more RateStep values")
+    if any(s.duration is None for s in steps[:-1]) or steps[-1].duration is not None:
+        raise DoseInputError("rate_steps", "every step but the last (the maximum rate) needs a duration")
+    rates = [s.rate.magnitude for s in steps]
+    if any(b <= a for a, b in zip(rates, rates[1:])):
+        raise DoseInputError("rate_steps", "rates must increase step by step")
+    return steps
+
+
+def _optional_rate(value):
+    return None if value is None else quantity(value, "at_risk_max_rate", "rate per weight", unit="mL/kg/h")
+
+
+@attrs.frozen
+class IvigProduct:
+    """An IVIG product as the pharmacy stocks it: concentration, vial contents, label rate ramp."""
+
+    name: str
+    concentration: pint.Quantity = attrs.field(
+        converter=lambda v: quantity(v, "concentration", "mass concentration", unit="mg/mL", minimum=10.0, maximum=300.0)
+    )
+    vial_sizes: tuple[pint.Quantity, ...] = attrs.field(converter=_vial_sizes)
+    rate_steps: tuple[RateStep, ...] = attrs.field(converter=_rate_table)
+    # The label's ceiling for patients at risk of renal dysfunction or thrombosis (None: no number given).
+    at_risk_max_rate: pint.Quantity | None = attrs.field(default=None, converter=_optional_rate)
+    reference: Reference = OCTAGAM_10_US_PI
+
+    @property
+    def max_rate(self) -> pint.Quantity:
+        return self.rate_steps[-1].rate
+
+
+def _ml_per_kg_min(value: float) -> pint.Quantity:
+    return Quantity(value, "mL/kg/min").to("mL/kg/h")
+
+
+# Octagam 10% US PI §2.1, dermatomyositis: start 1 mg/kg/min (0.01 mL/kg/min) for
+# 30 min, increase every 30 min as tolerated (the label's rate-increase table
+# doubles 1 → 2 → 4 mg/kg/min) to the dermatomyositis maximum 4 mg/kg/min
+# (0.04 mL/kg/min); at renal or thrombotic risk not above 0.03 mL/kg/min — the
+# label prints "3.3 mg/kg/min (0.03 mL/kg/min)"; the stricter mL figure is used.
+# Vial contents 5, 10, 20 g (the label also lists 2 g and 30 g; configure if stocked).
+DEFAULT_PRODUCT = IvigProduct(
+    name="Octagam 10%",
+    concentration=Quantity(100, "mg/mL"),
+    vial_sizes=(Quantity(5, "g"), Quantity(10, "g"), Quantity(20, "g")),
+    rate_steps=(
+        RateStep(_ml_per_kg_min(0.01), Quantity(30, "min")),  # 0.6 mL/kg/h
+        RateStep(_ml_per_kg_min(0.02), Quantity(30, "min")),  # 1.2 mL/kg/h
+        RateStep(_ml_per_kg_min(0.04)),  # 2.4 mL/kg/h, dermatomyositis maximum
+    ),
+    at_risk_max_rate=_ml_per_kg_min(0.03),  # 1.8 mL/kg/h
+    reference=OCTAGAM_10_US_PI,
+)
+
+
+# ---------------------------------------------------------------- numeric helpers (scalar and batch)
+
+
+def dosing_weight_kg(actual_kg, ibw_kg):
+    """Dosing weight in kg and whether adjusted weight was used; floats or numpy arrays.
+
+    Adjusted body weight IBW + 0.4 × (actual − IBW) when actual > 120 % of IBW
+    (IVIG_ISSUE; formula refs.ADJUSTED_BW), else actual. Non-finite or
+    non-positive inputs raise rather than propagate NaN into a dose.
+    """
+    actual = np.asarray(actual_kg, dtype=float)
+    ibw = np.asarray(ibw_kg, dtype=float)
+    for name, values in (("actual_kg", actual), ("ibw_kg", ibw)):
+        if not np.all(np.isfinite(values)) or np.any(values <= 0):
+            raise DoseInputError(name, "must be finite and positive (kg)")
+    use_adjusted = actual > ADJUSTED_WEIGHT_TRIGGER * ibw
+    weight = np.where(use_adjusted, ibw + body.ADJUSTED_WEIGHT_FACTOR * (actual - ibw), actual)
+    if weight.ndim == 0:
+        return float(weight), bool(use_adjusted)
+    return weight, use_adjusted
+
+
+def target_daily_dose_g(dosing_weight_kg, dose_g_per_kg, days):
+    """Per-day target in grams: dosing weight × dose per kg ÷ days; floats or numpy arrays."""
+    w = np.asarray(dosing_weight_kg, dtype=float)
+    d = np.asarray(dose_g_per_kg, dtype=float)
+    n = np.asarray(days, dtype=float)
+    for name, values in (("dosing_weight_kg", w), ("dose_g_per_kg", d), ("days", n)):
+        if not np.all(np.isfinite(values)) or np.any(values <= 0):
+            raise DoseInputError(name, "must be finite and positive")
+    target = w * d / n
+    return float(target) if target.ndim == 0 else target
+
+
+# ---------------------------------------------------------------- vial rounding
+
+
+@attrs.frozen
+class VialCount:
+    size: pint.Quantity
+    count: int
+
+
+def _min_vial_combinations(sizes_mg: list[int], limit_mg: int) -> dict[int, tuple[int, ...]]:
+    """Fewest vials for every reachable total up to ``limit_mg`` (unbounded coin change)."""
+    step = math.gcd(*sizes_mg)
+    if limit_mg // step > _MAX_VIAL_STATES:
+        raise DoseInputError("vial_sizes", "vial sizes too fine for this dose; choose whole-gram vials")
+    best: dict[int, tuple[int, ...]] = {0: tuple(0 for _ in sizes_mg)}
+    for total in range(step, limit_mg + 1, step):
+        candidates = []
+        for i, size in enumerate(sizes_mg):
+            before = best.get(total - size)
+            if before is not None:
+                counts = before[:i] + (before[i] + 1,) + before[i + 1 :]
+                # Fewest vials; among equals, the one using larger vials first (sizes are sorted large→small).
+                candidates.append((sum(counts), tuple(-c for c in counts), counts))
+        if candidates:
+            best[total] = min(candidates)[2]
+    return best
+
+
+def round_to_vials(target_daily: pint.Quantity, product: IvigProduct) -> tuple[VialCount, ...]:
+    """Whole vials for one day: the smallest total in [target, 1.05 × target] if one exists,
+    else the largest total not above 1.05 × target; ties → fewer vials (IVIG_ISSUE).
+
+    Raises if even the smallest vial is above 1.05 × target.
+    """
+    target_g = float(target_daily.to("g").magnitude)
+    # "At or above target" tolerates float noise (59.99999999999 g reaches a 60 g vial sum);
+    # the +5 % ceiling does not: it is taken from the exact value of the float, rounded down.
+    target_mg = _to_decimal(target_g) * _MG_PER_G
+    limit_mg = int((Decimal(repr(target_g)) * _MG_PER_G * VIAL_ROUNDING_CEILING).to_integral_value(rounding=ROUND_FLOOR))
+    sizes_mg = [int(_to_decimal(s.magnitude) * _MG_PER_G) for s in product.vial_sizes]
+    best = _min_vial_combinations(sizes_mg, limit_mg)
+    reachable = sorted(t for t in best if t > 0)
+    if not reachable:
+        raise DoseInputError(
+            "product",
+            f"the smallest {product.name} vial ({fmt(product.vial_sizes[-1])}) is more than 5 % above the per-day "
+            f"target {fmt(target_daily.to('g'))}; choose a product with smaller vials",
+        )
+    at_or_above = [t for t in reachable if t >= target_mg]
+    chosen = at_or_above[0] if at_or_above else reachable[-1]
+    return tuple(VialCount(size, count) for size, count in zip(product.vial_sizes, best[chosen]) if count)
+
+
+def _vial_total(vials: tuple[VialCount, ...]) -> pint.Quantity:
+    grams = sum((_to_decimal(v.size.magnitude) * v.count for v in vials), Decimal(0))
+    return Quantity(float(grams), "g")
+
+
+def _describe_vials(vials: tuple[VialCount, ...]) -> str:
+    return " + ".join(f"{v.count} × {fmt(v.size)}" for v in vials)
+
+
+# ---------------------------------------------------------------- inputs
+
+
+def _days(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise DoseInputError("days", f"expected a whole number of days 2-5, got {value!r}")
+    days = int(value)
+    if not DAYS_RANGE[0] <= days <= DAYS_RANGE[1]:
+        # Octagam 10% US PI §2.1: 2–5 consecutive days.
+        raise DoseInputError("days", f"IVIG is divided over {DAYS_RANGE[0]}-{DAYS_RANGE[1]} consecutive days; got {days}")
+    return days
+
+
+def _interval_bound_days(value, parameter: str) -> int:
+    if isinstance(value, bool):
+        raise DoseInputError(parameter, f"expected weeks, got {value!r}")
+    if isinstance(value, (int, np.integer)):
+        return 7 * int(value)
+    if isinstance(value, (float, np.floating)):
+        if not math.isfinite(value) or not float(value).is_integer():
+            raise DoseInputError(parameter, f"expected whole weeks (or a duration such as '24 days'), got {value!r}")
+        return 7 * int(value)
+    q = quantity(value, parameter, "time", unit="day")
+    days = _to_decimal(q.magnitude)
+    if days != days.to_integral_value():
+        raise DoseInputError(parameter, f"{fmt(q)} is not a whole number of days")
+    return int(days)
+
+
+def _interval_days(interval_weeks) -> tuple[int, int]:
+    if isinstance(interval_weeks, (str, pint.Quantity)) or not hasattr(interval_weeks, "__len__") or len(interval_weeks) != 2:
+        raise DoseInputError("interval_weeks", f"expected (shortest, longest) weeks, e.g. (3, 4); got {interval_weeks!r}")
+    lo = _interval_bound_days(interval_weeks[0], "interval_weeks[0]")
+    hi = _interval_bound_days(interval_weeks[1], "interval_weeks[1]")
+    lo_ok, hi_ok = INTERVAL_DAYS_RANGE
+    if not (lo_ok <= lo <= hi <= hi_ok):
+        # Seed plan: every 3–4 weeks.
+        raise DoseInputError("interval_weeks", f"expected {lo_ok}-{hi_ok} days (3-4 weeks) with shortest ≤ longest; got {lo}-{hi} days")
+    return lo, hi
+
+
+def _start_date(value) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        raise DoseInputError("start_date", "expected a date without a time of day")
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise DoseInputError("start_date", f"expected a date (YYYY-MM-DD), got {value!r}") from None
+
+
+def _weight_basis(value) -> WeightBasis | None:
+    if value is None or isinstance(value, WeightBasis):
+        return value
+    try:
+        return WeightBasis(str(value).strip().lower())
+    except ValueError:
+        raise DoseInputError("weight_basis", f"expected 'actual', 'adjusted' or 'ideal', got {value!r}") from None
+
+
+def _dose_per_kg(value) -> pint.Quantity:
+    lo, hi = DOSE_PER_KG_RANGE_G
+    return quantity(value, "dose_per_kg", "dose per mass", unit="g/kg", minimum=lo, maximum=hi)
+
+
+# ---------------------------------------------------------------- dosing weight
+
+
+@attrs.frozen
+class DosingWeight:
+    weight: pint.Quantity
+    basis: WeightBasis
+    reason: str
+    ideal: pint.Quantity | None
+
+
+def choose_dosing_weight(patient: Patient, override: WeightBasis | None = None) -> DosingWeight:
+    """The dosing weight, its basis, and why (IVIG_ISSUE rule, or the prescriber's override)."""
+    actual = patient.weight
+    if override is WeightBasis.ACTUAL:
+        # Actual weight needs no IBW, so a patient under 5 ft can still be dosed by explicit choice.
+        return DosingWeight(actual, WeightBasis.ACTUAL, f"override: actual body weight {fmt(actual)} chosen by the prescriber", None)
+    ibw = patient.ideal_body_weight()  # raises for height < 5 ft; the message says to choose the weight
+    threshold = ADJUSTED_WEIGHT_TRIGGER * ibw
+    w, adjusted = dosing_weight_kg(actual.magnitude, ibw.magnitude)
+    adjusted_kg = ibw.magnitude + body.ADJUSTED_WEIGHT_FACTOR * (actual.magnitude - ibw.magnitude)
+    ibw_text = f"IBW (Devine) {fmt(ibw)}, 120 % of IBW {fmt(threshold)}"
+    rule = "adjusted" if adjusted else "actual"
+    if override is WeightBasis.IDEAL:
+        return DosingWeight(ibw, WeightBasis.IDEAL, f"override: ideal body weight chosen by the prescriber (actual {fmt(actual)}; {ibw_text}; the rule would use {rule} weight)", ibw)
+    if override is WeightBasis.ADJUSTED:
+        return DosingWeight(
+            Quantity(adjusted_kg, "kg"),
+            WeightBasis.ADJUSTED,
+            f"override: adjusted body weight IBW + 0.4 × (actual − IBW) = {fmt(Quantity(adjusted_kg, 'kg'))} chosen by the prescriber "
+            f"(actual {fmt(actual)}; {ibw_text}; the rule would use {rule} weight)",
+            ibw,
+        )
+    if adjusted:
+        reason = (
+            f"adjusted body weight IBW + 0.4 × (actual − IBW) = {fmt(Quantity(w, 'kg'))}, because actual weight "
+            f"{fmt(actual)} is above 120 % of ideal body weight ({ibw_text})"
+        )
+        return DosingWeight(Quantity(w, "kg"), WeightBasis.ADJUSTED, reason, ibw)
+    reason = f"actual body weight {fmt(actual)}, because it is not above 120 % of ideal body weight ({ibw_text})"
+    return DosingWeight(Quantity(w, "kg"), WeightBasis.ACTUAL, reason, ibw)
+
+
+# ---------------------------------------------------------------- infusion
+
+
+@attrs.frozen
+class InfusionStep:
+    """One step of this patient's ramp: rate per kg, rate in mL/h, how long, and the volume given."""
+
+    rate_per_kg: pint.Quantity  # mL/kg/h
+    rate: pint.Quantity  # mL/h at the dosing weight
+    duration: pint.Quantity  # h
+    volume: pint.Quantity  # mL
+    is_maximum: bool
+
+
+def _rate_risks(patient: Patient) -> tuple[list[str], list[Finding]]:
+    """Why this patient is at risk of renal dysfunction or thrombosis (Octagam 10% US PI), and unknowns."""
+    reasons: list[str] = []
+    findings: list[Finding] = []
+    if patient.has("renal_impairment"):
+        reasons.append("renal impairment")
+    if patient.has("thrombosis_risk"):
+        reasons.append("thrombosis risk")
+    if patient.age.magnitude > RENAL_RISK_AGE_YEARS:
+        reasons.append(f"age {patient.age.magnitude:g} years (> 65 predisposes to renal dysfunction, label boxed warning)")
+    if patient.serum_creatinine is None:
+        findings.append(
+            Finding.of(
+                "ivig.renal-function-unknown",
+                Severity.CAUTION,
+                "Renal function unknown (no serum creatinine): check creatinine before the first infusion; "
+                "if renal function is impaired the infusion rate must be capped at the label's at-risk maximum.",
+                OCTAGAM_10_US_PI,
+            )
+        )
+    else:
+        try:
+            egfr = patient.egfr()
+        except DoseInputError as exc:  # e.g. under 18: CKD-EPI is not defined
+            findings.append(
+                Finding.of(
+                    "ivig.renal-function-unknown",
+                    Severity.CAUTION,
+                    f"eGFR cannot be estimated ({exc.problem}); assess renal function before infusing.",
+                    OCTAGAM_10_US_PI,
+                )
+            )
+        else:
+            if egfr.magnitude < RENAL_RISK_EGFR:
+                reasons.append(f"eGFR {egfr.magnitude:.0f} mL/min/1.73 m² (< 60, KDIGO)")
+    return reasons, findings
+
+
+def _infusion_steps(
+    product: IvigProduct, max_rate: pint.Quantity, weight: pint.Quantity, volume: pint.Quantity
+) -> tuple[InfusionStep, ...]:
+    """Follow the label ramp (capped at ``max_rate``) until the day's volume is given."""
+    steps: list[InfusionStep] = []
+    remaining = volume.to("mL").magnitude
+    for label_step in product.rate_steps:
+        capped = label_step.rate.magnitude >= max_rate.magnitude
+        per_kg = max_rate if capped else label_step.rate
+        rate = (per_kg * weight).to("mL/h")
+        if capped or label_step.duration is None:
+            hours = remaining / rate.magnitude
+        else:
+            hours = min(label_step.duration.to("h").magnitude, remaining / rate.magnitude)
+        given = rate.magnitude * hours
+        steps.append(InfusionStep(per_kg, rate, Quantity(hours, "h"), Quantity(given, "mL"), capped or label_step.duration is None))
+        remaining -= given
+        if capped or remaining <= 1e-9:
+            break
+    return tuple(steps)
+
+
+# ---------------------------------------------------------------- the plan
+
+
+@attrs.frozen
+class IvigPlan:
+    product: str
+    dose_per_kg: pint.Quantity  # g/kg per course
+    days: int
+    interval_days: tuple[int, int]
+    actual_weight: pint.Quantity
+    ideal_body_weight: pint.Quantity | None
+    dosing_weight: pint.Quantity
+    weight_basis: WeightBasis
+    weight_reason: str
+    target_course_dose: pint.Quantity  # g, before vial rounding
+    target_daily_dose: pint.Quantity  # g, before vial rounding
+    vials_per_day: tuple[VialCount, ...]
+    daily_dose: pint.Quantity  # g, whole vials
+    course_dose: pint.Quantity  # g
+    deviation: pint.Quantity  # percent, (daily − target) / target
+    daily_volume: pint.Quantity  # mL at the product concentration
+    max_rate_per_kg: pint.Quantity  # mL/kg/h, after any at-risk cap
+    max_rate: pint.Quantity  # mL/h at the dosing weight
+    infusion_steps: tuple[InfusionStep, ...]
+    min_infusion_time: pint.Quantity  # h, the whole day's volume at the maximum rate
+    ramp_infusion_time: pint.Quantity  # h, following the label ramp
+    course_dates: tuple[dt.date, ...] | None
+    next_course_window: tuple[dt.date, dt.date] | None
+    findings: tuple[Finding, ...]
+
+    @property
+    def vials_text(self) -> str:
+        return _describe_vials(self.vials_per_day)
+
+
+def calculate_ivig(
+    patient: Patient,
+    *,
+    dose_per_kg="2 g/kg",
+    days: int = DEFAULT_DAYS,
+    interval_weeks=(3, 4),
+    product: IvigProduct = DEFAULT_PRODUCT,
+    start_date: dt.date | None = None,
+    weight_basis: "WeightBasis | str | None" = None,
+) -> IvigPlan:
+    """One IVIG course: dosing weight, whole vials per day, volume, infusion ramp, dates.
+
+    Seed plan: 2 g/kg divided over 2 days every 3–4 weeks.
+    """
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    if not isinstance(product, IvigProduct):
+        raise DoseInputError("product", f"expected an IvigProduct, got {type(product).__name__}")
+    per_kg = _dose_per_kg(dose_per_kg)
+    n_days = _days(days)
+    interval = _interval_days(interval_weeks)
+    start = _start_date(start_date)
+    chosen = choose_dosing_weight(patient, _weight_basis(weight_basis))
+
+    findings: list[Finding] = [
+        Finding.of("ivig.dosing-weight", Severity.INFO, f"Dosing weight: {chosen.reason}.", IVIG_ISSUE)
+    ]
+    if chosen.weight.magnitude > patient.weight.magnitude + 1e-9:
+        findings.append(
+            Finding.of(
+                "ivig.dosing-weight-above-actual",
+                Severity.CAUTION,
+                f"The chosen dosing weight {fmt(chosen.weight)} is above the actual weight {fmt(patient.weight)}; "
+                "confirm the weight basis.",
+                IVIG_ISSUE,
+            )
+        )
+
+    w = chosen.weight.magnitude
+    target_daily = Quantity(target_daily_dose_g(w, per_kg.magnitude, n_days), "g")
+    target_course = Quantity(w * per_kg.magnitude, "g")
+    vials = round_to_vials(target_daily, product)
+    daily = _vial_total(vials)
+    course = Quantity(float(_to_decimal(daily.magnitude) * n_days), "g")
+    deviation = Quantity((daily.magnitude - target_daily.magnitude) / target_daily.magnitude * 100.0, "percent")
+    if deviation.magnitude < -5.0:
+        findings.append(
+            Finding.of(
+                "ivig.vials-below-target",
+                Severity.CAUTION,
+                f"Whole {product.name} vials give {fmt(daily)}/day, {abs(deviation.magnitude):.1f} % below the target "
+                f"{fmt(target_daily)}/day, because any further vial would exceed +5 %; consider smaller vials.",
+                IVIG_ISSUE,
+            )
+        )
+    volume = (daily / product.concentration).to("mL")
+
+    risks, renal_findings = _rate_risks(patient)
+    findings.extend(renal_findings)
+    max_per_kg = product.max_rate
+    if risks:
+        cap = product.at_risk_max_rate
+        if cap is not None and cap.magnitude < max_per_kg.magnitude:
+            max_per_kg = cap
+        cap_text = (
+            f"maximum rate capped at {max_per_kg.to('mL/kg/min').magnitude:.3g} mL/kg/min ({_per_kg_rate(max_per_kg)}, "
+            f"{fmt((max_per_kg * chosen.weight).to('mL/h'))} at {fmt(chosen.weight)})"
+            if cap is not None
+            else "the label gives no numeric cap"
+        )
+        findings.append(
+            Finding.of(
+                "ivig.rate-cap-at-risk",
+                Severity.CAUTION,
+                f"At risk of renal dysfunction or thrombosis ({'; '.join(risks)}): infuse at the minimum rate practicable; "
+                f"{cap_text}; ensure the patient is not volume depleted.",
+                product.reference,
+            )
+        )
+    steps = _infusion_steps(product, max_per_kg, chosen.weight, volume)
+    max_rate = (max_per_kg * chosen.weight).to("mL/h")
+    min_time = (volume / max_rate).to("h")
+    ramp_time = Quantity(sum(s.duration.magnitude for s in steps), "h")
+
+    dates = window = None
+    if start is not None:
+        dates = tuple(start + dt.timedelta(days=i) for i in range(n_days))
+        window = (start + dt.timedelta(days=interval[0]), start + dt.timedelta(days=interval[1]))
+
+    return IvigPlan(
+        product=product.name,
+        dose_per_kg=per_kg,
+        days=n_days,
+        interval_days=interval,
+        actual_weight=patient.weight,
+        ideal_body_weight=chosen.ideal,
+        dosing_weight=chosen.weight,
+        weight_basis=chosen.basis,
+        weight_reason=chosen.reason,
+        target_course_dose=target_course,
+        target_daily_dose=target_daily,
+        vials_per_day=vials,
+        daily_dose=daily,
+        course_dose=course,
+        deviation=deviation,
+        daily_volume=volume,
+        max_rate_per_kg=max_per_kg,
+        max_rate=max_rate,
+        infusion_steps=steps,
+        min_infusion_time=min_time,
+        ramp_infusion_time=ramp_time,
+        course_dates=dates,
+        next_course_window=window,
+        findings=tuple(findings),
+    )
+
+
+# ---------------------------------------------------------------- order check
+
+
+@attrs.frozen
+class _Schedule:
+    days: int | None  # administration days per course; None: unbounded
+    consecutive: bool
+    cycle_days: int | None
+
+
+def _schedule(order: Order) -> _Schedule:
+    f = order.frequency
+    if f.interval_days is None:  # "once": a single course given in one day
+        return _Schedule(1, True, f.cycle_days)
+    if f.count is not None:
+        return _Schedule(f.count, f.interval_days == 1 or f.count == 1, f.cycle_days)
+    if f.interval_days >= 7:  # "q4w": one day, repeated every interval
+        return _Schedule(1, True, f.cycle_days or f.interval_days)
+    return _Schedule(None, f.interval_days == 1, f.cycle_days)
+
+
+def _ordered_per_day_g(order: Order, dosing_weight: pint.Quantity) -> tuple[pint.Quantity, str]:
+    dose = order.dose
+    per_admin_day = order.frequency.times_per_day
+    if dose.is_compatible_with("g") and not dose.dimensionless:
+        grams = dose.to("g")
+        return grams * per_admin_day, f"{fmt(grams)}"
+    if dose.dimensionless and is_mass_ratio(dose):
+        g_per_kg = dose.to("g/kg")
+        grams = (g_per_kg * dosing_weight).to("g")
+        return grams * per_admin_day, f"{fmt(g_per_kg)} × {fmt(dosing_weight)} = {fmt(grams)}"
+    raise DoseInputError(
+        "dose",
+        f"IVIG orders are checked in g or g/kg (per administration day), got {dose:~P}; "
+        "a volume depends on the product concentration — convert it to grams",
+    )
+
+
+def _per_kg_rate(q: pint.Quantity) -> str:
+    # pint orders the units mL/h/kg; labels and pumps say mL/kg/h.
+    return f"{q.to('mL/kg/h').magnitude:.3g} mL/kg/h"
+
+
+def _details(plan: IvigPlan, product: IvigProduct) -> dict[str, str]:
+    ramp = "; ".join(
+        f"{_per_kg_rate(s.rate_per_kg)} = {fmt(s.rate, 4)} for {fmt(s.duration.to('min'), 3)}" for s in plan.infusion_steps
+    )
+    details = {
+        "Dosing weight": f"{fmt(plan.dosing_weight)} ({plan.weight_basis.value}): {plan.weight_reason}",
+        "Course target": f"{fmt(plan.dose_per_kg)} × {fmt(plan.dosing_weight)} = {fmt(plan.target_course_dose)}",
+        "Daily target": f"{fmt(plan.target_course_dose)} ÷ {plan.days} days = {fmt(plan.target_daily_dose)}",
+        "Vials per day": f"{plan.vials_text} = {fmt(plan.daily_dose)} ({plan.deviation.magnitude:+.1f} % of target; never above +5 %)",
+        "Course dose": f"{fmt(plan.daily_dose)} × {plan.days} days = {fmt(plan.course_dose)}",
+        "Volume per day": f"{fmt(plan.daily_dose)} ÷ {fmt(product.concentration)} = {fmt(plan.daily_volume)}",
+        "Infusion ramp": ramp,
+        "Maximum rate": f"{_per_kg_rate(plan.max_rate_per_kg)} × {fmt(plan.dosing_weight)} = {fmt(plan.max_rate)}",
+        "Minimum infusion time": f"{fmt(plan.daily_volume)} ÷ {fmt(plan.max_rate)} = {fmt(plan.min_infusion_time, 3)} (ramp: {fmt(plan.ramp_infusion_time, 3)})",
+        "Interval": f"every {plan.interval_days[0]}-{plan.interval_days[1]} days",
+    }
+    if plan.course_dates is not None:
+        details["Course dates"] = ", ".join(d.isoformat() for d in plan.course_dates)
+        details["Next course window"] = f"{plan.next_course_window[0].isoformat()} to {plan.next_course_window[1].isoformat()}"
+    return details
+
+
+def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAULT_PRODUCT) -> DoseCheck:
+    """Compare an IVIG order with the seed plan's course (2 g/kg over 2–5 days, every 3–4 weeks).
+
+    The ordered dose is per administration day: "70 g" or "1 g/kg" with
+    "daily for 2 days every 4 weeks". A g/kg dose is per kg of the dosing weight.
+    Allergy/IgA, renal and thrombosis contraindications are the interaction
+    rules' business; only the infusion-rate cap belongs here.
+    """
+    if not isinstance(order, Order):
+        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    sched = _schedule(order)
+    plan_days = sched.days if sched.days is not None and DAYS_RANGE[0] <= sched.days <= DAYS_RANGE[1] else DEFAULT_DAYS
+    plan = calculate_ivig(patient, days=plan_days, product=product, start_date=order.start_date)
+    per_day, per_day_text = _ordered_per_day_g(order, plan.dosing_weight)
+    w = plan.dosing_weight
+    findings: list[Finding] = list(plan.findings)
+
+    if order.route is not Route.INTRAVENOUS:
+        findings.append(
+            Finding.of(
+                "ivig.route-not-iv",
+                Severity.CONTRAINDICATED,
+                f"IVIG is for intravenous use only; ordered route is {order.route.value}.",
+                OCTAGAM_10_US_PI,
+            )
+        )
+
+    if sched.days is None:
+        findings.append(
+            Finding.of(
+                "ivig.course-unbounded",
+                Severity.CONTRAINDICATED,
+                f"'{order.frequency.text}' has no end: IVIG is a course of {DAYS_RANGE[0]}-{DAYS_RANGE[1]} consecutive days "
+                f"repeated every 3-4 weeks; write e.g. 'daily for 2 days every 4 weeks'.",
+                OCTAGAM_10_US_PI,
+            )
+        )
+    else:
+        course = per_day * sched.days
+        cap = Quantity(COURSE_CAP_G_PER_KG, "g/kg") * w * (1 + COURSE_CAP_TOLERANCE)
+        course_text = f"{per_day_text} × {sched.days} day(s) = {fmt(course.to('g'))}"
+        if course.to("g").magnitude > cap.to("g").magnitude * (1 + 1e-12):
+            hint = ""
+            if order.dose.dimensionless and abs(order.dose.to("g/kg").magnitude - plan.dose_per_kg.magnitude) < 1e-9 and sched.days > 1:
+                hint = (
+                    f" (the dose is per administration day: for {fmt(plan.dose_per_kg)} per course over {sched.days} days "
+                    f"write {fmt(plan.dose_per_kg / sched.days)} daily)"
+                )
+            findings.append(
+                Finding.of(
+                    "ivig.course-above-2g-per-kg",
+                    Severity.CONTRAINDICATED,
+                    f"Ordered course {course_text} exceeds 2 g/kg course: the maximum is 2 g/kg × {fmt(w)} + 5 % = "
+                    f"{fmt(cap.to('g'))}{hint}.",
+                    refs.SEED_PLAN,
+                )
+            )
+        else:
+            ratio = course.to("g").magnitude / plan.course_dose.magnitude - 1.0
+            if ratio > ORDER_MATCH_TOLERANCE:
+                findings.append(
+                    Finding.of(
+                        "ivig.course-above-plan",
+                        Severity.MAJOR,
+                        f"Ordered course {course_text} is {ratio * 100:.0f} % above the plan's {fmt(plan.course_dose)} "
+                        "(within the 2 g/kg cap).",
+                        IVIG_ISSUE,
+                    )
+                )
+            elif ratio < -ORDER_MATCH_TOLERANCE:
+                findings.append(
+                    Finding.of(
+                        "ivig.course-below-plan",
+                        Severity.CAUTION,
+                        f"Ordered course {course_text} is {abs(ratio) * 100:.0f} % below the plan's {fmt(plan.course_dose)} "
+                        f"({fmt(plan.dose_per_kg)} of {fmt(w)}); possibly sub-therapeutic for refractory disease.",
+                        refs.SEED_PLAN,
+                    )
+                )
+            else:
+                findings.append(
+                    Finding.of(
+                        "ivig.course-matches-plan",
+                        Severity.INFO,
+                        f"Ordered course {course_text} matches the plan: {fmt(plan.daily_dose)} daily ({plan.vials_text}) "
+                        f"× {plan.days} days = {fmt(plan.course_dose)}.",
+                        refs.SEED_PLAN,
+                    )
+                )
+        day_max = Quantity(MAX_DAILY_G_PER_KG, "g/kg") * w * (1 + COURSE_CAP_TOLERANCE)
+        if per_day.to("g").magnitude > day_max.to("g").magnitude * (1 + 1e-12):
+            findings.append(
+                Finding.of(
+                    "ivig.daily-dose-above-label",
+                    Severity.MAJOR,
+                    f"{fmt(per_day.to('g'))} in one day is above 1 g/kg/day × {fmt(w)} + 5 % = {fmt(day_max.to('g'))}: "
+                    "the label divides 2 g/kg over 2-5 days.",
+                    OCTAGAM_10_US_PI,
+                )
+            )
+        if not DAYS_RANGE[0] <= sched.days <= DAYS_RANGE[1]:
+            findings.append(
+                Finding.of(
+                    "ivig.days-out-of-range",
+                    Severity.MAJOR,
+                    f"Course over {sched.days} day(s); the seed plan divides it over 2 days and the label over 2-5 consecutive days.",
+                    OCTAGAM_10_US_PI,
+                )
+            )
+        if not sched.consecutive:
+            findings.append(
+                Finding.of(
+                    "ivig.days-not-consecutive",
+                    Severity.MAJOR,
+                    f"'{order.frequency.text}' does not give the course on consecutive days as the label does.",
+                    OCTAGAM_10_US_PI,
+                )
+            )
+
+    cycle = sched.cycle_days
+    if cycle is None:
+        if sched.days is not None:
+            findings.append(
+                Finding.of(
+                    "ivig.no-repeat-interval",
+                    Severity.INFO,
+                    "A single course is ordered; the plan repeats IVIG every 3-4 weeks.",
+                    refs.SEED_PLAN,
+                )
+            )
+    elif cycle < INTERVAL_DAYS_RANGE[0]:
+        findings.append(
+            Finding.of(
+                "ivig.cycle-too-short",
+                Severity.MAJOR,
+                f"Courses every {cycle} days; the plan repeats every 3-4 weeks (21-28 days).",
+                refs.SEED_PLAN,
+            )
+        )
+    elif cycle > INTERVAL_DAYS_RANGE[1]:
+        findings.append(
+            Finding.of(
+                "ivig.cycle-too-long",
+                Severity.CAUTION,
+                f"Courses every {cycle} days; the plan repeats every 3-4 weeks (21-28 days) — a longer gap may let the disease flare.",
+                refs.SEED_PLAN,
+            )
+        )
+
+    ordered_mg = _to_decimal(per_day.to("g").magnitude) * _MG_PER_G
+    vial_mg = [int(_to_decimal(s.magnitude) * _MG_PER_G) for s in product.vial_sizes]
+    if ordered_mg % math.gcd(*vial_mg) != 0:
+        findings.append(
+            Finding.of(
+                "ivig.order-not-whole-vials",
+                Severity.INFO,
+                f"{fmt(per_day.to('g'))} per day is not a whole number of {product.name} vials "
+                f"({', '.join(fmt(s) for s in product.vial_sizes)}); the plan gives {fmt(plan.daily_dose)} ({plan.vials_text}).",
+                IVIG_ISSUE,
+            )
+        )
+
+    recommended = (
+        f"IVIG {fmt(plan.dose_per_kg)} per course on {fmt(w)} ({plan.weight_basis.value} weight) = {fmt(plan.target_course_dose)}: "
+        f"{fmt(plan.daily_dose)} daily ({plan.vials_text}, {fmt(plan.daily_volume)} of {product.name}) for {plan.days} days "
+        f"= {fmt(plan.course_dose)}, every 3-4 weeks; maximum rate {fmt(plan.max_rate)}"
+    )
+    return DoseCheck(plan.daily_dose, recommended, tuple(findings), _details(plan, product))
+
+
+__all__ = [
+    "DEFAULT_PRODUCT",
+    "DosingWeight",
+    "InfusionStep",
+    "IvigPlan",
+    "IvigProduct",
+    "RateStep",
+    "VialCount",
+    "calculate_ivig",
+    "check_order",
+    "choose_dosing_weight",
+    "dosing_weight_kg",
+    "round_to_vials",
+    "target_daily_dose_g",
+]

@@ -1,0 +1,37 @@
+"""Drug-name resolution and a data-driven interaction / patient-safety rule engine.
+
+    >>> from interactions import resolve, check
+    >>> resolve("Enbrel")
+    'etanercept'
+
+Rules live in ``rules.toml`` and drug names in ``drugs.toml`` (both shipped with
+the package, validated and cached on first use); see docs/interactions.md.
+"""
+
+from interactions.drugs import (
+    DrugTable,
+    InteractionDataError,
+    UnknownDrugError,
+    canonical_drugs,
+    classes_of,
+    load_drug_table,
+    normalize,
+    resolve,
+)
+from interactions.engine import UNKNOWN_DRUG_RULE, CheckResult, Rule, check, load_rules
+
+__all__ = [
+    "CheckResult",
+    "DrugTable",
+    "InteractionDataError",
+    "Rule",
+    "UNKNOWN_DRUG_RULE",
+    "UnknownDrugError",
+    "canonical_drugs",
+    "check",
+    "classes_of",
+    "load_drug_table",
+    "load_rules",
+    "normalize",
+    "resolve",
+]
