@@ -1,0 +1,793 @@
+"""Methotrexate: the weekly dose (BSA or fixed), tablets or syringe, split dosing, folic acid, order checks.
+
+Methotrexate for dermatomyositis is taken ONCE A WEEK. Taking it daily by
+mistake has killed patients (US label boxed warning; ISMP), so any order that
+is not weekly is a hard stop here, whatever its dose.
+
+Arithmetic, in the order it is applied (the same order in the scalar and the
+batch path, both through :func:`weekly_dose_mg`):
+
+1. target = BSA × mg/m² (15–20 mg/m²) or a fixed 15–25 mg;
+2. capped at 25 mg/week (30 mg/week only with a written override reason);
+3. × 0.5 when Cockcroft–Gault CrCl is 30–59 mL/min; none at all below 30;
+4. rounded DOWN to a whole 2.5 mg step (one tablet, or 0.1 mL of 25 mg/mL),
+   so the dose never exceeds the target, the cap or the renal limit.
+
+A plan that carries a CONTRAINDICATED finding carries no dose
+(``weekly_dose is None``): the calculator never hands out a number for a
+patient who must not receive the drug.
+"""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+import numpy as np
+import pint
+
+from dosing import body
+from dosing import references as refs
+from dosing.findings import Finding, Severity
+from dosing.frequency import Frequency
+from dosing.order import Order, Route
+from dosing.patient import Patient
+from dosing.references import Reference
+from dosing.units import DoseInputError, Quantity, count_of, fmt, quantity, round_to_step
+from dosing.verdict import DoseCheck
+
+# ---------------------------------------------------------------- sources
+
+FDA_LABEL = Reference(
+    "mtx-us-label",
+    "Methotrexate US prescribing information (Methotrexate Tablets USP 2.5 mg; Methotrexate Injection USP 25 mg/mL): "
+    "Boxed Warning — serious adverse reactions including death; verify weekly dosing, fatal toxicity from "
+    "inadvertent daily instead of weekly dosing; contraindicated in pregnancy for non-neoplastic disease; "
+    "increased toxicity with renal impairment",
+)
+ISMP = Reference(
+    "ismp-mtx-weekly",
+    "ISMP Targeted Medication Safety Best Practices for Hospitals, Best Practice 2: oral methotrexate for "
+    "non-oncologic use defaults to a weekly schedule, daily orders need a hard stop and verified oncologic "
+    "indication; ISMP List of High-Alert Medications",
+)
+EULAR_MTX_2009 = Reference(
+    "eular-3e-mtx-2009",
+    "Visser K et al. Multinational evidence-based recommendations for the use of methotrexate in rheumatic "
+    "disorders (3E initiative). Ann Rheum Dis 2009;68:1086-93: escalate to 25-30 mg/week, subcutaneous for "
+    "insufficient response or intolerance, folic acid at least 5 mg/week, check renal function",
+)
+ACR_RA_2021 = Reference(
+    "acr-ra-2021",
+    "Fraenkel L et al. 2021 American College of Rheumatology Guideline for the Treatment of Rheumatoid "
+    "Arthritis. Arthritis Care Res 2021;73:924-39: folic acid with methotrexate; split-dose oral methotrexate "
+    "over 24 h or subcutaneous injection for intolerance of weekly oral methotrexate",
+)
+KINTZEL_DORR = Reference(
+    "kintzel-dorr-1995",
+    "Kintzel PE, Dorr RT. Anticancer drug renal toxicity and elimination: dosing guidelines for altered renal "
+    "function. Cancer Treat Rev 1995;21:33-64 (methotrexate: dose reduced by about half in moderate renal "
+    "impairment, avoided in severe impairment); dmdose applies the conservative bands CrCl 30-59 mL/min "
+    "-> 50 %, < 30 mL/min -> do not give",
+)
+
+# ---------------------------------------------------------------- numbers
+
+# Methotrexate Tablets USP 2.5 mg (US label): the only oral strength counted here.
+TABLET_STRENGTH = Quantity(2.5, "mg/tablet")
+# Methotrexate Injection USP 25 mg/mL (US label): 0.1 mL = 2.5 mg, the same step as a tablet.
+INJECTION_CONCENTRATION = Quantity(25.0, "mg/mL")
+VOLUME_STEP = Quantity(0.1, "mL")
+STEP_MG = 2.5
+
+# Seed plan: "Methotrexate at 15-20 mg/m² weekly (subcutaneous preferred)".
+DOSE_PER_M2_MG = (15.0, 20.0)
+# Seed plan: escalate to "20-25mg weekly"; a fixed dose is accepted from 15 mg (the current dose) to the cap.
+FIXED_DOSE_MG = (15.0, 25.0)
+# Seed plan upper end (25 mg) is the cap; EULAR 3E 2009 allows escalation to 30 mg/week, which dmdose
+# accepts only with a written override reason. Nothing above 30 mg/week, ever.
+CAP_MG = 25.0
+OVERRIDE_CAP_MG = 30.0
+# Seed plan: escalation target 20-25 mg weekly; check_order recommends the lower end, 20 mg,
+# and no more than 20 mg/m² (the upper end of the plan's BSA range).
+PLAN_TARGET_MG = 20.0
+PLAN_TARGET_PER_M2 = 20.0
+# Seed plan: "6 tablets weekly (approximately 15mg) is suboptimal for refractory disease".
+SUBOPTIMAL_MG = 15.0
+
+# Renal bands on Cockcroft–Gault CrCl (Kintzel & Dorr 1995, conservative simplification, see KINTZEL_DORR).
+CRCL_STOP_ML_MIN = 30.0
+CRCL_REDUCE_ML_MIN = 60.0
+RENAL_REDUCTION = 0.5
+
+# Float noise (e.g. 14.999999999999998 mg) must not lose a whole 2.5 mg step when flooring.
+_FLOOR_EPS = 1e-9
+
+
+# ---------------------------------------------------------------- result values
+
+
+@attrs.frozen
+class FolicAcid:
+    """The folic acid that must accompany methotrexate."""
+
+    dose: pint.Quantity
+    schedule: str  # "daily" or "weekly"
+    instructions: str
+    reference: str
+
+
+@attrs.frozen
+class DosePart:
+    """One part of a split weekly dose; both parts are taken on the SAME day."""
+
+    when: str  # "morning" or "evening"
+    dose: pint.Quantity
+    tablets: int | None
+    volume: pint.Quantity | None
+
+
+@attrs.frozen
+class MethotrexatePlan:
+    """A weekly methotrexate dose and everything a pharmacist needs to re-check it.
+
+    ``weekly_dose``/``tablets``/``volume`` are None when a CONTRAINDICATED finding
+    forbids the drug (e.g. CrCl < 30 mL/min). ``tablets`` is set for oral plans,
+    ``volume`` (mL of 25 mg/mL) for subcutaneous ones. ``split`` is empty unless a
+    split dose was asked for. ``target_dose`` is the unrounded, uncapped target.
+    """
+
+    weekly_dose: pint.Quantity | None
+    route: Route
+    frequency: str
+    tablets: int | None
+    volume: pint.Quantity | None
+    split: tuple[DosePart, ...]
+    mode: str
+    bsa: pint.Quantity | None
+    bsa_formula: str | None
+    target_dose: pint.Quantity
+    cap: pint.Quantity
+    crcl: pint.Quantity | None
+    renal_factor: float | None  # None: not to be given (CrCl < 30 mL/min)
+    renal_adjustment: str
+    rounding: str
+    folic_acid: FolicAcid
+    findings: tuple[Finding, ...] = attrs.field(converter=tuple)
+
+    @property
+    def blocked(self) -> bool:
+        return any(f.severity is Severity.CONTRAINDICATED for f in self.findings)
+
+
+WEEKLY = "once weekly, on the same day each week"
+
+
+# ---------------------------------------------------------------- pure numeric helpers (scalar and batch)
+
+
+def _numeric(value, parameter: str) -> np.ndarray:
+    if isinstance(value, (pint.Quantity, str, bool, np.bool_)):
+        raise DoseInputError(parameter, f"expected plain float magnitudes (the batch helper), got {type(value).__name__}")
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise DoseInputError(parameter, f"expected numbers, got {value!r}") from None
+    if array.size == 0:
+        raise DoseInputError(parameter, "empty")
+    with np.errstate(invalid="ignore"):
+        bad = ~np.isfinite(array) | (array <= 0)
+    if bad.any():
+        raise DoseInputError(parameter, f"every value must be finite and positive, got {array[bad].ravel()[0]!r}")
+    return array
+
+
+def _scalar(value, parameter: str) -> float:
+    array = _numeric(value, parameter)
+    if array.size != 1:
+        raise DoseInputError(parameter, "expected a single value, got an array")
+    return float(array.ravel()[0])
+
+
+def weekly_dose_mg(target_mg, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, renal_factor: float = 1.0):
+    """Weekly dose in mg: min(target, cap) × renal_factor, rounded DOWN to a whole ``step_mg``.
+
+    Works on floats and numpy arrays (the batch path) alike; returns a float for
+    a scalar target. The cap may never exceed 30 mg/week (EULAR 3E 2009) and the
+    renal factor must lie in (0, 1] — no renal rule ever raises a dose.
+    """
+    target = _numeric(target_mg, "target_mg")
+    cap = _scalar(cap_mg, "cap_mg")
+    step = _scalar(step_mg, "step_mg")
+    factor = _scalar(renal_factor, "renal_factor")
+    if cap > OVERRIDE_CAP_MG:
+        raise DoseInputError("cap_mg", f"{cap:g} mg/week is above the absolute maximum {OVERRIDE_CAP_MG:g} mg/week")
+    if factor > 1.0:
+        raise DoseInputError("renal_factor", f"must be at most 1, got {factor:g}")
+    steps = np.floor(np.minimum(target, cap) * factor / step + _FLOOR_EPS)
+    dose = steps * step
+    return float(dose) if dose.ndim == 0 else dose
+
+
+def weekly_dose_mg_from_bsa(
+    bsa_m2, mg_per_m2, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, renal_factor: float = 1.0
+):
+    """BSA (m²) × mg/m², then :func:`weekly_dose_mg`. Floats or numpy arrays; mg/m² must be 15–20 (seed plan)."""
+    bsa = _numeric(bsa_m2, "bsa_m2")
+    per_m2 = _numeric(mg_per_m2, "mg_per_m2")
+    lo, hi = DOSE_PER_M2_MG
+    if ((per_m2 < lo - 1e-9) | (per_m2 > hi + 1e-9)).any():
+        raise DoseInputError("mg_per_m2", f"must be {lo:g}–{hi:g} mg/m² weekly (seed plan)")
+    return weekly_dose_mg(bsa * per_m2, cap_mg, step_mg, renal_factor)
+
+
+def renal_dose_factor(crcl_ml_min: float) -> float | None:
+    """1.0 at CrCl ≥ 60, 0.5 at 30 to < 60, None (do not give) below 30 mL/min (Kintzel & Dorr 1995)."""
+    if isinstance(crcl_ml_min, (pint.Quantity, str, bool, np.bool_)) or not isinstance(crcl_ml_min, (int, float, np.number)):
+        raise DoseInputError("crcl_ml_min", f"expected a plain number of mL/min, got {crcl_ml_min!r}")
+    value = float(crcl_ml_min)
+    if not math.isfinite(value) or value < 0:
+        raise DoseInputError("crcl_ml_min", f"must be finite and not negative, got {value!r}")
+    if value < CRCL_STOP_ML_MIN:
+        return None
+    if value < CRCL_REDUCE_ML_MIN:
+        return RENAL_REDUCTION
+    return 1.0
+
+
+# ---------------------------------------------------------------- conversions
+
+
+def tablets_to_mg(tablets) -> pint.Quantity:
+    """'6 tablets' → 15 mg (2.5 mg tablets)."""
+    count = quantity(tablets, "tablets", "tablet count", unit="tablet")
+    return (count * TABLET_STRENGTH).to("mg")
+
+
+def mg_to_tablets(dose) -> int:
+    """15 mg → 6; raises if the dose is not a whole number of 2.5 mg tablets."""
+    mg = quantity(dose, "dose", "mass", unit="mg")
+    return count_of(mg, Quantity(STEP_MG, "mg"))
+
+
+def volume_to_mg(volume) -> pint.Quantity:
+    """mL of the 25 mg/mL injection → mg ('0.8 mL' → 20 mg)."""
+    ml = quantity(volume, "volume", "volume", unit="mL")
+    return round_to_step((ml * INJECTION_CONCENTRATION).to("mg"), Quantity(1e-6, "mg"))
+
+
+def mg_to_volume(dose) -> pint.Quantity:
+    """mg → mL of the 25 mg/mL injection, exact to 0.001 mL (20 mg → 0.8 mL)."""
+    mg = quantity(dose, "dose", "mass", unit="mg")
+    return round_to_step((mg / INJECTION_CONCENTRATION).to("mL"), Quantity(0.001, "mL"))
+
+
+# ---------------------------------------------------------------- folic acid
+
+
+def folic_acid_plan(schedule: str = "daily") -> FolicAcid:
+    """Folic acid 1 mg daily (seed plan), or 5 mg once weekly on a day other than the methotrexate day (EULAR 3E 2009)."""
+    key = str(schedule).strip().lower() if isinstance(schedule, str) else None
+    if key == "daily":
+        return FolicAcid(
+            Quantity(1.0, "mg"),
+            "daily",
+            "folic acid 1 mg by mouth once daily (the seed plan continues it); do not stop it while on methotrexate",
+            refs.SEED_PLAN.citation,
+        )
+    if key == "weekly":
+        return FolicAcid(
+            Quantity(5.0, "mg"),
+            "weekly",
+            "folic acid 5 mg by mouth once weekly, on a different day from methotrexate (e.g. the day after)",
+            EULAR_MTX_2009.citation,
+        )
+    raise DoseInputError("folic_acid", f"expected 'daily' (1 mg daily) or 'weekly' (5 mg weekly), got {schedule!r}")
+
+
+def _folic_finding(folate: FolicAcid) -> Finding:
+    return Finding.of(
+        "mtx.folic-acid",
+        Severity.INFO,
+        f"Methotrexate must be accompanied by folic acid: {folate.instructions}.",
+        refs.SEED_PLAN if folate.schedule == "daily" else EULAR_MTX_2009,
+    )
+
+
+# ---------------------------------------------------------------- input helpers
+
+
+def _patient(patient) -> Patient:
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    return patient
+
+
+def _override(reason) -> str | None:
+    if reason is None:
+        return None
+    if not isinstance(reason, str) or not reason.strip():
+        raise DoseInputError("override_reason", f"expected a written clinical reason or None, got {reason!r}")
+    return reason.strip()
+
+
+def _order_override(order: Order) -> str | None:
+    # The Order does not validate this field; blank text is no reason.
+    reason = order.override_reason
+    return reason.strip() if isinstance(reason, str) and reason.strip() else None
+
+
+def _flag(value, parameter: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise DoseInputError(parameter, f"expected True or False, got {value!r}")
+    return bool(value)
+
+
+def _plan_route(route) -> Route:
+    parsed = Route.parse(route)
+    if parsed not in (Route.ORAL, Route.SUBCUTANEOUS):
+        raise DoseInputError("route", f"methotrexate plans here are oral or subcutaneous (seed plan), got {parsed.value}")
+    return parsed
+
+
+def _bsa_formula(formula) -> body.BSAFormula:
+    try:
+        return body.parse_bsa_formula(formula)
+    except DoseInputError as exc:
+        raise DoseInputError("bsa_formula", exc.problem) from None
+
+
+def _fixed_dose(value, cap: float, overridden: bool) -> pint.Quantity:
+    dose = quantity(value, "fixed_dose", "mass", unit="mg", minimum=FIXED_DOSE_MG[0], maximum=OVERRIDE_CAP_MG)
+    if dose.magnitude > cap + 1e-9:
+        why = "" if overridden else f"; up to {OVERRIDE_CAP_MG:g} mg/week needs override_reason"
+        raise DoseInputError("fixed_dose", f"{fmt(dose)} is above the {cap:g} mg/week cap{why}")
+    return dose
+
+
+# ---------------------------------------------------------------- kidney
+
+
+@attrs.frozen
+class _Renal:
+    crcl: pint.Quantity | None
+    factor: float | None  # None: do not give
+    source: str
+    weight_used: pint.Quantity | None
+
+
+def _renal(patient: Patient, crcl=None) -> _Renal:
+    if crcl is not None:
+        value = body.crcl_value(crcl)
+        return _Renal(value, renal_dose_factor(value.magnitude), "given explicitly", None)
+    if patient.serum_creatinine is None:
+        return _Renal(None, 1.0, "unknown: no serum creatinine", None)
+    cg = patient.creatinine_clearance()
+    source = f"Cockcroft–Gault, SCr {fmt(patient.serum_creatinine)}, {cg.reason} {fmt(cg.weight_used)}"
+    return _Renal(cg.value, renal_dose_factor(cg.value.magnitude), source, cg.weight_used)
+
+
+def _crcl_text(renal: _Renal) -> str:
+    return "unknown" if renal.crcl is None else f"{renal.crcl.magnitude:.1f} mL/min"
+
+
+def _renal_plan_findings(renal: _Renal) -> list[Finding]:
+    if renal.crcl is None:
+        return [_renal_unknown()]
+    if renal.factor is None:
+        return [_renal_stop(renal)]
+    if renal.factor < 1.0:
+        return [
+            Finding.of(
+                "mtx.renal-reduce",
+                Severity.MAJOR,
+                f"CrCl {_crcl_text(renal)} ({renal.source}) is 30–59 mL/min: the weekly dose is reduced by 50 %. "
+                "Methotrexate is cleared by the kidney; monitor blood counts, creatinine and liver tests closely.",
+                KINTZEL_DORR,
+            )
+        ]
+    return []
+
+
+def _renal_unknown() -> Finding:
+    return Finding.of(
+        "mtx.renal-unknown",
+        Severity.CAUTION,
+        "renal function unknown: dose cannot be renally checked. Obtain a serum creatinine — methotrexate must be "
+        "halved at CrCl 30–59 mL/min and not given below 30 mL/min.",
+        KINTZEL_DORR,
+    )
+
+
+def _renal_stop(renal: _Renal) -> Finding:
+    return Finding.of(
+        "mtx.renal-contraindicated",
+        Severity.CONTRAINDICATED,
+        f"CrCl {_crcl_text(renal)} ({renal.source}) is below 30 mL/min: do not give methotrexate "
+        "(it accumulates and causes marrow and mucosal toxicity).",
+        KINTZEL_DORR,
+    )
+
+
+def _renal_text(renal: _Renal) -> str:
+    if renal.crcl is None:
+        return "none: renal function unknown (no serum creatinine), dose NOT renally checked"
+    if renal.factor is None:
+        return f"CrCl {_crcl_text(renal)} < 30 mL/min: methotrexate not to be given"
+    if renal.factor < 1.0:
+        return f"CrCl {_crcl_text(renal)} is 30–59 mL/min: dose × 0.5"
+    return f"none: CrCl {_crcl_text(renal)} ≥ 60 mL/min"
+
+
+# ---------------------------------------------------------------- patient conditions
+
+
+def _condition_findings(patient: Patient, route: Route | None) -> list[Finding]:
+    # Pregnancy, breastfeeding and liver disease are rules of the interactions
+    # engine (interactions/rules.toml), the one place patient contraindications live.
+    out = []
+    if route is Route.ORAL and patient.has("dysphagia_new_onset"):
+        out.append(Finding.of("mtx.oral-dysphagia", Severity.CAUTION,
+                              "New-onset dysphagia: swallowing tablets may be unreliable and unsafe; the plan prefers subcutaneous methotrexate.",
+                              refs.SEED_PLAN))
+    return out
+
+
+# ---------------------------------------------------------------- calculator
+
+
+def _split(dose_mg: float, route: Route) -> tuple[tuple[DosePart, ...], Finding]:
+    steps = int(round(dose_mg / STEP_MG))
+    if steps < 2:
+        raise DoseInputError("split", f"{dose_mg:g} mg is a single 2.5 mg step and cannot be split into two parts")
+    # Odd counts: the larger part first (morning), so the two parts still sum exactly.
+    first, second = math.ceil(steps / 2), steps // 2
+    parts = tuple(_part(when, n, route) for when, n in (("morning", first), ("evening", second)))
+    unit = "tablets" if route is Route.ORAL else "× 0.1 mL"
+    text = " and ".join(f"{_part_text(p)} in the {p.when}" for p in parts)
+    odd = " (odd count: larger part first)" if steps % 2 else ""
+    finding = Finding.of(
+        "mtx.split",
+        Severity.INFO,
+        f"Split weekly dose on ONE day: {text}; total {dose_mg:g} mg = {steps} {unit}{odd}. Never spread it over several days.",
+        ACR_RA_2021,
+    )
+    return parts, finding
+
+
+def _part(when: str, steps: int, route: Route) -> DosePart:
+    mg = Quantity(steps * STEP_MG, "mg")
+    if route is Route.ORAL:
+        return DosePart(when, mg, steps, None)
+    return DosePart(when, mg, None, mg_to_volume(mg))
+
+
+def _part_text(part: DosePart) -> str:
+    if part.tablets is not None:
+        return f"{part.tablets} tablets ({fmt(part.dose)})"
+    return f"{fmt(part.volume)} ({fmt(part.dose)})"
+
+
+def calculate_methotrexate(
+    patient: Patient,
+    *,
+    mode: str = "bsa",
+    dose_per_m2="15 mg/m**2",
+    fixed_dose="20 mg",
+    route="oral",
+    split: bool = False,
+    bsa_formula="mosteller",
+    crcl=None,
+    override_reason: str | None = None,
+    folic_acid: str = "daily",
+) -> MethotrexatePlan:
+    """The weekly methotrexate dose for ``patient``.
+
+    ``mode="bsa"``: ``dose_per_m2`` (15–20 mg/m²) × BSA (``bsa_formula``, Mosteller
+    by default). ``mode="fixed"``: ``fixed_dose`` (15–25 mg, up to 30 mg with
+    ``override_reason``). The cap is 25 mg/week, 30 mg/week with an override
+    reason. ``crcl`` (mL/min) overrides the Cockcroft–Gault estimate from the
+    patient's creatinine; with neither, a CAUTION says the dose is not renally
+    checked. CrCl < 30 mL/min returns a plan with no dose and a CONTRAINDICATED
+    finding. ``folic_acid``: 'daily' (1 mg daily) or 'weekly' (5 mg weekly).
+    """
+    patient = _patient(patient)
+    if mode not in ("bsa", "fixed"):
+        raise DoseInputError("mode", f"expected 'bsa' or 'fixed', got {mode!r}")
+    route = _plan_route(route)
+    split = _flag(split, "split")
+    reason = _override(override_reason)
+    cap = OVERRIDE_CAP_MG if reason else CAP_MG
+    folate = folic_acid_plan(folic_acid)
+    renal = _renal(patient, crcl)
+
+    bsa = formula = None
+    if mode == "bsa":
+        per_m2 = quantity(dose_per_m2, "dose_per_m2", "dose per area", unit="mg/m**2",
+                          minimum=DOSE_PER_M2_MG[0], maximum=DOSE_PER_M2_MG[1])
+        formula = _bsa_formula(bsa_formula)
+        bsa = patient.bsa(formula)
+        target = Quantity(bsa.magnitude * per_m2.magnitude, "mg")
+        basis = f"{bsa.magnitude:.2f} m² ({formula.value}) × {per_m2.magnitude:g} mg/m² = {target.magnitude:.2f} mg"
+    else:
+        target = _fixed_dose(fixed_dose, cap, reason is not None)
+        basis = f"fixed {fmt(target)}"
+
+    findings = [
+        Finding.of("mtx.weekly-only", Severity.INFO,
+                   f"Methotrexate is taken {WEEKLY} — NEVER daily. Daily dosing by mistake has been fatal.", FDA_LABEL),
+        _folic_finding(folate),
+    ]
+    findings += _renal_plan_findings(renal)
+    findings += _condition_findings(patient, route)
+    if route is Route.ORAL:
+        findings.append(Finding.of("mtx.sc-preferred", Severity.INFO,
+                                   "The plan prefers subcutaneous methotrexate (better absorption above 15 mg, fewer GI effects).",
+                                   refs.SEED_PLAN))
+    if reason and target.magnitude > CAP_MG:
+        findings.append(Finding.of("mtx.above-cap-override", Severity.MAJOR,
+                                   f"Cap raised from {CAP_MG:g} to {OVERRIDE_CAP_MG:g} mg/week by override: {reason!r}. "
+                                   "Doses above 25 mg/week need close monitoring of blood counts and liver tests.",
+                                   EULAR_MTX_2009))
+
+    common = dict(route=route, frequency=WEEKLY, mode=mode, bsa=bsa, bsa_formula=None if formula is None else formula.value,
+                  target_dose=target, cap=Quantity(cap, "mg"), crcl=renal.crcl, renal_adjustment=_renal_text(renal),
+                  folic_acid=folate)
+    if any(f.severity is Severity.CONTRAINDICATED for f in findings):
+        return MethotrexatePlan(weekly_dose=None, tablets=None, volume=None, split=(), renal_factor=renal.factor,
+                                rounding=f"{basis}; no dose: contraindicated (see findings)", findings=findings, **common)
+
+    factor = renal.factor
+    if mode == "bsa":
+        dose_mg = weekly_dose_mg_from_bsa(bsa.magnitude, per_m2.magnitude, cap, STEP_MG, factor)
+    else:
+        dose_mg = weekly_dose_mg(target.magnitude, cap, STEP_MG, factor)
+    if dose_mg <= 0:
+        raise DoseInputError("patient", f"{basis} gives less than one 2.5 mg step per week; dose by hand")
+    rounding = _rounding_text(basis, target.magnitude, cap, factor, dose_mg, route)
+    if target.magnitude > cap + 1e-9:
+        findings.append(Finding.of("mtx.capped", Severity.INFO,
+                                   f"Target {target.magnitude:.2f} mg exceeds the {cap:g} mg/week cap; capped at {cap:g} mg.",
+                                   refs.SEED_PLAN if cap == CAP_MG else EULAR_MTX_2009))
+    findings.append(Finding.of("mtx.rounding", Severity.INFO, f"Rounding: {rounding}.", FDA_LABEL))
+
+    weekly = Quantity(dose_mg, "mg")
+    tablets = mg_to_tablets(weekly) if route is Route.ORAL else None
+    volume = mg_to_volume(weekly) if route is Route.SUBCUTANEOUS else None
+    parts: tuple[DosePart, ...] = ()
+    if split:
+        parts, split_finding = _split(dose_mg, route)
+        findings.append(split_finding)
+    return MethotrexatePlan(weekly_dose=weekly, tablets=tablets, volume=volume, split=parts, renal_factor=factor,
+                            rounding=rounding, findings=findings, **common)
+
+
+def _rounding_text(basis: str, target: float, cap: float, factor: float, dose: float, route: Route) -> str:
+    steps = [basis]
+    capped = min(target, cap)
+    if target > cap + 1e-9:
+        steps.append(f"capped at {cap:g} mg")
+    if factor < 1.0:
+        steps.append(f"× {factor:g} (renal) = {capped * factor:.2f} mg")
+    form = f"{int(round(dose / STEP_MG))} × 2.5 mg tablets" if route is Route.ORAL else f"{dose / INJECTION_CONCENTRATION.magnitude:.1f} mL of 25 mg/mL"
+    steps.append(f"rounded DOWN to a whole 2.5 mg step: {dose:g} mg = {form}")
+    return " → ".join(steps)
+
+
+# ---------------------------------------------------------------- order check
+
+
+def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
+    """The ordered dose per administration in mg, and how it was converted."""
+    dose = order.dose
+    if dose.is_compatible_with("tablet"):
+        mg = tablets_to_mg(dose).magnitude
+        return mg, f"{dose.magnitude:g} tablets × 2.5 mg = {mg:g} mg"
+    if dose.is_compatible_with("mL"):
+        if order.route is Route.ORAL:
+            raise DoseInputError("dose", "a volume for oral methotrexate is ambiguous (oral solution 2.5 mg/mL vs injection "
+                                         "25 mg/mL); order oral methotrexate in mg or tablets")
+        mg = volume_to_mg(dose).magnitude
+        return mg, f"{fmt(dose.to('mL'))} × 25 mg/mL = {mg:g} mg"
+    if dose.is_compatible_with("mg/m**2"):
+        per_m2 = quantity(dose, "dose", "dose per area", unit="mg/m**2")
+        bsa = patient.bsa()
+        mg = per_m2.magnitude * bsa.magnitude
+        return mg, f"{per_m2.magnitude:g} mg/m² × {bsa.magnitude:.2f} m² (Mosteller) = {mg:.2f} mg"
+    if dose.is_compatible_with("mg"):
+        mg = quantity(dose, "dose", "mass", unit="mg").magnitude
+        return mg, f"{mg:g} mg"
+    raise DoseInputError("dose", f"{dose:~P} cannot be a methotrexate dose: order it in mg, tablets, mg/m² or mL (SC, 25 mg/mL)")
+
+
+def _administrations_per_week(freq: Frequency) -> int | None:
+    """1 for weekly; 2 for a split weekly dose (twice on one day each week); None when not weekly."""
+    if freq.is_weekly:
+        return 1
+    if freq.interval_days == 7 and freq.times_per_day == 2 and freq.cycle_days is None:
+        return 2
+    return None
+
+
+def _frequency_finding(freq: Frequency, per_dose_mg: float) -> Finding | None:
+    if _administrations_per_week(freq) is not None:
+        return None
+    if freq.interval_days is not None and freq.interval_days < 7:
+        per_week = per_dose_mg * freq.times_per_day * 7 / freq.interval_days
+        return Finding.of(
+            "mtx.not-weekly",
+            Severity.CONTRAINDICATED,
+            f"Methotrexate ordered {freq.text!r}: it must be taken ONCE WEEKLY. {per_dose_mg:g} mg {freq.text} is about "
+            f"{per_week:g} mg per week in {freq.times_per_day * 7 / freq.interval_days:g} doses — daily-type dosing has been fatal.",
+            ISMP,
+        )
+    return Finding.of(
+        "mtx.interval-not-weekly",
+        Severity.MAJOR,
+        f"Methotrexate ordered {freq.text!r}: the plan gives it once weekly; confirm the intended schedule.",
+        FDA_LABEL,
+    )
+
+
+def _recommended(patient: Patient, renal: _Renal, route: Route, folate: FolicAcid) -> tuple[pint.Quantity | None, str, str]:
+    bsa = patient.bsa()
+    if renal.factor is None:
+        return None, "do not give methotrexate: CrCl below 30 mL/min", "no dose (CrCl < 30 mL/min)"
+    # Seed plan escalation target 20 mg weekly, no more than 20 mg/m², renally reduced, rounded down.
+    mg = weekly_dose_mg_from_bsa(bsa.magnitude, PLAN_TARGET_PER_M2, PLAN_TARGET_MG, STEP_MG, renal.factor)
+    dose = Quantity(mg, "mg")
+    arithmetic = (f"min({PLAN_TARGET_MG:g} mg plan target, {PLAN_TARGET_PER_M2:g} mg/m² × {bsa.magnitude:.2f} m² = "
+                  f"{PLAN_TARGET_PER_M2 * bsa.magnitude:.2f} mg) × {renal.factor:g} (renal) → rounded down to {mg:g} mg")
+    route = route if route in (Route.ORAL, Route.SUBCUTANEOUS) else Route.SUBCUTANEOUS
+    form = (f"{mg_to_tablets(dose)} × 2.5 mg tablets by mouth" if route is Route.ORAL
+            else f"{fmt(mg_to_volume(dose))} of 25 mg/mL subcutaneously")
+    escalation = " (the plan escalates to 20–25 mg weekly)" if renal.factor == 1.0 else " (halved for CrCl 30–59 mL/min)"
+    text = f"methotrexate {fmt(dose)} {WEEKLY} = {form}{escalation}; with {folate.instructions}"
+    return dose, text, arithmetic
+
+
+def check_order(order: Order, patient: Patient) -> DoseCheck:
+    """Compare a methotrexate order with the plan: weekly only, caps, kidney, tablets, route, folic acid."""
+    if not isinstance(order, Order):
+        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    patient = _patient(patient)
+    per_dose_mg, conversion = _ordered_mg(order, patient)
+    freq = order.frequency
+    per_week = _administrations_per_week(freq)
+    reason = _order_override(order)
+    renal = _renal(patient)
+    folate = folic_acid_plan("daily")
+    bsa = patient.bsa()
+
+    findings: list[Finding] = []
+    frequency_finding = _frequency_finding(freq, per_dose_mg)
+    if frequency_finding:
+        findings.append(frequency_finding)
+    findings += _route_findings(order)
+    # A split weekly order (twice on one day) is checked as its weekly total; a non-weekly
+    # order is already blocked and its per-dose amount is checked against the weekly limits.
+    weekly_mg = per_dose_mg * (per_week or 1)
+    findings += _cap_findings(weekly_mg, reason)
+    findings += _renal_order_findings(weekly_mg, renal, reason)
+    if per_week is not None:
+        findings += _range_findings(weekly_mg, bsa, renal, patient)
+    if order.route is Route.ORAL and not _whole_steps(per_dose_mg, STEP_MG):
+        findings.append(Finding.of("mtx.not-whole-tablets", Severity.MAJOR,
+                                   f"Oral dose {per_dose_mg:g} mg is not a whole number of 2.5 mg tablets "
+                                   f"({per_dose_mg / STEP_MG:.3g} tablets); order a multiple of 2.5 mg.",
+                                   FDA_LABEL))
+    findings += _condition_findings(patient, order.route)
+    findings.append(_folic_finding(folate))
+
+    dose, text, arithmetic = _recommended(patient, renal, order.route, folate)
+    details = {
+        "ordered": f"{conversion} {freq.text}" + (f" (×{per_week} on one day = {weekly_mg:g} mg weekly)" if per_week == 2 else ""),
+        "BSA": f"{bsa.magnitude:.2f} m² (Mosteller)",
+        "CrCl": f"{_crcl_text(renal)} ({renal.source})",
+        "weight used": f"{fmt(patient.weight)} actual (no CrCl computed)" if renal.weight_used is None else fmt(renal.weight_used),
+        "cap": f"{CAP_MG:g} mg/week" + (f"; {OVERRIDE_CAP_MG:g} mg/week with override ({reason})" if reason else ""),
+        "renal adjustment": _renal_text(renal),
+        "recommended arithmetic": arithmetic,
+        "strengths": "tablet 2.5 mg; injection 25 mg/mL (0.1 mL = 2.5 mg)",
+    }
+    if order.route is Route.SUBCUTANEOUS:
+        details["ordered volume"] = f"{fmt(mg_to_volume(Quantity(per_dose_mg, 'mg')))} of 25 mg/mL"
+    return DoseCheck(dose, text, findings, details)
+
+
+def _whole_steps(mg: float, step: float) -> bool:
+    ratio = round(mg / step, 9)
+    return ratio == math.floor(ratio)
+
+
+def _route_findings(order: Order) -> list[Finding]:
+    out = []
+    if order.route in (Route.INTRAVENOUS, Route.INTRAMUSCULAR):
+        out.append(Finding.of("mtx.route-not-planned", Severity.MAJOR,
+                              f"Methotrexate ordered {order.route.value}: the plan gives it subcutaneously (preferred) or orally.",
+                              refs.SEED_PLAN))
+    if order.dose.is_compatible_with("tablet") and order.route is not Route.ORAL:
+        out.append(Finding.of("mtx.form-route-mismatch", Severity.CONTRAINDICATED,
+                              f"Dose ordered in tablets but route {order.route.value}: tablets are oral only; re-write the order.",
+                              FDA_LABEL))
+    return out
+
+
+def _cap_findings(weekly_mg: float, reason: str | None) -> list[Finding]:
+    if weekly_mg > OVERRIDE_CAP_MG + 1e-9:
+        return [Finding.of("mtx.above-max", Severity.CONTRAINDICATED,
+                           f"{weekly_mg:g} mg/week is above the absolute maximum {OVERRIDE_CAP_MG:g} mg/week; no override allows it.",
+                           EULAR_MTX_2009)]
+    if weekly_mg > CAP_MG + 1e-9:
+        if reason:
+            return [Finding.of("mtx.above-cap-override", Severity.MAJOR,
+                               f"{weekly_mg:g} mg/week is above the {CAP_MG:g} mg cap, allowed up to {OVERRIDE_CAP_MG:g} mg by "
+                               f"override ({reason!r}); monitor blood counts and liver tests closely.",
+                               EULAR_MTX_2009)]
+        return [Finding.of("mtx.above-cap", Severity.CONTRAINDICATED,
+                           f"{weekly_mg:g} mg/week is above the {CAP_MG:g} mg/week cap (seed plan 20–25 mg); up to "
+                           f"{OVERRIDE_CAP_MG:g} mg needs a written override reason.",
+                           refs.SEED_PLAN)]
+    return []
+
+
+def _renal_order_findings(weekly_mg: float, renal: _Renal, reason: str | None) -> list[Finding]:
+    if renal.crcl is None:
+        return [_renal_unknown()]
+    if renal.factor is None:
+        return [_renal_stop(renal)]
+    if renal.factor == 1.0:
+        return []
+    limit = (OVERRIDE_CAP_MG if reason else CAP_MG) * renal.factor
+    if weekly_mg > limit + 1e-9:
+        return [Finding.of("mtx.renal-above-adjusted", Severity.MAJOR,
+                           f"CrCl {_crcl_text(renal)} (30–59 mL/min): the weekly maximum is halved to {limit:g} mg; "
+                           f"ordered {weekly_mg:g} mg. Reduce the dose.",
+                           KINTZEL_DORR)]
+    return [Finding.of("mtx.renal-reduce", Severity.CAUTION,
+                       f"CrCl {_crcl_text(renal)} (30–59 mL/min): ordered {weekly_mg:g} mg is within the halved maximum "
+                       f"{limit:g} mg; monitor blood counts, creatinine and liver tests closely.",
+                       KINTZEL_DORR)]
+
+
+def _range_findings(weekly_mg: float, bsa: pint.Quantity, renal: _Renal, patient: Patient) -> list[Finding]:
+    if renal.factor is None:
+        return []
+    factor = renal.factor
+    out = []
+    low, target = SUBOPTIMAL_MG * factor, PLAN_TARGET_MG * factor
+    bsa_max = PLAN_TARGET_PER_M2 * bsa.magnitude
+    if weekly_mg < low - 1e-9:
+        severity = Severity.CAUTION if patient.disease_active else Severity.INFO
+        out.append(Finding.of("mtx.below-range", severity,
+                              f"{weekly_mg:g} mg/week is below {low:g} mg: sub-therapeutic for active refractory disease "
+                              "(the plan calls 6 tablets, ~15 mg, suboptimal and escalates to 20–25 mg weekly).",
+                              refs.SEED_PLAN))
+    elif weekly_mg < target - 1e-9:
+        out.append(Finding.of("mtx.plan-escalation", Severity.INFO,
+                              f"{weekly_mg:g} mg/week: the plan escalates methotrexate to 20–25 mg weekly for refractory disease"
+                              + (" (halved for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
+                              refs.SEED_PLAN))
+    if weekly_mg > bsa_max * factor + 1e-9 and weekly_mg <= CAP_MG * factor + 1e-9:
+        out.append(Finding.of("mtx.above-bsa-range", Severity.MAJOR,
+                              f"{weekly_mg:g} mg/week for BSA {bsa.magnitude:.2f} m² is {weekly_mg / bsa.magnitude:.1f} mg/m², "
+                              f"above the plan's 15–20 mg/m² weekly" + (" (halved to 10 mg/m² for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
+                              refs.SEED_PLAN))
+    return out
+
+
+__all__ = [
+    "DosePart",
+    "FolicAcid",
+    "MethotrexatePlan",
+    "calculate_methotrexate",
+    "check_order",
+    "folic_acid_plan",
+    "mg_to_tablets",
+    "mg_to_volume",
+    "renal_dose_factor",
+    "tablets_to_mg",
+    "volume_to_mg",
+    "weekly_dose_mg",
+    "weekly_dose_mg_from_bsa",
+]

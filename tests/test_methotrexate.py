@@ -1,0 +1,657 @@
+"""Methotrexate: weekly-only, caps, kidney bands, 2.5 mg steps, split dosing, folic acid, order checks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dosing.findings import Severity
+from dosing.frequency import Frequency
+from dosing.methotrexate import (
+    CAP_MG,
+    OVERRIDE_CAP_MG,
+    calculate_methotrexate,
+    check_order,
+    folic_acid_plan,
+    mg_to_tablets,
+    mg_to_volume,
+    renal_dose_factor,
+    tablets_to_mg,
+    volume_to_mg,
+    weekly_dose_mg,
+    weekly_dose_mg_from_bsa,
+)
+from dosing.order import Order, Route
+from dosing.patient import Patient
+from dosing.serialize import jsonable
+from dosing.units import DoseInputError, Quantity
+from dosing.verdict import Status, status_of
+
+LB_PER_KG = 1 / 0.45359237
+
+
+def mg(q):
+    return q.to("mg").magnitude
+
+
+def rule_ids(findings):
+    return {f.rule_id for f in findings}
+
+
+def severity_of(findings, rule_id):
+    matches = [f.severity for f in findings if f.rule_id == rule_id]
+    assert matches, f"{rule_id} missing from {sorted(rule_ids(findings))}"
+    return matches[0]
+
+
+def patient(weight="64.8 kg", height="180 cm", age="40 years", sex="male", scr="1.0 mg/dL", **kw):
+    return Patient(weight, height, age, sex, serum_creatinine=scr, **kw)
+
+
+# BSA (Mosteller) = sqrt(cm × kg / 3600):
+#   180 cm × 64.8 kg = 11664 → /3600 = 3.24 → 1.80 m²
+#   150 cm × 54 kg   =  8100 → /3600 = 2.25 → 1.50 m²
+BSA_180 = dict(weight="64.8 kg", height="180 cm")
+BSA_150 = dict(weight="54 kg", height="150 cm")
+# Cockcroft–Gault, male, 40 years, 72 kg: (140 − 40) × 72 / (72 × SCr) = 100 / SCr mL/min.
+CG_MALE = dict(weight="72 kg", height="175 cm", age="40 years", sex="male")
+
+
+# ---------------------------------------------------------------- conversions
+
+
+def test_six_tablets_is_15_mg():
+    # 6 tablets × 2.5 mg = 15 mg: the plan's current dose.
+    assert mg(tablets_to_mg("6 tablets")) == 15.0
+    assert mg(tablets_to_mg(Quantity(6, "tablet"))) == 15.0
+    assert mg_to_tablets("15 mg") == 6
+    assert mg_to_tablets("0.025 g") == 10
+
+
+def test_fractional_tablet_mg_raises():
+    with pytest.raises(DoseInputError) as err:
+        mg_to_tablets("16 mg")
+    assert err.value.parameter == "dose"
+
+
+def test_syringe_conversion():
+    # 25 mg/mL: 0.8 mL = 20 mg; 22.5 mg = 0.9 mL; 0.6 mL = 15 mg (0.6 × 25 is float-exact here, but round-trips anyway)
+    assert mg(volume_to_mg("0.8 mL")) == 20.0
+    assert mg(volume_to_mg("0.6 mL")) == 15.0
+    assert mg_to_volume("22.5 mg").to("mL").magnitude == 0.9
+
+
+@pytest.mark.parametrize("bad", [6, "6 mg", "6 capsules", "-6 tablets", "nan tablets", None])
+def test_tablets_to_mg_refuses_non_tablets(bad):
+    with pytest.raises(DoseInputError):
+        tablets_to_mg(bad)
+
+
+# ---------------------------------------------------------------- pure helper
+
+
+def test_helper_hand_worked():
+    # 1.80 m² × 15 mg/m² = 27 mg → cap 25 mg → 10 steps of 2.5 mg
+    assert weekly_dose_mg_from_bsa(1.80, 15.0) == 25.0
+    # 1.50 m² × 15 mg/m² = 22.5 mg → exactly 9 steps
+    assert weekly_dose_mg_from_bsa(1.50, 15.0) == 22.5
+    # 1.40 m² × 15 = 21 mg → rounded DOWN to 20 mg
+    assert weekly_dose_mg_from_bsa(1.40, 15.0) == 20.0
+    # with override cap 30: 1.80 × 20 = 36 → 30
+    assert weekly_dose_mg_from_bsa(1.80, 20.0, cap_mg=30.0) == 30.0
+    # renal × 0.5: min(27, 25) = 25 × 0.5 = 12.5 mg (5 steps)
+    assert weekly_dose_mg_from_bsa(1.80, 15.0, renal_factor=0.5) == 12.5
+    # 22.5 × 0.5 = 11.25 → rounded DOWN to 10 mg
+    assert weekly_dose_mg_from_bsa(1.50, 15.0, renal_factor=0.5) == 10.0
+
+
+def test_helper_float_noise_does_not_lose_a_step():
+    assert weekly_dose_mg(14.999999999999998) == 15.0
+    assert weekly_dose_mg(0.1 * 3 * 50) == 15.0  # 15.000000000000002
+
+
+def test_helper_on_arrays():
+    bsa = np.array([1.0, 1.5, 1.8, 2.2])
+    out = weekly_dose_mg_from_bsa(bsa, 15.0)
+    # 15, 22.5, 27 → 25, 33 → 25
+    assert out.tolist() == [15.0, 22.5, 25.0, 25.0]
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        (dict(bsa_m2=float("nan"), mg_per_m2=15.0), "bsa_m2"),
+        (dict(bsa_m2=-1.5, mg_per_m2=15.0), "bsa_m2"),
+        (dict(bsa_m2=np.array([1.5, 0.0]), mg_per_m2=15.0), "bsa_m2"),
+        (dict(bsa_m2=Quantity(1.5, "m**2"), mg_per_m2=15.0), "bsa_m2"),
+        (dict(bsa_m2="1.5", mg_per_m2=15.0), "bsa_m2"),
+        (dict(bsa_m2=1.5, mg_per_m2=25.0), "mg_per_m2"),
+        (dict(bsa_m2=1.5, mg_per_m2=10.0), "mg_per_m2"),
+        (dict(bsa_m2=1.5, mg_per_m2=15.0, cap_mg=35.0), "cap_mg"),
+        (dict(bsa_m2=1.5, mg_per_m2=15.0, renal_factor=2.0), "renal_factor"),
+        (dict(bsa_m2=1.5, mg_per_m2=15.0, renal_factor=0.0), "renal_factor"),
+        (dict(bsa_m2=1.5, mg_per_m2=15.0, cap_mg=np.array([25.0, 30.0])), "cap_mg"),
+    ],
+)
+def test_helper_bad_inputs_raise(kwargs, parameter):
+    with pytest.raises(DoseInputError) as err:
+        weekly_dose_mg_from_bsa(**kwargs)
+    assert err.value.parameter == parameter
+
+
+@settings(max_examples=300)
+@given(
+    bsa=st.floats(0.2, 3.5),
+    per_m2=st.floats(15.0, 20.0),
+    cap=st.sampled_from([CAP_MG, OVERRIDE_CAP_MG]),
+    factor=st.sampled_from([1.0, 0.5]),
+)
+def test_helper_never_exceeds_target_cap_or_renal_limit(bsa, per_m2, cap, factor):
+    dose = weekly_dose_mg_from_bsa(bsa, per_m2, cap_mg=cap, renal_factor=factor)
+    assert dose <= cap * factor + 1e-9
+    assert dose <= bsa * per_m2 * factor + 1e-6
+    assert dose / 2.5 == math.floor(dose / 2.5)  # a whole 2.5 mg step
+    assert dose > bsa * per_m2 * factor - 2.5 - 1e-6 or dose == cap * factor  # no more than one step lost
+
+
+@settings(max_examples=200)
+@given(a=st.floats(0.2, 3.5), b=st.floats(0.2, 3.5), per_m2=st.floats(15.0, 20.0))
+def test_helper_monotonic_in_bsa(a, b, per_m2):
+    lo, hi = sorted((a, b))
+    assert weekly_dose_mg_from_bsa(lo, per_m2) <= weekly_dose_mg_from_bsa(hi, per_m2)
+
+
+@pytest.mark.parametrize("crcl, factor", [(0.0, None), (29.9, None), (30.0, 0.5), (59.9, 0.5), (60.0, 1.0), (120.0, 1.0)])
+def test_renal_factor_bands(crcl, factor):
+    assert renal_dose_factor(crcl) == factor
+
+
+@pytest.mark.parametrize("bad", [float("nan"), -1.0, "45", Quantity(45, "mL/min")])
+def test_renal_factor_bad_inputs(bad):
+    with pytest.raises(DoseInputError):
+        renal_dose_factor(bad)
+
+
+# ---------------------------------------------------------------- calculator: hand-worked
+
+
+def test_bsa_1_80_is_capped_at_25_mg_10_tablets():
+    # 1.80 m² × 15 mg/m² = 27 mg > 25 mg cap → 25 mg = 10 × 2.5 mg tablets
+    plan = calculate_methotrexate(patient(**BSA_180))
+    assert plan.bsa.magnitude == pytest.approx(1.80)
+    assert mg(plan.target_dose) == pytest.approx(27.0)
+    assert mg(plan.weekly_dose) == 25.0
+    assert plan.tablets == 10
+    assert plan.volume is None
+    assert "capped at 25 mg" in plan.rounding
+    assert "mtx.capped" in rule_ids(plan.findings)
+    assert plan.frequency.startswith("once weekly")
+
+
+def test_bsa_1_50_is_22_5_mg_9_tablets_split_5_and_4():
+    # 1.50 m² × 15 mg/m² = 22.5 mg = 9 tablets; split odd count → 5 (morning) + 4 (evening)
+    plan = calculate_methotrexate(patient(**BSA_150), split=True)
+    assert mg(plan.weekly_dose) == 22.5
+    assert plan.tablets == 9
+    morning, evening = plan.split
+    assert (morning.when, morning.tablets, mg(morning.dose)) == ("morning", 5, 12.5)
+    assert (evening.when, evening.tablets, mg(evening.dose)) == ("evening", 4, 10.0)
+    assert "larger part first" in next(f.message for f in plan.findings if f.rule_id == "mtx.split")
+
+
+def test_subcutaneous_plan_volume():
+    # 1.50 m² × 15 = 22.5 mg ÷ 25 mg/mL = 0.9 mL
+    plan = calculate_methotrexate(patient(**BSA_150), route="sc")
+    assert plan.route is Route.SUBCUTANEOUS
+    assert plan.tablets is None
+    assert plan.volume.to("mL").magnitude == 0.9
+    assert "mtx.sc-preferred" not in rule_ids(plan.findings)
+
+
+def test_subcutaneous_split_in_0_1_ml_steps():
+    # 22.5 mg = 9 × 0.1 mL → 0.5 mL (12.5 mg) + 0.4 mL (10 mg)
+    plan = calculate_methotrexate(patient(**BSA_150), route="subcutaneous", split=True)
+    assert [p.volume.to("mL").magnitude for p in plan.split] == [0.5, 0.4]
+    assert sum(mg(p.dose) for p in plan.split) == 22.5
+
+
+def test_fixed_mode_and_rounding_down():
+    assert mg(calculate_methotrexate(patient(), mode="fixed").weekly_dose) == 20.0  # default 20 mg = 8 tablets
+    plan = calculate_methotrexate(patient(), mode="fixed", fixed_dose="21 mg")
+    assert mg(plan.weekly_dose) == 20.0  # 21 mg is not a 2.5 mg step: rounded DOWN
+    assert "rounded DOWN" in plan.rounding
+
+
+def test_fixed_30_mg_needs_override():
+    with pytest.raises(DoseInputError) as err:
+        calculate_methotrexate(patient(), mode="fixed", fixed_dose="30 mg")
+    assert err.value.parameter == "fixed_dose" and "override_reason" in err.value.problem
+    plan = calculate_methotrexate(patient(), mode="fixed", fixed_dose="30 mg", override_reason="refractory, tolerating 25 mg")
+    assert mg(plan.weekly_dose) == 30.0
+    assert severity_of(plan.findings, "mtx.above-cap-override") is Severity.MAJOR
+    with pytest.raises(DoseInputError):
+        calculate_methotrexate(patient(), mode="fixed", fixed_dose="32.5 mg", override_reason="any")
+
+
+def test_bsa_override_raises_cap_to_30():
+    # 1.80 m² × 20 mg/m² = 36 mg → cap 30 with override
+    plan = calculate_methotrexate(patient(**BSA_180), dose_per_m2="20 mg/m2", override_reason="refractory disease")
+    assert mg(plan.weekly_dose) == 30.0
+    assert mg(plan.cap) == 30.0
+
+
+def test_folic_acid_always_attached():
+    plan = calculate_methotrexate(patient())
+    assert mg(plan.folic_acid.dose) == 1.0 and plan.folic_acid.schedule == "daily"
+    assert "mtx.folic-acid" in rule_ids(plan.findings)
+    weekly = calculate_methotrexate(patient(), folic_acid="weekly").folic_acid
+    assert mg(weekly.dose) == 5.0 and "different day" in weekly.instructions
+    blocked = calculate_methotrexate(patient(), crcl="20 mL/min")
+    assert blocked.folic_acid is not None
+
+
+def test_bsa_formula_is_selectable():
+    mosteller = calculate_methotrexate(patient(**BSA_150))
+    dubois = calculate_methotrexate(patient(**BSA_150), bsa_formula="dubois")
+    assert dubois.bsa_formula == "dubois" and mosteller.bsa_formula == "mosteller"
+    assert dubois.bsa != mosteller.bsa
+
+
+def test_plan_is_jsonable():
+    data = jsonable(calculate_methotrexate(patient(**BSA_150), split=True))
+    assert data["weekly_dose"] == "22.5 mg"
+    assert data["folic_acid"]["dose"] == "1 mg"
+
+
+# ---------------------------------------------------------------- calculator: kidney
+
+
+@pytest.mark.parametrize(
+    "crcl, expected",
+    [
+        ("29.9 mL/min", None),  # < 30: not given
+        ("30 mL/min", 12.5),  # min(27, 25) × 0.5 = 12.5 mg
+        ("59.9 mL/min", 12.5),
+        ("60 mL/min", 25.0),  # no reduction
+    ],
+)
+def test_renal_bands_at_exact_boundaries(crcl, expected):
+    plan = calculate_methotrexate(patient(**BSA_180), crcl=crcl)
+    if expected is None:
+        assert plan.weekly_dose is None and plan.tablets is None and plan.split == ()
+        assert severity_of(plan.findings, "mtx.renal-contraindicated") is Severity.CONTRAINDICATED
+        assert plan.blocked and plan.renal_factor is None
+    else:
+        assert mg(plan.weekly_dose) == expected
+        assert not plan.blocked
+        if expected < 25:
+            assert severity_of(plan.findings, "mtx.renal-reduce") is Severity.MAJOR
+            assert "× 0.5" in plan.renal_adjustment
+
+
+def test_renal_from_creatinine_cockcroft_gault():
+    # 100 / 2.0 mg/dL = 50 mL/min → halved; fixed 20 mg × 0.5 = 10 mg
+    plan = calculate_methotrexate(patient(**CG_MALE, scr="2.0 mg/dL"), mode="fixed")
+    assert plan.crcl.magnitude == pytest.approx(50.0)
+    assert mg(plan.weekly_dose) == 10.0
+    # 100 / 4.0 = 25 mL/min → none
+    assert calculate_methotrexate(patient(**CG_MALE, scr="4.0 mg/dL"), mode="fixed").weekly_dose is None
+
+
+def test_renal_unknown_is_caution_not_a_guess():
+    plan = calculate_methotrexate(patient(scr=None), mode="fixed")
+    assert severity_of(plan.findings, "mtx.renal-unknown") is Severity.CAUTION
+    assert mg(plan.weekly_dose) == 20.0 and plan.crcl is None
+    assert "unknown" in plan.renal_adjustment
+    explicit = calculate_methotrexate(patient(scr=None), mode="fixed", crcl="80 mL/min")
+    assert "mtx.renal-unknown" not in rule_ids(explicit.findings)
+
+
+def test_explicit_crcl_overrides_creatinine():
+    plan = calculate_methotrexate(patient(**CG_MALE, scr="1.0 mg/dL"), mode="fixed", crcl="45 mL/min")
+    assert mg(plan.weekly_dose) == 10.0
+
+
+def test_pregnancy_blocks_through_the_interactions_engine():
+    # Patient contraindications live in interactions/rules.toml, not in the calculator.
+    from dosing import verify
+
+    pregnant = patient(conditions={"pregnancy"}, sex="female")
+    verdict = verify({"drug": "methotrexate", "dose": "20 mg", "frequency": "weekly", "route": "oral"}, pregnant)
+    assert verdict.status.value == "block"
+    assert severity_of(verdict.findings, "interactions.mtx-pregnancy") is Severity.CONTRAINDICATED
+
+
+# ---------------------------------------------------------------- calculator: properties
+
+patients = st.builds(
+    lambda w, h: (w, h),
+    st.floats(35.0, 200.0),
+    st.floats(140.0, 210.0),
+)
+
+
+@settings(max_examples=60)
+@given(
+    size=patients,
+    per_m2=st.floats(15.0, 20.0),
+    override=st.sampled_from([None, "refractory disease"]),
+    route=st.sampled_from(["oral", "subcutaneous"]),
+    crcl=st.sampled_from([None, "45 mL/min", "90 mL/min"]),
+)
+def test_calculator_caps_never_exceeded(size, per_m2, override, route, crcl):
+    w, h = size
+    plan = calculate_methotrexate(
+        patient(weight=Quantity(w, "kg"), height=Quantity(h, "cm")),
+        dose_per_m2=Quantity(per_m2, "mg/m**2"),
+        override_reason=override,
+        route=route,
+        crcl=crcl,
+    )
+    dose = mg(plan.weekly_dose)
+    cap = OVERRIDE_CAP_MG if override else CAP_MG
+    assert 0 < dose <= cap * plan.renal_factor
+    assert dose <= mg(plan.target_dose) * plan.renal_factor + 1e-9
+    assert dose / 2.5 == math.floor(dose / 2.5)
+    # batch path (numpy helper) equals the scalar path
+    batch = weekly_dose_mg_from_bsa(np.array([plan.bsa.magnitude]), per_m2, cap_mg=cap, renal_factor=plan.renal_factor)
+    assert batch[0] == dose
+
+
+@settings(max_examples=40)
+@given(size=patients, per_m2=st.floats(15.0, 20.0))
+def test_calculator_unit_invariance(size, per_m2):
+    w, h = size
+    metric = calculate_methotrexate(patient(weight=Quantity(w, "kg"), height=Quantity(h, "cm")), dose_per_m2=Quantity(per_m2, "mg/m**2"))
+    # same patient in lb and inches, same dose written in µg/m² (1 mg/m² = 1000 µg/m²)
+    imperial = calculate_methotrexate(
+        patient(weight=Quantity(w * LB_PER_KG, "lb"), height=Quantity(h / 2.54, "inch")),
+        dose_per_m2=Quantity(per_m2 * 1000.0, "ug/m**2"),
+    )
+    assert metric.weekly_dose == imperial.weekly_dose
+    assert metric.tablets == imperial.tablets
+
+
+@settings(max_examples=40)
+@given(w1=st.floats(35.0, 200.0), w2=st.floats(35.0, 200.0), h=st.floats(140.0, 210.0))
+def test_calculator_monotonic_in_weight(w1, w2, h):
+    lo, hi = sorted((w1, w2))
+    small = calculate_methotrexate(patient(weight=Quantity(lo, "kg"), height=Quantity(h, "cm")))
+    large = calculate_methotrexate(patient(weight=Quantity(hi, "kg"), height=Quantity(h, "cm")))
+    assert mg(small.weekly_dose) <= mg(large.weekly_dose) <= CAP_MG
+
+
+@settings(max_examples=60)
+@given(steps=st.integers(6, 10), route=st.sampled_from(["oral", "subcutaneous"]), crcl=st.sampled_from(["90 mL/min", "45 mL/min"]))
+def test_split_parts_sum_exactly_and_larger_first(steps, route, crcl):
+    # 15–25 mg fixed; CrCl 45 halves it (3–5 steps), so small and odd counts are covered too
+    dose = Quantity(steps * 2.5, "mg")
+    plan = calculate_methotrexate(patient(), mode="fixed", fixed_dose=dose, route=route, split=True, crcl=crcl)
+    first, second = plan.split
+    assert mg(first.dose) + mg(second.dose) == mg(plan.weekly_dose)
+    assert 0 <= mg(first.dose) - mg(second.dose) <= 2.5
+    if route == "oral":
+        assert first.tablets + second.tablets == plan.tablets
+
+
+# ---------------------------------------------------------------- calculator: bad inputs
+
+
+@pytest.mark.parametrize(
+    "kwargs, parameter",
+    [
+        (dict(dose_per_m2=15), "dose_per_m2"),
+        (dict(dose_per_m2="15 mg/kg"), "dose_per_m2"),
+        (dict(dose_per_m2="25 mg/m2"), "dose_per_m2"),
+        (dict(dose_per_m2="10 mg/m2"), "dose_per_m2"),
+        (dict(dose_per_m2="nan mg/m2"), "dose_per_m2"),
+        (dict(dose_per_m2="-15 mg/m2"), "dose_per_m2"),
+        (dict(mode="fixed", fixed_dose=20), "fixed_dose"),
+        (dict(mode="fixed", fixed_dose="20 mL"), "fixed_dose"),
+        (dict(mode="fixed", fixed_dose="10 mg"), "fixed_dose"),
+        (dict(mode="fixed", fixed_dose="27.5 mg"), "fixed_dose"),
+        (dict(mode="fixed", fixed_dose="35 mg", override_reason="x"), "fixed_dose"),
+        (dict(mode="daily"), "mode"),
+        (dict(route="iv"), "route"),
+        (dict(route="rectal"), "route"),
+        (dict(split="yes"), "split"),
+        (dict(bsa_formula="guess"), "bsa_formula"),
+        (dict(crcl=45), "creatinine_clearance"),
+        (dict(crcl="-5 mL/min"), "creatinine_clearance"),
+        (dict(crcl="45 mg"), "creatinine_clearance"),
+        (dict(override_reason="  "), "override_reason"),
+        (dict(folic_acid="monthly"), "folic_acid"),
+    ],
+)
+def test_calculator_bad_inputs_raise(kwargs, parameter):
+    with pytest.raises(DoseInputError) as err:
+        calculate_methotrexate(patient(), **kwargs)
+    assert err.value.parameter == parameter
+
+
+def test_calculator_refuses_non_patient():
+    with pytest.raises(DoseInputError) as err:
+        calculate_methotrexate({"weight": "70 kg"})
+    assert err.value.parameter == "patient"
+
+
+def test_single_step_cannot_be_split():
+    # BSA 0.2 m² (explicit CrCl: CG is adult-only) × 15 mg/m² = 3 mg → 2.5 mg = 1 step
+    tiny = Patient("4 kg", "36 in", "3 years", "female")
+    with pytest.raises(DoseInputError) as err:
+        calculate_methotrexate(tiny, crcl="60 mL/min", split=True)
+    assert err.value.parameter == "split"
+
+
+def test_below_one_step_raises():
+    tiny = Patient("2 kg", "45 cm", "0 years", "female")  # BSA ≈ 0.158 m² × 15 = 2.4 mg < 2.5 mg
+    with pytest.raises(DoseInputError):
+        calculate_methotrexate(tiny, crcl="60 mL/min")
+
+
+# ---------------------------------------------------------------- check_order
+
+
+def order(dose="20 mg", frequency="weekly", route="subcutaneous", **kw):
+    return Order("methotrexate", dose, frequency, route, **kw)
+
+
+@pytest.mark.parametrize("frequency", ["daily", "BID", "QOD", "every other day", "q12h", "TID", "once daily", "q2d"])
+def test_not_weekly_is_blocked(frequency):
+    check = check_order(order("2.5 mg", frequency, "oral"), patient())
+    assert severity_of(check.findings, "mtx.not-weekly") is Severity.CONTRAINDICATED
+    assert status_of(check.findings) is Status.BLOCK
+
+
+@pytest.mark.parametrize("frequency", ["weekly", "once weekly", "weekly x4", "q1w"])
+def test_weekly_passes(frequency):
+    check = check_order(order("20 mg", frequency), patient())
+    assert "mtx.not-weekly" not in rule_ids(check.findings)
+    assert status_of(check.findings) is Status.OK
+
+
+def test_less_often_than_weekly_is_major():
+    check = check_order(order("20 mg", "q2w"), patient())
+    assert severity_of(check.findings, "mtx.interval-not-weekly") is Severity.MAJOR
+
+
+def test_split_weekly_frequency_counts_both_doses():
+    # twice on one day each week: 12.5 mg × 2 = 25 mg weekly (ok); 15 mg × 2 = 30 mg (above cap)
+    split = Frequency("BID once weekly", interval_days=7, times_per_day=2)
+    ok = check_order(order("5 tablets", split, "oral"), patient())
+    assert status_of(ok.findings) is Status.OK
+    over = check_order(order("6 tablets", split, "oral"), patient())
+    assert severity_of(over.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+
+
+def test_six_tablets_order_is_15_mg_with_escalation_info():
+    check = check_order(order("6 tablets", "weekly", "oral"), patient())
+    assert severity_of(check.findings, "mtx.plan-escalation") is Severity.INFO
+    assert "6 tablets × 2.5 mg = 15 mg" in dict(check.details)["ordered"]
+    # recommended: min(20 mg, 20 mg/m² × 1.80 m² = 36 mg) = 20 mg = 8 tablets
+    assert mg(check.recommended_dose) == 20.0
+    assert "8 × 2.5 mg tablets" in check.recommended
+
+
+def test_below_15_mg_is_caution_in_active_disease_info_when_quiet():
+    active = check_order(order("12.5 mg"), patient())
+    assert severity_of(active.findings, "mtx.below-range") is Severity.CAUTION
+    quiet = check_order(order("12.5 mg"), patient(disease_active=False))
+    assert severity_of(quiet.findings, "mtx.below-range") is Severity.INFO
+
+
+def test_20_and_25_mg_have_no_range_finding():
+    for dose in ("20 mg", "25 mg", "10 tablets"):
+        route = "oral" if "tablet" in dose else "subcutaneous"
+        check = check_order(order(dose, route=route), patient())
+        assert status_of(check.findings) is Status.OK, dose
+
+
+@pytest.mark.parametrize("dose", ["27.5 mg", "30 mg", "1.2 mL", "11 tablets"])
+def test_above_25_without_override_is_blocked(dose):
+    route = "oral" if "tablet" in dose else "subcutaneous"
+    check = check_order(order(dose, route=route), patient())
+    assert severity_of(check.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+
+
+@pytest.mark.parametrize("dose", ["27.5 mg", "30 mg"])
+def test_25_to_30_with_override_is_major(dose):
+    check = check_order(order(dose, override_reason="refractory, tolerating 25 mg"), patient())
+    assert severity_of(check.findings, "mtx.above-cap-override") is Severity.MAJOR
+    assert status_of(check.findings) is Status.WARN
+
+
+def test_blank_override_is_no_override():
+    check = check_order(order("27.5 mg", override_reason="   "), patient())
+    assert severity_of(check.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+
+
+@settings(max_examples=50)
+@given(dose=st.floats(30.001, 500.0), override=st.sampled_from([None, "any reason"]))
+def test_above_30_always_blocked(dose, override):
+    check = check_order(order(Quantity(dose, "mg"), override_reason=override), patient())
+    assert severity_of(check.findings, "mtx.above-max") is Severity.CONTRAINDICATED
+
+
+@settings(max_examples=50)
+@given(dose=st.floats(0.1, 60.0), override=st.sampled_from([None, "any reason"]))
+def test_order_cap_property(dose, override):
+    check = check_order(order(Quantity(dose, "mg"), override_reason=override), patient())
+    blocked = status_of(check.findings) is Status.BLOCK
+    if dose > 30 + 1e-9 or (dose > 25 + 1e-9 and override is None):
+        assert blocked
+    else:
+        assert not blocked
+
+
+@pytest.mark.parametrize(
+    "scr, expected_rule, severity, recommended",
+    [
+        ("4.0 mg/dL", "mtx.renal-contraindicated", Severity.CONTRAINDICATED, None),  # 100/4 = 25 mL/min
+        ("3.4 mg/dL", "mtx.renal-contraindicated", Severity.CONTRAINDICATED, None),  # 29.4 mL/min
+        ("2.0 mg/dL", "mtx.renal-above-adjusted", Severity.MAJOR, 10.0),  # 50 mL/min: max 12.5, ordered 20
+        ("1.0 mg/dL", None, None, 20.0),  # 100 mL/min
+    ],
+)
+def test_order_renal(scr, expected_rule, severity, recommended):
+    check = check_order(order("20 mg"), patient(**CG_MALE, scr=scr))
+    if expected_rule:
+        assert severity_of(check.findings, expected_rule) is severity
+    if recommended is None:
+        assert check.recommended_dose is None
+        assert "do not give" in check.recommended
+    else:
+        assert mg(check.recommended_dose) == recommended
+    assert "Cockcroft" in dict(check.details)["CrCl"]
+    assert dict(check.details)["weight used"] == "72 kg"
+
+
+def test_order_renal_within_halved_limit_is_caution():
+    # 100 / 2.0 = 50 mL/min: halved max 12.5 mg; 10 mg ordered is within, and not "below range" (7.5 mg threshold)
+    check = check_order(order("10 mg"), patient(**CG_MALE, scr="2.0 mg/dL"))
+    assert severity_of(check.findings, "mtx.renal-reduce") is Severity.CAUTION
+    assert "mtx.below-range" not in rule_ids(check.findings)
+
+
+def test_order_renal_unknown_is_caution():
+    check = check_order(order("20 mg"), patient(scr=None))
+    assert severity_of(check.findings, "mtx.renal-unknown") is Severity.CAUTION
+    assert "unknown" in dict(check.details)["CrCl"]
+
+
+def test_order_route_iv_is_major():
+    check = check_order(order("20 mg", route="iv"), patient())
+    assert severity_of(check.findings, "mtx.route-not-planned") is Severity.MAJOR
+    assert "subcutaneously" in check.recommended
+
+
+def test_tablets_by_injection_is_blocked():
+    check = check_order(order("8 tablets", route="subcutaneous"), patient())
+    assert severity_of(check.findings, "mtx.form-route-mismatch") is Severity.CONTRAINDICATED
+
+
+def test_oral_not_whole_tablets_is_major():
+    check = check_order(order("21 mg", route="oral"), patient())
+    assert severity_of(check.findings, "mtx.not-whole-tablets") is Severity.MAJOR
+    fractional = check_order(order("7.5 tablets", route="oral"), patient())
+    assert severity_of(fractional.findings, "mtx.not-whole-tablets") is Severity.MAJOR
+
+
+def test_folic_acid_info_always_present():
+    for o in (order("20 mg"), order("2.5 mg", "daily", "oral"), order("40 mg")):
+        assert severity_of(check_order(o, patient()).findings, "mtx.folic-acid") is Severity.INFO
+
+
+def test_mg_per_m2_order_uses_bsa():
+    # 15 mg/m² × 1.50 m² = 22.5 mg
+    check = check_order(order("15 mg/m2"), patient(**BSA_150))
+    assert "22.50 mg" in dict(check.details)["ordered"]
+    assert status_of(check.findings) is Status.OK
+
+
+def test_small_patient_recommendation_is_bsa_capped():
+    # 140 cm × 25 kg: BSA = sqrt(3500/3600) = 0.986 m²; 20 mg/m² × 0.986 = 19.7 mg → 17.5 mg
+    # SCr 0.4 mg/dL keeps CrCl normal: (140 − 40) × 25 / (72 × 0.4) = 86.8 mL/min
+    small = patient(weight="25 kg", height="140 cm", scr="0.4 mg/dL")
+    check = check_order(order("25 mg"), small)
+    assert mg(check.recommended_dose) == 17.5
+    assert severity_of(check.findings, "mtx.above-bsa-range") is Severity.MAJOR
+
+
+def test_order_unit_invariance_kg_lb():
+    metric = check_order(order("20 mg"), patient(weight="72 kg", height="175 cm"))
+    imperial = check_order(order("0.02 g"), patient(weight=Quantity(72 * LB_PER_KG, "lb"), height=Quantity(175 / 2.54, "inch")))
+    assert metric.recommended_dose == imperial.recommended_dose
+    assert rule_ids(metric.findings) == rule_ids(imperial.findings)
+
+
+def test_dysphagia_with_oral_is_caution():
+    check = check_order(order("8 tablets", route="oral"), patient(conditions={"dysphagia_new_onset"}))
+    assert severity_of(check.findings, "mtx.oral-dysphagia") is Severity.CAUTION
+
+
+@pytest.mark.parametrize(
+    "dose, route",
+    [("0.8 mL", "oral"), ("0.3 mg/kg", "subcutaneous"), ("8 capsules", "oral")],
+)
+def test_order_bad_dose_forms_raise(dose, route):
+    with pytest.raises(DoseInputError) as err:
+        check_order(order(dose, route=route), patient())
+    assert err.value.parameter == "dose"
+
+
+def test_check_order_refuses_non_order():
+    with pytest.raises(DoseInputError):
+        check_order({"drug": "mtx"}, patient())
+    with pytest.raises(DoseInputError):
+        check_order(order(), "patient")
+
+
+def test_folic_acid_plan_values():
+    assert folic_acid_plan().schedule == "daily"
+    with pytest.raises(DoseInputError):
+        folic_acid_plan(None)
