@@ -10,10 +10,11 @@ batch result equals the scalar result patient by patient.
 
 from __future__ import annotations
 
+import attrs
 import numpy as np
 import pint
 
-from dosing import body
+from dosing import body, ivig, methotrexate
 from dosing.units import DoseInputError, Quantity, check_magnitude, convert, quantity
 
 
@@ -58,3 +59,71 @@ def batch_bsa(weights, heights, formula: "body.BSAFormula | str" = body.BSAFormu
     w, h = weights_kg(weights), heights_cm(heights)
     _same_length(weights=w, heights=h)
     return Quantity(body._bsa_m2(w, h, body.parse_bsa_formula(formula)), "m**2")
+
+
+def _sexes_male(sexes, n: int) -> np.ndarray:
+    if isinstance(sexes, str) or len(sexes) != n:
+        raise DoseInputError("sexes", f"expected a list of {n} sexes ('female'/'male')")
+    male = []
+    for i, s in enumerate(sexes):
+        try:
+            male.append(body.Sex.parse(s) is body.Sex.MALE)
+        except DoseInputError as exc:
+            raise DoseInputError(f"sexes[{i}]", exc.problem) from None
+    return np.array(male, dtype=bool)
+
+
+@attrs.frozen
+class BatchIvig:
+    """Per-patient IVIG course doses (same rules as :func:`dosing.ivig.calculate_ivig`)."""
+
+    ideal_body_weight: pint.Quantity
+    dosing_weight: pint.Quantity
+    used_adjusted_weight: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    target_daily_dose: pint.Quantity
+    daily_dose: pint.Quantity
+    course_dose: pint.Quantity
+
+
+def batch_ivig(weights, heights, sexes, *, dose_per_kg="2 g/kg", days: int = ivig.DEFAULT_DAYS, product=ivig.DEFAULT_PRODUCT) -> BatchIvig:
+    """IVIG for many patients: dosing weight (actual, or adjusted above 120 % IBW), whole vials per day."""
+    w, h = weights_kg(weights), heights_cm(heights)
+    n = _same_length(weights=w, heights=h)
+    male = _sexes_male(sexes, n)
+    per_kg = ivig._dose_per_kg(dose_per_kg).magnitude
+    n_days = ivig._days(days)
+    ibw = body.ideal_body_weight_kg(h, male, parameter="heights")
+    dosing, adjusted = ivig.dosing_weight_kg(w, ibw)
+    target = ivig.target_daily_dose_g(dosing, per_kg, n_days)
+    # Vial rounding is a small search per patient; the scalar function is the rule.
+    daily = np.array([ivig._vial_total(ivig.round_to_vials(Quantity(t, "g"), product)).magnitude for t in target])
+    return BatchIvig(
+        ideal_body_weight=Quantity(ibw, "kg"),
+        dosing_weight=Quantity(dosing, "kg"),
+        used_adjusted_weight=adjusted,
+        target_daily_dose=Quantity(target, "g"),
+        daily_dose=Quantity(daily, "g"),
+        course_dose=Quantity(daily * n_days, "g"),
+    )
+
+
+@attrs.frozen
+class BatchMethotrexate:
+    """Weekly BSA-based methotrexate doses, rounded down to 2.5 mg and capped.
+
+    ``renal_adjusted`` is always False: kidney function differs per patient and
+    is applied by :func:`dosing.methotrexate.calculate_methotrexate` / ``verify``.
+    """
+
+    bsa: pint.Quantity
+    target_dose: pint.Quantity
+    weekly_dose: pint.Quantity
+    renal_adjusted: bool = False
+
+
+def batch_methotrexate(weights, heights, *, dose_per_m2="15 mg/m**2", bsa_formula="mosteller") -> BatchMethotrexate:
+    bsa = batch_bsa(weights, heights, bsa_formula).magnitude
+    per_m2 = methotrexate.dose_per_m2_value(dose_per_m2).magnitude
+    target = bsa * per_m2
+    weekly = methotrexate.weekly_dose_mg_from_bsa(bsa, per_m2)
+    return BatchMethotrexate(Quantity(bsa, "m**2"), Quantity(target, "mg"), Quantity(weekly, "mg"))

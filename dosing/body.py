@@ -56,6 +56,9 @@ def creatinine_mg_dl(value) -> pint.Quantity:
     """Serum creatinine in mg/dL; µmol/L is converted through creatinine's molar mass."""
     if isinstance(value, str):
         value = parse_text(value, "serum_creatinine")
+    if isinstance(value, pint.Quantity) and value._REGISTRY is not ureg:
+        # The molar-mass product below needs our registry (quantity() rebuilds the same way).
+        value = ureg.Quantity(value.magnitude, str(value.units))
     if isinstance(value, pint.Quantity) and value.is_compatible_with("umol/L"):
         value = (value.to("mol/L") * CREATININE_MOLAR_MASS).to("mg/dL")
     return quantity(
@@ -112,7 +115,9 @@ def body_surface_area(weight, height, formula: "BSAFormula | str" = BSAFormula.M
     """Body surface area in m² (Mosteller unless another formula is named)."""
     w = weight_kg(weight).magnitude
     h = height_cm(height).magnitude
-    return Quantity(float(_bsa_m2(w, h, parse_bsa_formula(formula))), "m**2")
+    # Through the array kernel, so the scalar and batch paths agree to the last bit
+    # (numpy's vectorised pow and Python's float pow can differ by one ulp).
+    return Quantity(float(_bsa_m2(np.array([w]), np.array([h]), parse_bsa_formula(formula))[0]), "m**2")
 
 
 # ---------------------------------------------------------------- weights
@@ -121,19 +126,30 @@ _INCH_CM = 2.54
 _FIVE_FEET_IN = 60.0
 
 
-def ideal_body_weight(height, sex: "Sex | str") -> pint.Quantity:
-    """Devine IBW: 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch over 5 ft.
+def ideal_body_weight_kg(h_cm, male, parameter: str = "height"):
+    """Devine IBW in kg from cm and a male flag; floats or numpy arrays (the batch path).
 
     Devine's formula starts at 5 ft; below that it is not defined, and an
     extrapolated weight would be a guess, so it raises instead.
     """
-    h_in = height_cm(height).magnitude / _INCH_CM
-    if h_in < _FIVE_FEET_IN - 1e-9:
+    h_in = np.asarray(h_cm, dtype=float) / _INCH_CM
+    short = h_in < _FIVE_FEET_IN - 1e-9
+    if short.any():
+        index = int(np.argmax(short)) if short.ndim else None
+        where = parameter if index is None else f"{parameter}[{index}]"
         raise DoseInputError(
-            "height", f"Devine ideal body weight is defined from 5 ft (152.4 cm); got {h_in * _INCH_CM:.1f} cm — choose the dosing weight explicitly"
+            where,
+            f"Devine ideal body weight is defined from 5 ft (152.4 cm); got {float(h_in.flat[index or 0]) * _INCH_CM:.1f} cm"
+            " — choose the dosing weight explicitly",
         )
-    base = 50.0 if Sex.parse(sex) is Sex.MALE else 45.5
-    return Quantity(base + 2.3 * (h_in - _FIVE_FEET_IN), "kg")
+    ibw = np.where(male, 50.0, 45.5) + 2.3 * (h_in - _FIVE_FEET_IN)
+    return float(ibw) if ibw.ndim == 0 else ibw
+
+
+def ideal_body_weight(height, sex: "Sex | str") -> pint.Quantity:
+    """Devine IBW: 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch over 5 ft."""
+    male = Sex.parse(sex) is Sex.MALE
+    return Quantity(ideal_body_weight_kg(height_cm(height).magnitude, male), "kg")
 
 
 # Adjusted body weight factor 0.4 (Bauer, Applied Clinical Pharmacokinetics).
@@ -154,6 +170,15 @@ class WeightBasis(enum.Enum):
     ACTUAL = "actual"
     IDEAL = "ideal"
     ADJUSTED = "adjusted"
+
+    @classmethod
+    def parse(cls, value: "WeightBasis | str") -> "WeightBasis":
+        if isinstance(value, WeightBasis):
+            return value
+        try:
+            return cls(str(value).strip().lower())
+        except ValueError:
+            raise DoseInputError("basis", f"expected 'actual', 'ideal' or 'adjusted' body weight, got {value!r}") from None
 
 
 @attrs.frozen
@@ -184,7 +209,7 @@ def creatinine_clearance(
     w = weight_kg(weight)
     scr = creatinine_mg_dl(serum_creatinine)
     s = Sex.parse(sex)
-    basis = WeightBasis(basis) if not isinstance(basis, WeightBasis) else basis
+    basis = WeightBasis.parse(basis)
     if basis is WeightBasis.ACTUAL:
         used, reason = w, "actual body weight"
     else:

@@ -1,0 +1,293 @@
+"""Hydroxychloroquine: the plan's 200 mg twice daily, held under 5 mg/kg/day of actual weight.
+
+Seed plan: "Maintain hydroxychloroquine 200 mg twice daily" (400 mg/day).
+Retinal toxicity: the AAO 2016 recommendations (Marmor et al.) set the daily dose
+at ≤ 5.0 mg/kg of *real* (actual) body weight; above it → MAJOR. Above 600 mg/day
+is above the Plaquenil label's largest daily dose → CONTRAINDICATED. Reduced
+kidney function (eGFR < 30, or the ``renal_impairment`` condition) raises the
+retinopathy risk and may need a lower dose → CAUTION.
+
+A suggested regimen uses whole 200 mg tablets (Plaquenil's strength) per day:
+min(requested, 5 mg/kg × actual weight, 600 mg) rounded DOWN to 200 mg.
+Alternate-day schemes (e.g. 400/200 mg alternating) are not computed.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pint
+
+from dosing import references as refs
+from dosing.body import egfr_value
+from dosing.findings import Finding, Severity
+from dosing.frequency import Frequency
+from dosing.order import Order, Route
+from dosing.patient import Patient
+from dosing.units import DoseInputError, Quantity, fmt, parse_text, quantity, round_to_step
+from dosing.verdict import DoseCheck
+
+AAO_2016 = refs.Reference(
+    "aao-2016-hcq",
+    "Marmor MF, Kellner U, Lai TYY, Melles RB, Mieler WF; American Academy of Ophthalmology. Recommendations on "
+    "screening for chloroquine and hydroxychloroquine retinopathy (2016 revision). Ophthalmology 2016;123:1386-94 "
+    "(≤ 5.0 mg/kg actual body weight per day; baseline fundus exam, annual screening after 5 years, sooner with "
+    "major risk factors such as renal disease)",
+)
+PLAQUENIL_LABEL = refs.Reference(
+    "plaquenil-uspi",
+    "Plaquenil (hydroxychloroquine sulfate) US prescribing information: 200 mg tablets; lupus 200–400 mg daily; "
+    "rheumatoid arthritis 400–600 mg daily (largest labelled daily dose 600 mg); renal impairment may need dose reduction",
+)
+
+PLAN_DAILY_MG = 400.0  # Seed plan: 200 mg twice daily.
+TABLET_MG = 200.0  # Plaquenil US PI.
+MAX_MG_PER_KG_DAY = 5.0  # AAO 2016 (Marmor): ≤ 5.0 mg/kg actual weight per day.
+LABEL_MAX_DAILY_MG = 600.0  # Plaquenil US PI: largest labelled daily dose.
+LABEL_MIN_DAILY_MG = 200.0  # Plaquenil US PI lupus: 200–400 mg daily.
+RENAL_EGFR = 30.0  # mL/min/1.73 m²: below this, reduce dose (retinopathy risk; AAO 2016, Plaquenil PI).
+PLAUSIBLE_MAX_DAILY_MG = 2400.0
+
+
+@attrs.frozen
+class HcqPlan:
+    requested_daily_dose: pint.Quantity
+    requested_dose_per_weight: pint.Quantity
+    weight: pint.Quantity
+    max_daily_dose: pint.Quantity
+    suggested_daily_dose: pint.Quantity | None
+    suggested_dose_per_weight: pint.Quantity | None
+    suggested_regimen: str
+    egfr: pint.Quantity | None
+    findings: tuple[Finding, ...]
+    details: tuple[tuple[str, str], ...]
+
+
+def _daily_mg(value) -> float:
+    value = parse_text(value, "daily_dose") if isinstance(value, str) else value
+    if isinstance(value, pint.Quantity) and value.is_compatible_with("mg/day"):
+        value = (value * Quantity(1, "day")).to("mg")
+    return round(quantity(value, "daily_dose", "mass per day", unit="mg", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude, 6)
+
+
+def max_daily_mg(weight_kg: float) -> float:
+    """5 mg/kg × actual weight (AAO 2016)."""
+    return MAX_MG_PER_KG_DAY * weight_kg
+
+
+def _regimen_text(daily_mg: float) -> str:
+    tablets = int(round(daily_mg / TABLET_MG))
+    times = {1: "once daily", 2: "twice daily", 3: "three times daily"}[tablets]
+    return f"200 mg {times} ({daily_mg:g} mg/day)"
+
+
+def _retinal_screening() -> Finding:
+    return Finding.of(
+        "hcq.retinal-screening",
+        Severity.INFO,
+        "Retinal screening: baseline fundus examination within the first year, then annual screening (SD-OCT and "
+        "automated visual fields) after 5 years of use — from the start if there are major risk factors "
+        "(dose > 5 mg/kg/day, renal disease, tamoxifen, macular disease).",
+        AAO_2016,
+    )
+
+
+def _renal_findings(patient: Patient, kidney: pint.Quantity | None) -> list[Finding]:
+    findings = []
+    low = kidney is not None and kidney.magnitude < RENAL_EGFR
+    if low or patient.has("renal_impairment"):
+        why = f"eGFR {kidney.magnitude:.0f} mL/min/1.73 m² < 30" if low else "renal impairment"
+        findings.append(
+            Finding.of(
+                "hcq.renal",
+                Severity.CAUTION,
+                f"{why}: hydroxychloroquine accumulates and the retinopathy risk rises; reduce the dose and screen "
+                "the retina annually from the start.",
+                AAO_2016,
+            )
+        )
+    elif kidney is None:
+        findings.append(
+            Finding.of(
+                "hcq.renal-unknown",
+                Severity.CAUTION,
+                "Renal function unknown (no serum creatinine): reduced kidney function raises the hydroxychloroquine "
+                "retinopathy risk and may need a lower dose. Check creatinine.",
+                AAO_2016,
+            )
+        )
+    return findings
+
+
+def _dose_findings(average_mg: float, day_total_mg: float, weight_kg: float) -> list[Finding]:
+    findings = []
+    per_kg = average_mg / weight_kg
+    limit = max_daily_mg(weight_kg)
+    if day_total_mg > LABEL_MAX_DAILY_MG:
+        findings.append(
+            Finding.of(
+                "hcq.above-label-max",
+                Severity.CONTRAINDICATED,
+                f"{day_total_mg:g} mg/day is above 600 mg/day, the largest labelled daily dose.",
+                PLAQUENIL_LABEL,
+            )
+        )
+    if round(per_kg, 9) > MAX_MG_PER_KG_DAY:
+        findings.append(
+            Finding.of(
+                "hcq.above-5-mg-kg",
+                Severity.MAJOR,
+                f"{average_mg:g} mg/day ÷ {weight_kg:.4g} kg = {per_kg:.2f} mg/kg/day is above 5 mg/kg/day of actual "
+                f"body weight ({limit:.0f} mg/day): retinal toxicity risk. Suggest {_suggestion_text(limit)}.",
+                AAO_2016,
+            )
+        )
+    return findings
+
+
+def _suggested_mg(requested_mg: float, weight_kg: float) -> float:
+    ceiling = min(requested_mg, max_daily_mg(weight_kg), LABEL_MAX_DAILY_MG)
+    return round_to_step(Quantity(ceiling, "mg"), Quantity(TABLET_MG, "mg"), "down").magnitude
+
+
+def _suggestion_text(limit_mg: float) -> str:
+    tablets = round_to_step(Quantity(min(limit_mg, LABEL_MAX_DAILY_MG), "mg"), Quantity(TABLET_MG, "mg"), "down").magnitude
+    if tablets == 0:
+        return "an alternate-day scheme (not computed here): 5 mg/kg/day is less than one 200 mg tablet a day"
+    return _regimen_text(tablets)
+
+
+def _kidney(patient: Patient, egfr) -> pint.Quantity | None:
+    if egfr is not None:
+        return egfr_value(egfr)
+    return None if patient.serum_creatinine is None else patient.egfr()
+
+
+def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=None) -> HcqPlan:
+    """mg/kg/day of the requested dose, the 5 mg/kg/day ceiling and a whole-tablet regimen under it."""
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    requested = _daily_mg(daily_dose)
+    weight = patient.weight.magnitude
+    kidney = _kidney(patient, egfr)
+    limit = max_daily_mg(weight)
+    suggested = _suggested_mg(requested, weight)
+    findings = _dose_findings(requested, requested, weight)
+    if suggested == 0:
+        regimen = "none computed: an alternate-day scheme is needed (5 mg/kg/day is less than one 200 mg tablet a day)"
+        findings.append(
+            Finding.of(
+                "hcq.below-one-tablet",
+                Severity.CAUTION,
+                f"5 mg/kg × {weight:.4g} kg = {limit:.0f} mg/day is less than one 200 mg tablet a day; an alternate-day "
+                "or weekly scheme is needed and is not computed here.",
+                AAO_2016,
+            )
+        )
+    else:
+        regimen = _regimen_text(suggested)
+    findings += _renal_findings(patient, kidney)
+    findings.append(_retinal_screening())
+    details = {
+        "requested": f"{requested:g} mg/day ÷ {weight:.4g} kg = {requested / weight:.2f} mg/kg/day",
+        "5 mg/kg/day ceiling": f"5 mg/kg × {weight:.4g} kg (actual) = {limit:.1f} mg/day",
+        "suggested": f"min({requested:g}, {limit:.1f}, 600) mg rounded down to 200 mg tablets = {suggested:g} mg/day",
+        "eGFR": "unknown" if kidney is None else f"{kidney.magnitude:.0f} mL/min/1.73 m²",
+    }
+    return HcqPlan(
+        requested_daily_dose=Quantity(requested, "mg/day"),
+        requested_dose_per_weight=Quantity(requested / weight, "mg/kg/day"),
+        weight=patient.weight,
+        max_daily_dose=Quantity(limit, "mg/day"),
+        suggested_daily_dose=Quantity(suggested, "mg/day") if suggested else None,
+        suggested_dose_per_weight=Quantity(suggested / weight, "mg/kg/day") if suggested else None,
+        suggested_regimen=regimen,
+        egfr=kidney,
+        findings=tuple(findings),
+        details=tuple(details.items()),
+    )
+
+
+def _ordered_mg(order: Order) -> float:
+    dose = order.dose
+    if dose.check("[mass]"):
+        return round(float(dose.to("mg").magnitude), 6)
+    if dose.check("[tablet]"):
+        raise DoseInputError(
+            "dose", f"{fmt(dose)} of hydroxychloroquine is ambiguous (100, 200, 300 and 400 mg tablets exist); write the dose in mg"
+        )
+    raise DoseInputError("dose", f"hydroxychloroquine is ordered in mg, got {fmt(dose)}")
+
+
+def _schedule(freq: Frequency, dose_mg: float) -> tuple[float, float, list[Finding]]:
+    """(average mg/day, mg on a dosing day, findings about the frequency)."""
+    day_total = dose_mg * freq.times_per_day
+    if freq.interval_days is None or freq.cycle_days is not None or freq.count is not None:
+        return day_total, day_total, [
+            Finding.of(
+                "hcq.frequency",
+                Severity.MAJOR,
+                f"Frequency '{freq.text}' is not a hydroxychloroquine regimen: the plan is 200 mg twice daily.",
+                refs.SEED_PLAN,
+            )
+        ]
+    average = day_total / freq.interval_days
+    if freq.interval_days == 1:
+        return average, day_total, []
+    return average, day_total, [
+        Finding.of(
+            "hcq.non-daily",
+            Severity.INFO,
+            f"'{freq.text}': {day_total:g} mg every {freq.interval_days} days = {average:.4g} mg/day on average "
+            "(the 5 mg/kg/day limit applies to the average).",
+            AAO_2016,
+        )
+    ]
+
+
+def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
+    """Check a hydroxychloroquine order: oral, ≤ 600 mg/day, ≤ 5 mg/kg/day actual weight."""
+    dose_mg = _ordered_mg(order)
+    weight = patient.weight.magnitude
+    average, day_total, findings = _schedule(order.frequency, dose_mg)
+    if order.route is not Route.ORAL:
+        findings.insert(
+            0,
+            Finding.of(
+                "hcq.route",
+                Severity.CONTRAINDICATED,
+                f"Hydroxychloroquine is an oral tablet only; '{order.route.value}' cannot be given.",
+                PLAQUENIL_LABEL,
+            ),
+        )
+    findings += _dose_findings(average, day_total, weight)
+    limit = max_daily_mg(weight)
+    if average < LABEL_MIN_DAILY_MG and limit >= LABEL_MIN_DAILY_MG:
+        findings.append(
+            Finding.of(
+                "hcq.below-range",
+                Severity.CAUTION,
+                f"{average:.4g} mg/day is below 200 mg/day, the lowest labelled daily dose: may be sub-therapeutic.",
+                PLAQUENIL_LABEL,
+            )
+        )
+    kidney = None if patient.serum_creatinine is None else patient.egfr()
+    findings += _renal_findings(patient, kidney)
+    findings.append(_retinal_screening())
+    suggested = _suggested_mg(PLAN_DAILY_MG, weight)
+    if suggested:
+        recommended_dose = Quantity(TABLET_MG, "mg")
+        recommended = f"hydroxychloroquine {_regimen_text(suggested)} orally (plan 200 mg twice daily, ≤ 5 mg/kg/day)"
+    else:
+        recommended_dose = None
+        recommended = "alternate-day scheme needed (5 mg/kg/day is less than 200 mg/day); not computed"
+    details = {
+        "ordered": f"{dose_mg:g} mg {order.frequency.text}",
+        "daily": f"{dose_mg:g} mg × {order.frequency.times_per_day} = {day_total:g} mg per dosing day; average {average:.4g} mg/day",
+        "mg/kg/day": f"{average:.4g} mg ÷ {weight:.4g} kg (actual) = {average / weight:.2f} mg/kg/day",
+        "5 mg/kg/day ceiling": f"5 mg/kg × {weight:.4g} kg = {limit:.1f} mg/day",
+        "eGFR": "unknown (no serum creatinine)" if kidney is None else f"{kidney.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)",
+    }
+    return DoseCheck(recommended_dose, recommended, findings, details)
+
+
+__all__ = ["HcqPlan", "calculate_hydroxychloroquine", "check_hcq_order", "max_daily_mg"]

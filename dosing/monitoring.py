@@ -1,0 +1,257 @@
+"""What to monitor, how often and why, for the drugs in the plan and this patient's problems.
+
+``monitoring_plan(drugs, patient)`` always includes the seed plan's monthly
+disease-activity labs, then each drug's safety tests, then what the patient's
+conditions call for (cardiac symptoms → troponin and ECG; new dysphagia → urgent
+swallow study). Each item names its source.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from dosing import references as refs
+from dosing.hydroxychloroquine import AAO_2016
+from dosing.mycophenolate import CELLCEPT_LABEL
+from dosing.patient import Patient
+from dosing.rituximab import RITUXAN_LABEL
+from dosing.steroids import ACR_GIOP_2022
+from dosing.units import DoseInputError
+
+ACR_DMARD_2012 = refs.Reference(
+    "acr-2012-dmard-monitoring",
+    "Singh JA et al. 2012 update of the 2008 American College of Rheumatology recommendations for the use of DMARDs "
+    "and biologic agents in rheumatoid arthritis. Arthritis Care Res 2012;64:625-39 (methotrexate: CBC, liver tests, "
+    "creatinine every 2–4 weeks for the first 3 months, every 8–12 weeks in months 3–6, every 12 weeks thereafter)",
+)
+IVIG_LABELS = refs.Reference(
+    "ivig-uspi",
+    "Immune globulin intravenous (human) US prescribing information, e.g. Privigen, Gamunex-C, Octagam: Boxed Warning "
+    "(thrombosis; renal dysfunction and acute renal failure — assess renal function before and monitor after "
+    "infusion in patients at risk), Warnings (hyperviscosity: assess blood viscosity in patients at risk), Contraindications (IgA deficiency with "
+    "antibodies against IgA)",
+)
+BSR_DMARD_2017 = refs.Reference(
+    "bsr-2017-dmard-monitoring",
+    "Ledingham J et al. BSR and BHPR guideline for the prescription and monitoring of non-biologic disease-modifying "
+    "anti-rheumatic drugs. Rheumatology 2017;56:865-8 (mycophenolate: FBC, creatinine/eGFR, ALT/AST and albumin "
+    "every 2 weeks until on a stable dose for 6 weeks, monthly for 3 months, then every 12 weeks)",
+)
+RITUXIMAB_RA_CONSENSUS = refs.Reference(
+    "buch-2011-rituximab-consensus",
+    "Buch MH et al. Updated consensus statement on the use of rituximab in patients with rheumatoid arthritis. "
+    "Ann Rheum Dis 2011;70:909-20 (measure immunoglobulins before each course; HBV screening)",
+)
+
+CANONICAL_DRUGS = (
+    "ivig",
+    "methotrexate",
+    "rituximab",
+    "mycophenolate mofetil",
+    "mycophenolate sodium",
+    "prednisone",
+    "hydroxychloroquine",
+)
+
+
+@attrs.frozen
+class MonitoringItem:
+    test: str
+    frequency: str
+    reason: str
+    reference: str
+    # The drug or problem that calls for the test; "all" for the disease-activity labs.
+    applies_to: str = "all"
+
+
+@attrs.frozen
+class MonitoringPlan:
+    drugs: tuple[str, ...]
+    items: tuple[MonitoringItem, ...]
+
+    def tests(self) -> tuple[str, ...]:
+        """Every test named in the plan, once, in plan order."""
+        return tuple(dict.fromkeys(item.test for item in self.items))
+
+    def for_drug(self, name: str) -> tuple[MonitoringItem, ...]:
+        return tuple(item for item in self.items if item.applies_to == name)
+
+
+def _item(test: str, frequency: str, reason: str, reference: refs.Reference, applies_to: str) -> MonitoringItem:
+    return MonitoringItem(test, frequency, reason, reference.citation, applies_to)
+
+
+def _disease_activity() -> list[MonitoringItem]:
+    # Seed plan: "Check CK, aldolase, AST, ALT, LDH, ESR, CRP monthly as planned".
+    reason = "disease activity markers that guide treatment intensity and response"
+    return [_item(test, "monthly", reason, refs.SEED_PLAN, "all") for test in ("CK", "aldolase", "AST", "ALT", "LDH", "ESR", "CRP")]
+
+
+def _methotrexate() -> list[MonitoringItem]:
+    freq = "every 2–4 weeks for the first 3 months, then every 8–12 weeks (every 12 weeks after 6 months)"
+    return [
+        _item("CBC with differential", freq, "methotrexate myelosuppression", ACR_DMARD_2012, "methotrexate"),
+        _item("liver tests (AST, ALT, albumin)", freq, "methotrexate hepatotoxicity", ACR_DMARD_2012, "methotrexate"),
+        _item("serum creatinine", freq, "methotrexate is cleared by the kidney; reduced clearance raises toxicity", ACR_DMARD_2012, "methotrexate"),
+    ]
+
+
+def _mycophenolate(name: str) -> list[MonitoringItem]:
+    return [
+        _item(
+            "CBC with differential",
+            "weekly in month 1, twice monthly in months 2–3, then monthly through the first year",
+            "mycophenolate neutropenia",
+            CELLCEPT_LABEL,
+            name,
+        ),
+        _item(
+            "liver tests (AST, ALT, albumin)",
+            "every 2 weeks until on a stable dose for 6 weeks, monthly for 3 months, then every 12 weeks",
+            "mycophenolate hepatotoxicity",
+            BSR_DMARD_2017,
+            name,
+        ),
+        _item(
+            "serum creatinine / eGFR",
+            "before starting, then with the liver tests",
+            "eGFR < 25 mL/min/1.73 m² limits the dose to 1 g MMF (720 mg MPS) twice daily (CellCept US PI)",
+            BSR_DMARD_2017,
+            name,
+        ),
+    ]
+
+
+def _ivig() -> list[MonitoringItem]:
+    return [
+        _item(
+            "serum IgG level",
+            "before each IVIG course",
+            "baseline immunoglobulin level; a high IgG or a paraprotein raises the hyperviscosity and thrombosis risk",
+            IVIG_LABELS,
+            "ivig",
+        ),
+        _item(
+            "IgA level",
+            "once, before the first IVIG course",
+            "IgA deficiency with anti-IgA antibodies contraindicates IVIG (anaphylaxis)",
+            IVIG_LABELS,
+            "ivig",
+        ),
+        _item(
+            "serum creatinine / BUN (renal function)",
+            "before each IVIG course; again after the infusion if risk factors (renal impairment, diabetes, age > 65, "
+            "volume depletion, nephrotoxic drugs)",
+            "boxed warning: renal dysfunction and acute renal failure",
+            IVIG_LABELS,
+            "ivig",
+        ),
+    ]
+
+
+def _rituximab() -> list[MonitoringItem]:
+    return [
+        _item(
+            "hepatitis B screening (HBsAg and anti-HBc)",
+            "before the first dose",
+            "boxed warning: hepatitis B reactivation, fulminant hepatitis and death",
+            RITUXAN_LABEL,
+            "rituximab",
+        ),
+        _item("serum IgG level", "before each rituximab course", "hypogammaglobulinaemia and infection risk", RITUXIMAB_RA_CONSENSUS, "rituximab"),
+        _item(
+            "CBC with differential",
+            "before each course, then every 2–4 months",
+            "rituximab cytopenias, including late-onset neutropenia",
+            RITUXAN_LABEL,
+            "rituximab",
+        ),
+    ]
+
+
+def _prednisone() -> list[MonitoringItem]:
+    return [
+        _item(
+            "fracture risk assessment (BMD with vertebral fracture assessment; FRAX if ≥ 40 years)",
+            "within 6 months of starting glucocorticoid ≥ 2.5 mg/day for > 3 months, then every 1–2 years",
+            "glucocorticoid-induced osteoporosis",
+            ACR_GIOP_2022,
+            "prednisone",
+        )
+    ]
+
+
+def _hydroxychloroquine() -> list[MonitoringItem]:
+    return [
+        _item(
+            "baseline retinal examination (fundus)",
+            "within the first year of use; annual screening (SD-OCT, visual fields) after 5 years, or from the start "
+            "with major risk factors",
+            "hydroxychloroquine retinopathy",
+            AAO_2016,
+            "hydroxychloroquine",
+        )
+    ]
+
+
+_DRUG_ITEMS = {
+    "ivig": _ivig,
+    "methotrexate": _methotrexate,
+    "rituximab": _rituximab,
+    "mycophenolate mofetil": lambda: _mycophenolate("mycophenolate mofetil"),
+    "mycophenolate sodium": lambda: _mycophenolate("mycophenolate sodium"),
+    "prednisone": _prednisone,
+    "hydroxychloroquine": _hydroxychloroquine,
+}
+
+
+def _cardiac() -> list[MonitoringItem]:
+    reason = "possible myocardial involvement in dermatomyositis (can be life-threatening)"
+    return [
+        _item("troponin", "now (urgent)", reason, refs.SEED_PLAN, "cardiac_symptoms"),
+        _item("ECG", "now (urgent)", reason, refs.SEED_PLAN, "cardiac_symptoms"),
+        _item("echocardiogram (consider)", "as soon as practical", reason, refs.SEED_PLAN, "cardiac_symptoms"),
+    ]
+
+
+def _dysphagia() -> list[MonitoringItem]:
+    reason = "new-onset dysphagia: pharyngeal/oesophageal muscle involvement and aspiration risk"
+    return [
+        _item("modified barium swallow study", "urgent", reason, refs.SEED_PLAN, "dysphagia_new_onset"),
+        _item("speech-language pathology referral (swallowing evaluation)", "urgent", reason, refs.SEED_PLAN, "dysphagia_new_onset"),
+        _item("watch for signs of aspiration pneumonia", "ongoing", reason, refs.SEED_PLAN, "dysphagia_new_onset"),
+    ]
+
+
+def _drug_names(drugs) -> tuple[str, ...]:
+    if isinstance(drugs, str) or not isinstance(drugs, Iterable):
+        raise DoseInputError("drugs", f"expected a list of drug names, got {drugs!r}")
+    names = []
+    for raw in drugs:
+        if not isinstance(raw, str):
+            raise DoseInputError("drugs", f"expected drug names, got {raw!r}")
+        name = " ".join(raw.strip().lower().split())
+        if name not in _DRUG_ITEMS:
+            raise DoseInputError("drugs", f"unknown drug {raw!r}; known: {', '.join(CANONICAL_DRUGS)}")
+        names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def monitoring_plan(drugs: Iterable[str], patient: Patient) -> MonitoringPlan:
+    """Monitoring for ``drugs`` (canonical names, see ``CANONICAL_DRUGS``) and ``patient``."""
+    names = _drug_names(drugs)
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    items = _disease_activity()
+    for name in names:
+        items += _DRUG_ITEMS[name]()
+    if patient.has("cardiac_symptoms"):
+        items += _cardiac()
+    if patient.has("dysphagia_new_onset"):
+        items += _dysphagia()
+    return MonitoringPlan(names, tuple(items))
+
+
+__all__ = ["CANONICAL_DRUGS", "MonitoringItem", "MonitoringPlan", "monitoring_plan"]

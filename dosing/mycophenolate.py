@@ -1,0 +1,419 @@
+"""Mycophenolate for refractory dermatomyositis: mofetil (MMF) and enteric-coated sodium (MPS).
+
+Seed plan: MMF 1000–1500 mg twice daily. Hard limits: 3 g/day MMF (CellCept US
+PI maximum, 1.5 g twice daily) and, when eGFR < 25 mL/min/1.73 m², no more than
+1 g twice daily (CellCept US PI, severe chronic renal impairment).
+
+MPS (Myfortic) is compared through its label's equivalence, 720 mg MPS ≈ 1000 mg
+MMF in mycophenolic acid content; every MPS limit below is the MMF limit × 0.72
+(1000–1500 → 720–1080 mg BID, 3 g → 2160 mg/day, 1 g BID → 720 mg BID).
+
+Dose forms are counted things, never masses: an MMF capsule is 250 mg and an MMF
+tablet 500 mg (CellCept How Supplied); MPS tablets exist as 180 and 360 mg, so a
+count of MPS tablets is ambiguous and refused.
+"""
+
+from __future__ import annotations
+
+import attrs
+import pint
+
+from dosing import references as refs
+from dosing.body import egfr_value
+from dosing.findings import Finding, Severity
+from dosing.frequency import Frequency
+from dosing.order import Order, Route
+from dosing.patient import Patient
+from dosing.units import DoseInputError, Quantity, count_of, fmt, parse_text, quantity, round_to_step
+from dosing.verdict import DoseCheck
+
+CELLCEPT_LABEL = refs.Reference(
+    "cellcept-uspi",
+    "CellCept (mycophenolate mofetil) US prescribing information, Genentech: Dosage and Administration (max 1.5 g "
+    "twice daily = 3 g/day; severe chronic renal impairment GFR < 25 mL/min/1.73 m²: avoid doses > 1 g twice daily), "
+    "How Supplied (250 mg capsules, 500 mg tablets)",
+)
+MYFORTIC_LABEL = refs.Reference(
+    "myfortic-uspi",
+    "Myfortic (mycophenolic acid delayed-release tablets) US prescribing information, Novartis: 720 mg Myfortic "
+    "≈ 1000 mg mycophenolate mofetil in mycophenolic acid content; not interchangeable without physician "
+    "supervision; 180 mg and 360 mg tablets",
+)
+
+# Seed plan: MMF 1000–1500 mg twice daily.
+MMF_RANGE_MG = (1000.0, 1500.0)
+MMF_DOSES_PER_DAY = 2
+# CellCept US PI: maximum 3 g/day (1.5 g BID); GFR < 25 → at most 1 g BID.
+MMF_MAX_DAILY_MG = 3000.0
+MMF_RENAL_MAX_DOSE_MG = 1000.0
+SEVERE_RENAL_EGFR = 25.0  # mL/min/1.73 m², CellCept US PI
+# CellCept How Supplied: 250 mg capsules, 500 mg tablets.
+MMF_CAPSULE_MG = 250.0
+MMF_TABLET_MG = 500.0
+# Myfortic US PI: 720 mg MPS ≈ 1000 mg MMF; tablets 180 and 360 mg.
+MPS_PER_MMF = 0.72
+MPS_TABLETS_MG = (360.0, 180.0)
+
+
+def _mg(value: float) -> float:
+    # Six decimals: "0.72 g" must compare as exactly 720 mg against a limit.
+    return round(float(value), 6)
+
+
+@attrs.frozen
+class Product:
+    """One mycophenolate product and its limits, all in its own mg."""
+
+    name: str
+    short: str
+    low: float
+    high: float
+    daily_max: float
+    renal_max_dose: float
+    to_mmf: float
+    routes: frozenset[Route]
+    reference: refs.Reference
+
+
+MMF = Product(
+    "mycophenolate mofetil", "MMF", MMF_RANGE_MG[0], MMF_RANGE_MG[1], MMF_MAX_DAILY_MG, MMF_RENAL_MAX_DOSE_MG, 1.0,
+    # CellCept is given orally or as an IV infusion at the same dose.
+    frozenset({Route.ORAL, Route.INTRAVENOUS}), CELLCEPT_LABEL,
+)
+MPS = Product(
+    "mycophenolate sodium", "MPS",
+    _mg(MMF_RANGE_MG[0] * MPS_PER_MMF), _mg(MMF_RANGE_MG[1] * MPS_PER_MMF), _mg(MMF_MAX_DAILY_MG * MPS_PER_MMF),
+    _mg(MMF_RENAL_MAX_DOSE_MG * MPS_PER_MMF), 1.0 / MPS_PER_MMF,
+    # Myfortic is an enteric-coated tablet only.
+    frozenset({Route.ORAL}), MYFORTIC_LABEL,
+)
+
+
+@attrs.frozen
+class FormOption:
+    """One way to make an MMF dose from 500 mg tablets and 250 mg capsules."""
+
+    tablets_500mg: int
+    capsules_250mg: int
+    text: str
+
+
+@attrs.frozen
+class TabletCount:
+    strength: pint.Quantity
+    count: int
+
+
+@attrs.frozen
+class MycophenolatePlan:
+    requested_dose: pint.Quantity
+    dose_per_administration: pint.Quantity
+    frequency: str
+    daily_dose: pint.Quantity
+    max_daily_dose: pint.Quantity
+    egfr: pint.Quantity | None
+    renal_cap_applied: bool
+    renal_note: str
+    mmf_forms: tuple[FormOption, ...]
+    mps_equivalent_per_administration: pint.Quantity
+    mps_tablets: tuple[TabletCount, ...]
+    findings: tuple[Finding, ...]
+    details: tuple[tuple[str, str], ...]
+
+
+# ---------------------------------------------------------------- dose reading
+
+
+def _whole_count(dose: pint.Quantity, unit: str, parameter: str) -> int:
+    # CellCept tablets are not to be split nor capsules opened (teratogen): whole units only.
+    magnitude = float(dose.to(unit).magnitude)
+    if not magnitude >= 1 or magnitude != int(magnitude):
+        raise DoseInputError(parameter, f"{fmt(dose)} is not a whole number (≥ 1) of {unit}s")
+    return int(magnitude)
+
+
+def _parsed(dose, parameter: str):
+    return parse_text(dose, parameter) if isinstance(dose, str) else dose
+
+
+def mmf_mg(dose, parameter: str = "dose") -> tuple[float, str]:
+    """An MMF dose in mg from mg, 250 mg capsules or 500 mg tablets, with the arithmetic."""
+    dose = _parsed(dose, parameter)
+    if isinstance(dose, pint.Quantity) and dose.check("[capsule]"):
+        n = _whole_count(dose, "capsule", parameter)
+        return n * MMF_CAPSULE_MG, f"{n} capsule(s) × 250 mg = {n * MMF_CAPSULE_MG:g} mg"
+    if isinstance(dose, pint.Quantity) and dose.check("[tablet]"):
+        n = _whole_count(dose, "tablet", parameter)
+        return n * MMF_TABLET_MG, f"{n} tablet(s) × 500 mg = {n * MMF_TABLET_MG:g} mg"
+    mg = _mg(quantity(dose, parameter, "mass", unit="mg").magnitude)
+    return mg, f"{mg:g} mg"
+
+
+def mps_mg(dose, parameter: str = "dose") -> tuple[float, str]:
+    """An MPS dose in mg; tablet counts are refused (180 and 360 mg tablets both exist)."""
+    dose = _parsed(dose, parameter)
+    if isinstance(dose, pint.Quantity) and (dose.check("[tablet]") or dose.check("[capsule]")):
+        raise DoseInputError(
+            parameter,
+            f"{fmt(dose)} of mycophenolate sodium is ambiguous: tablets come as 180 mg and 360 mg (no capsules); "
+            "write the dose in mg, e.g. '720 mg'",
+        )
+    mg = _mg(quantity(dose, parameter, "mass", unit="mg").magnitude)
+    return mg, f"{mg:g} mg"
+
+
+# ---------------------------------------------------------------- calculator
+
+
+def _forms(dose_mg: float) -> tuple[FormOption, ...]:
+    caps = int(round(dose_mg / MMF_CAPSULE_MG))
+    options = [FormOption(0, caps, f"{caps} × 250 mg capsule(s)")]
+    tabs, rest = divmod(caps, 2)
+    if tabs:
+        text = f"{tabs} × 500 mg tablet(s)" + (f" + {rest} × 250 mg capsule" if rest else "")
+        options.append(FormOption(tabs, rest, text))
+    return tuple(options)
+
+
+def _mps_tablets(mps: float) -> tuple[TabletCount, ...]:
+    big, small = MPS_TABLETS_MG
+    n_big, rest = divmod(round(mps), round(big))
+    n_small = round(rest / small)
+    return tuple(TabletCount(Quantity(s, "mg"), n) for s, n in ((big, n_big), (small, n_small)) if n)
+
+
+def _egfr(patient: Patient, egfr) -> pint.Quantity | None:
+    if egfr is not None:
+        return egfr_value(egfr)
+    if patient.serum_creatinine is None:
+        return None
+    return patient.egfr()
+
+
+def _renal_unknown(product: Product) -> Finding:
+    cap = product.renal_max_dose
+    return Finding.of(
+        "mycophenolate.renal-unknown",
+        Severity.CAUTION,
+        f"Renal function unknown (no serum creatinine): if eGFR < 25 mL/min/1.73 m², {product.short} must not exceed "
+        f"{cap:g} mg twice daily. Check creatinine.",
+        CELLCEPT_LABEL,
+    )
+
+
+def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 mg", egfr=None) -> MycophenolatePlan:
+    """An MMF twice-daily plan: dose forms, the MPS equivalent and the renal limit.
+
+    ``dose_per_administration`` (mg, or 250 mg capsules / 500 mg tablets) must be
+    a whole number of 250 mg and at most 1500 mg (3 g/day). With eGFR < 25
+    (explicit ``egfr`` or CKD-EPI 2021 from the patient's creatinine) it is
+    capped at 1000 mg, and the plan says so.
+    """
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    requested, requested_text = mmf_mg(dose_per_administration, "dose_per_administration")
+    if requested > MMF.high:
+        raise DoseInputError(
+            "dose_per_administration",
+            f"{requested:g} mg twice daily is {requested * 2:g} mg/day, above the 3 g/day maximum (CellCept US PI); "
+            "the largest dose is 1500 mg twice daily",
+        )
+    try:
+        count_of(Quantity(requested, "mg"), Quantity(MMF_CAPSULE_MG, "mg"))
+    except DoseInputError:
+        raise DoseInputError(
+            "dose_per_administration", f"{requested:g} mg cannot be made from 250 mg capsules / 500 mg tablets"
+        ) from None
+    kidney = _egfr(patient, egfr)
+    findings: list[Finding] = []
+    dose = requested
+    capped = False
+    if kidney is None:
+        findings.append(_renal_unknown(MMF))
+        renal_note = "eGFR unknown: renal limit not assessed (if eGFR < 25, at most 1000 mg twice daily)"
+        max_daily = MMF_MAX_DAILY_MG
+    elif kidney.magnitude < SEVERE_RENAL_EGFR:
+        max_daily = MMF_RENAL_MAX_DOSE_MG * MMF_DOSES_PER_DAY
+        renal_note = f"eGFR {kidney.magnitude:.0f} < 25 mL/min/1.73 m²: at most 1000 mg twice daily"
+        if requested > MMF_RENAL_MAX_DOSE_MG:
+            dose, capped = MMF_RENAL_MAX_DOSE_MG, True
+            findings.append(
+                Finding.of(
+                    "mycophenolate.renal-cap-applied",
+                    Severity.CAUTION,
+                    f"Requested {requested:g} mg twice daily reduced to 1000 mg twice daily: eGFR "
+                    f"{kidney.magnitude:.0f} mL/min/1.73 m² is below 25.",
+                    CELLCEPT_LABEL,
+                )
+            )
+    else:
+        max_daily = MMF_MAX_DAILY_MG
+        renal_note = f"eGFR {kidney.magnitude:.0f} ≥ 25 mL/min/1.73 m²: no renal limit below 3 g/day"
+    if dose < MMF.low:
+        findings.append(
+            Finding.of(
+                "mycophenolate.below-range",
+                Severity.CAUTION,
+                f"{dose:g} mg twice daily is below the planned 1000–1500 mg twice daily; acceptable only as a titration step.",
+                refs.SEED_PLAN,
+            )
+        )
+    mps = _mg(round_to_step(Quantity(dose * MPS_PER_MMF, "mg"), Quantity(MPS_TABLETS_MG[1], "mg")).magnitude)
+    details = {
+        "requested": f"{requested_text} twice daily",
+        "daily": f"{dose:g} mg × 2 = {dose * 2:g} mg/day (maximum {max_daily:g} mg/day)",
+        "eGFR": "unknown" if kidney is None else f"{kidney.magnitude:.0f} mL/min/1.73 m²" + (" (given)" if egfr is not None else " (CKD-EPI 2021)"),
+        "MPS equivalent": f"{dose:g} mg MMF × 720/1000 = {dose * MPS_PER_MMF:g} mg → {mps:g} mg MPS (180 mg tablet steps)",
+    }
+    return MycophenolatePlan(
+        requested_dose=Quantity(requested, "mg"),
+        dose_per_administration=Quantity(dose, "mg"),
+        frequency="twice daily (BID)",
+        daily_dose=Quantity(dose * MMF_DOSES_PER_DAY, "mg"),
+        max_daily_dose=Quantity(max_daily, "mg"),
+        egfr=kidney,
+        renal_cap_applied=capped,
+        renal_note=renal_note,
+        mmf_forms=_forms(dose),
+        mps_equivalent_per_administration=Quantity(mps, "mg"),
+        mps_tablets=_mps_tablets(mps),
+        findings=tuple(findings),
+        details=tuple(details.items()),
+    )
+
+
+# ---------------------------------------------------------------- order checks
+
+
+def _is_bid(freq: Frequency) -> bool:
+    return freq.interval_days == 1 and freq.times_per_day == MMF_DOSES_PER_DAY and freq.cycle_days is None
+
+
+def _check(product: Product, per_dose: float, ordered_text: str, order: Order, patient: Patient) -> DoseCheck:
+    freq = order.frequency
+    findings: list[Finding] = []
+    # Total on a day the drug is given: conservative for any schedule.
+    per_day = _mg(per_dose * freq.times_per_day)
+    details = {
+        "ordered": f"{ordered_text} {freq.text}",
+        "daily": f"{per_dose:g} mg × {freq.times_per_day} = {per_day:g} mg/day (maximum {product.daily_max:g} mg/day)",
+    }
+    if product is MPS:
+        details["MMF equivalent"] = (
+            f"{per_dose:g} mg MPS × 1000/720 = {per_dose * product.to_mmf:.0f} mg MMF (Myfortic US PI: 720 mg MPS ≈ 1000 mg MMF)"
+        )
+        findings.append(
+            Finding.of(
+                "mycophenolate.mps-conversion",
+                Severity.INFO,
+                "Mycophenolate sodium limits are the MMF limits × 720/1000 (720 mg MPS ≈ 1000 mg MMF); "
+                "MPS and MMF are not interchangeable mg for mg.",
+                MYFORTIC_LABEL,
+            )
+        )
+
+    if order.route not in product.routes:
+        allowed = " or ".join(sorted(r.value for r in product.routes))
+        findings.append(
+            Finding.of(
+                "mycophenolate.route",
+                Severity.CONTRAINDICATED,
+                f"{product.name} is given {allowed}, not {order.route.value}.",
+                product.reference,
+            )
+        )
+    if not _is_bid(freq):
+        findings.append(
+            Finding.of(
+                "mycophenolate.not-bid",
+                Severity.MAJOR,
+                f"Frequency '{freq.text}': {product.name} is given twice daily.",
+                refs.SEED_PLAN,
+            )
+        )
+
+    high = product.high
+    if per_day > product.daily_max:
+        findings.append(
+            Finding.of(
+                "mycophenolate.above-max-daily",
+                Severity.CONTRAINDICATED,
+                f"{per_day:g} mg/day of {product.short} exceeds the maximum {product.daily_max:g} mg/day"
+                + (" (3 g/day MMF × 720/1000)." if product is MPS else "."),
+                CELLCEPT_LABEL,
+            )
+        )
+    elif per_dose > high:
+        findings.append(
+            Finding.of(
+                "mycophenolate.above-range",
+                Severity.MAJOR,
+                f"{per_dose:g} mg per dose is above the planned {product.low:g}–{high:g} mg twice daily.",
+                refs.SEED_PLAN,
+            )
+        )
+
+    if patient.serum_creatinine is None:
+        findings.append(_renal_unknown(product))
+        details["eGFR"] = "unknown (no serum creatinine)"
+    else:
+        kidney = patient.egfr()
+        details["eGFR"] = f"{kidney.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
+        if kidney.magnitude < SEVERE_RENAL_EGFR:
+            high = product.renal_max_dose
+            cap_day = _mg(product.renal_max_dose * MMF_DOSES_PER_DAY)
+            details["renal limit"] = f"eGFR < 25: at most {high:g} mg twice daily = {cap_day:g} mg/day"
+            if per_dose > product.renal_max_dose or per_day > cap_day:
+                findings.append(
+                    Finding.of(
+                        "mycophenolate.renal-cap",
+                        Severity.CONTRAINDICATED,
+                        f"eGFR {kidney.magnitude:.0f} mL/min/1.73 m² is below 25: {product.short} must not exceed "
+                        f"{product.renal_max_dose:g} mg twice daily ({cap_day:g} mg/day); ordered {per_dose:g} mg, "
+                        f"{per_day:g} mg/day"
+                        + (" (1 g twice daily MMF × 720/1000)." if product is MPS else "."),
+                        CELLCEPT_LABEL,
+                    )
+                )
+
+    if per_dose < product.low:
+        findings.append(
+            Finding.of(
+                "mycophenolate.below-range",
+                Severity.CAUTION,
+                f"{per_dose:g} mg per dose is below the planned {product.low:g}–{product.high:g} mg twice daily "
+                "(may be sub-therapeutic; acceptable as a titration step).",
+                refs.SEED_PLAN,
+            )
+        )
+
+    recommended_mg = min(max(per_dose, product.low), high)
+    if high < product.high:
+        recommended = f"{product.short} at most {high:g} mg twice daily (eGFR < 25 limit)"
+    else:
+        recommended = f"{product.short} {product.low:g}–{high:g} mg twice daily"
+    return DoseCheck(Quantity(recommended_mg, "mg"), recommended, findings, details)
+
+
+def check_mmf_order(order: Order, patient: Patient) -> DoseCheck:
+    """Check a mycophenolate mofetil order (mg, 250 mg capsules or 500 mg tablets)."""
+    per_dose, text = mmf_mg(order.dose)
+    return _check(MMF, per_dose, text, order, patient)
+
+
+def check_mps_order(order: Order, patient: Patient) -> DoseCheck:
+    """Check a mycophenolate sodium (Myfortic) order, in mg."""
+    per_dose, text = mps_mg(order.dose)
+    return _check(MPS, per_dose, text, order, patient)
+
+
+__all__ = [
+    "FormOption",
+    "MycophenolatePlan",
+    "TabletCount",
+    "calculate_mycophenolate",
+    "check_mmf_order",
+    "check_mps_order",
+    "mmf_mg",
+    "mps_mg",
+]

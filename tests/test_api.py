@@ -1,0 +1,131 @@
+"""verify(order, patient, current_medications): the one entry point."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dosing import DoseInputError, Order, Patient, Severity, Status, Verdict, verify
+from dosing.verdict import status_of
+from interactions import UnknownDrugError
+
+PATIENT = Patient("68 kg", "165 cm", "54 years", "female", "0.8 mg/dL")
+
+
+def rule_ids(verdict):
+    return {f.rule_id for f in verdict.findings}
+
+
+def test_ok_order_from_objects():
+    order = Order("methotrexate", "20 mg", "weekly", "subcutaneous")
+    verdict = verify(order, PATIENT, ["folic acid"])
+    assert verdict.status is Status.OK
+    assert verdict.drug == "methotrexate"
+    assert verdict.recommended_dose.to("mg").magnitude == 20.0
+    assert "mtx.folic-acid" in rule_ids(verdict)
+
+
+def test_order_and_patient_as_mappings():
+    verdict = verify({"drug": "Trexall", "dose": "8 tablets", "frequency": "weekly", "route": "PO"}, PATIENT.to_dict())
+    # 8 × 2.5 mg = 20 mg weekly: the plan's escalation target.
+    assert verdict.drug == "methotrexate"
+    assert verdict.status is Status.OK
+
+
+def test_methotrexate_with_bactrim_blocks():
+    verdict = verify(Order("methotrexate", "20 mg", "weekly", "oral"), PATIENT, ["Bactrim"])
+    assert verdict.status is Status.BLOCK
+    assert "interactions.mtx-antifolate-antibiotic" in rule_ids(verdict)
+
+
+def test_daily_methotrexate_is_a_hard_stop():
+    verdict = verify(Order("methotrexate", "2.5 mg", "daily", "oral"), PATIENT)
+    assert verdict.status is Status.BLOCK
+    assert "mtx.not-weekly" in rule_ids(verdict)
+
+
+def test_etanercept_blocks_and_says_dose_unchecked():
+    verdict = verify(Order("Enbrel", "50 mg", "weekly", "subcutaneous"), PATIENT)
+    assert verdict.status is Status.BLOCK
+    assert {"interactions.etanercept-dermatomyositis", "verify.no-dose-calculator"} <= rule_ids(verdict)
+    assert verdict.recommended_dose is None
+
+
+def test_drug_without_calculator_is_never_ok():
+    verdict = verify(Order("azathioprine", "100 mg", "daily", "oral"), PATIENT)
+    assert verdict.status is Status.WARN
+    assert "verify.no-dose-calculator" in rule_ids(verdict)
+
+
+def test_patient_condition_findings_reach_the_verdict():
+    dysphagic = Patient("68 kg", "165 cm", "54 years", "female", "0.8 mg/dL", ["dysphagia_new_onset"])
+    verdict = verify(Order("hydroxychloroquine", "200 mg", "BID", "oral"), dysphagic)
+    assert "interactions.dysphagia-urgent" in rule_ids(verdict)
+    assert verdict.status is Status.WARN
+
+
+def test_unknown_drug_raises():
+    with pytest.raises(UnknownDrugError) as info:
+        verify(Order("wonderdrug", "20 mg", "weekly", "oral"), PATIENT)
+    assert isinstance(info.value, DoseInputError)
+    assert info.value.parameter == "drug"
+
+
+@pytest.mark.parametrize(
+    "order, patient, meds, parameter",
+    [
+        ({"drug": "methotrexate", "dose": "20", "frequency": "weekly", "route": "oral"}, PATIENT, [], "dose"),
+        ({"drug": "methotrexate", "dose": "20 mg", "frequency": "sometimes", "route": "oral"}, PATIENT, [], "frequency"),
+        ({"drug": "methotrexate", "dose": "20 mg", "frequency": "weekly", "route": "nasal"}, PATIENT, [], "route"),
+        ({"drug": "methotrexate", "dose": "20 mg", "frequency": "weekly"}, PATIENT, [], "order"),
+        ({"drug": "methotrexate", "dose": "20 mg", "frequency": "weekly", "route": "oral", "colour": "red"}, PATIENT, [], "order"),
+        ({"drug": "methotrexate", "dose": "20 mg", "frequency": "weekly", "route": "oral"}, {"weight": "68 kg"}, [], "patient"),
+        ({"drug": "methotrexate", "dose": "20 mg", "frequency": "weekly", "route": "oral"}, PATIENT, "Bactrim", "current_medications"),
+        ("methotrexate 20 mg weekly", PATIENT, [], "order"),
+    ],
+)
+def test_bad_input_raises_naming_the_parameter(order, patient, meds, parameter):
+    with pytest.raises(DoseInputError) as info:
+        verify(order, patient, meds)
+    assert info.value.parameter == parameter
+
+
+ORDERS = [
+    Order("methotrexate", "20 mg", "weekly", "oral"),
+    Order("methotrexate", "30 mg", "weekly", "oral"),
+    Order("Octagam", "1 g/kg", "daily for 2 days every 4 weeks", "IV"),
+    Order("rituximab", "1000 mg", "days 1 and 15", "IV"),
+    Order("CellCept", "1000 mg", "BID", "oral"),
+    Order("prednisone", "5 mg", "daily", "oral"),
+    Order("prednisone", "2.5 mg", "daily", "oral"),
+    Order("Plaquenil", "200 mg", "BID", "oral"),
+    Order("Actemra", "162 mg", "weekly", "subcutaneous"),
+]
+MEDS = ["folic acid", "Advil", "Prilosec", "Bactrim", "Imuran", "Humira", "MMR vaccine"]
+CONDITIONS = ["pregnancy", "gi_symptoms", "renal_impairment", "hepatitis_b_active", "dysphagia_new_onset", "iga_deficiency_with_anti_iga"]
+
+
+@settings(max_examples=60)
+@given(
+    st.sampled_from(ORDERS),
+    st.lists(st.sampled_from(MEDS), max_size=3, unique=True),
+    st.lists(st.sampled_from(CONDITIONS), max_size=2, unique=True),
+)
+def test_verdict_is_consistent_and_round_trips(order, meds, conditions):
+    patient = Patient("68 kg", "165 cm", "54 years", "female", "0.8 mg/dL", conditions)
+    verdict = verify(order, patient, meds)
+    assert verdict.status is status_of(verdict.findings)
+    assert Verdict.from_json(verdict.to_json()) == verdict
+    severities = [f.severity.rank for f in verdict.findings]
+    assert severities == sorted(severities, reverse=True)
+    # A contraindication anywhere always blocks.
+    if any(f.severity is Severity.CONTRAINDICATED for f in verdict.findings):
+        assert verdict.status is Status.BLOCK
+
+
+@settings(max_examples=40)
+@given(st.sampled_from(ORDERS), st.lists(st.sampled_from(MEDS), max_size=3, unique=True), st.sampled_from(MEDS))
+def test_adding_a_medication_never_lowers_the_status(order, meds, extra):
+    before = verify(order, PATIENT, meds)
+    after = verify(order, PATIENT, [*meds, extra] if extra not in meds else meds)
+    order_of = [Status.OK, Status.WARN, Status.BLOCK]
+    assert order_of.index(after.status) >= order_of.index(before.status)

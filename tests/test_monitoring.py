@@ -1,0 +1,141 @@
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dosing.monitoring import CANONICAL_DRUGS, MonitoringItem, monitoring_plan
+from dosing.patient import Patient
+from dosing.serialize import jsonable
+from dosing.units import DoseInputError
+
+DISEASE_LABS = ["CK", "aldolase", "AST", "ALT", "LDH", "ESR", "CRP"]
+
+
+def patient(*conditions):
+    return Patient("70 kg", "162 cm", "50 years", "female", conditions=set(conditions))
+
+
+def names_for(plan, name):
+    return [item.test for item in plan.for_drug(name)]
+
+
+def test_disease_activity_labs_monthly_for_everyone():
+    plan = monitoring_plan([], patient())
+    assert [i.test for i in plan.items] == DISEASE_LABS
+    assert all(i.frequency == "monthly" and i.applies_to == "all" for i in plan.items)
+    assert all("treatment-plan" in i.reference for i in plan.items)
+
+
+def test_methotrexate_cbc_liver_creatinine_acr_schedule():
+    plan = monitoring_plan(["methotrexate"], patient())
+    items = plan.for_drug("methotrexate")
+    assert [i.test for i in items] == ["CBC with differential", "liver tests (AST, ALT, albumin)", "serum creatinine"]
+    assert all("every 2–4 weeks for the first 3 months" in i.frequency and "8–12 weeks" in i.frequency for i in items)
+    assert all("American College of Rheumatology" in i.reference for i in items)
+
+
+@pytest.mark.parametrize("drug", ["mycophenolate mofetil", "mycophenolate sodium"])
+def test_mycophenolate_cbc_per_cellcept_label(drug):
+    plan = monitoring_plan([drug], patient())
+    cbc = plan.for_drug(drug)[0]
+    assert cbc.test == "CBC with differential"
+    assert cbc.frequency.startswith("weekly in month 1, twice monthly in months 2–3, then monthly")
+    assert "CellCept" in cbc.reference
+    assert "liver tests (AST, ALT, albumin)" in names_for(plan, drug)
+
+
+def test_ivig_igg_and_renal_function():
+    tests = names_for(monitoring_plan(["ivig"], patient()), "ivig")
+    assert "serum IgG level" in tests
+    assert "serum creatinine / BUN (renal function)" in tests
+    renal = [i for i in monitoring_plan(["ivig"], patient()).items if "renal" in i.test][0]
+    assert "before each IVIG course" in renal.frequency and "after" in renal.frequency
+    assert "Boxed Warning" in renal.reference
+
+
+def test_rituximab_hbv_igg_cbc():
+    tests = names_for(monitoring_plan(["rituximab"], patient()), "rituximab")
+    assert tests == ["hepatitis B screening (HBsAg and anti-HBc)", "serum IgG level", "CBC with differential"]
+
+
+def test_hydroxychloroquine_baseline_retinal_exam():
+    item = monitoring_plan(["hydroxychloroquine"], patient()).for_drug("hydroxychloroquine")[0]
+    assert "retinal" in item.test
+    assert "first year" in item.frequency and "after 5 years" in item.frequency
+    assert "Ophthalmology 2016" in item.reference
+
+
+def test_cardiac_symptoms_add_troponin_ecg_echo():
+    plan = monitoring_plan([], patient("cardiac_symptoms"))
+    assert names_for(plan, "cardiac_symptoms") == ["troponin", "ECG", "echocardiogram (consider)"]
+    assert names_for(monitoring_plan([], patient()), "cardiac_symptoms") == []
+
+
+def test_new_dysphagia_adds_urgent_swallow_study_and_slp():
+    plan = monitoring_plan([], patient("dysphagia_new_onset"))
+    items = plan.for_drug("dysphagia_new_onset")
+    assert items[0].test == "modified barium swallow study" and items[0].frequency == "urgent"
+    assert items[1].test.startswith("speech-language pathology referral") and items[1].frequency == "urgent"
+
+
+def test_full_seed_plan_patient():
+    plan = monitoring_plan(
+        ["ivig", "methotrexate", "prednisone", "hydroxychloroquine"], patient("cardiac_symptoms", "dysphagia_new_onset")
+    )
+    tests = plan.tests()
+    for expected in DISEASE_LABS + ["serum IgG level", "CBC with differential", "troponin", "ECG", "modified barium swallow study"]:
+        assert expected in tests
+    assert len(tests) == len(set(tests))
+    data = jsonable(plan)
+    assert data["drugs"] == ["ivig", "methotrexate", "prednisone", "hydroxychloroquine"]
+    assert data["items"][0] == {
+        "test": "CK",
+        "frequency": "monthly",
+        "reason": "disease activity markers that guide treatment intensity and response",
+        "reference": data["items"][0]["reference"],
+        "applies_to": "all",
+    }
+
+
+def test_names_are_normalised_and_deduplicated():
+    plan = monitoring_plan(["  IVIG ", "ivig", "Mycophenolate  Mofetil"], patient())
+    assert plan.drugs == ("ivig", "mycophenolate mofetil")
+
+
+def test_results_are_frozen():
+    plan = monitoring_plan(["ivig"], patient())
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        plan.items = ()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        plan.items[0].test = "x"
+    assert isinstance(plan.items, tuple) and isinstance(plan.items[0], MonitoringItem)
+
+
+@pytest.mark.parametrize(
+    "drugs", [["etanercept"], ["mmf"], "ivig", [None], [3], 5, None, ["ivig", "cyclosporine"]]
+)
+def test_unknown_or_malformed_drugs_raise(drugs):
+    with pytest.raises(DoseInputError) as err:
+        monitoring_plan(drugs, patient())
+    assert err.value.parameter == "drugs"
+
+
+def test_patient_must_be_a_patient():
+    with pytest.raises(DoseInputError):
+        monitoring_plan(["ivig"], {"weight": "70 kg"})
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(st.sampled_from(CANONICAL_DRUGS), max_size=7),
+    st.sets(st.sampled_from(["cardiac_symptoms", "dysphagia_new_onset", "pregnancy", "renal_impairment"])),
+)
+def test_every_item_has_reference_and_plan_grows_with_drugs(drugs, conditions):
+    pt = patient(*conditions)
+    plan = monitoring_plan(drugs, pt)
+    assert all(i.test and i.frequency and i.reason and i.reference for i in plan.items)
+    assert plan.tests()[:7] == tuple(DISEASE_LABS)
+    smaller = monitoring_plan(drugs[:-1], pt)
+    assert set(smaller.items) <= set(plan.items)
+    for drug in set(drugs):
+        assert plan.for_drug(drug)

@@ -1,0 +1,249 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dosing.findings import Severity
+from dosing.mycophenolate import calculate_mycophenolate, check_mmf_order, check_mps_order
+from dosing.order import Order
+from dosing.patient import Patient
+from dosing.units import DoseInputError, Quantity
+
+
+def patient(creatinine="0.8 mg/dL", age="50 years", weight="72 kg", **kw):
+    # CKD-EPI 2021, female 50 y, SCr 0.8: 142 × (0.8/0.7)^-1.2 × 0.9938^50 × 1.012 ≈ 90 mL/min/1.73 m²
+    return Patient(weight, "162 cm", age, "female", serum_creatinine=creatinine, **kw)
+
+
+def severe_ckd():
+    # female 70 y, SCr 2.5: 142 × (2.5/0.7)^-1.2 × 0.9938^70 × 1.012 ≈ 20 mL/min/1.73 m² (< 25)
+    return patient("2.5 mg/dL", "70 years")
+
+
+def rules(result):
+    return {f.rule_id: f.severity for f in result.findings}
+
+
+def order(dose, frequency="BID", route="PO"):
+    return Order("mycophenolate", dose, frequency, route)
+
+
+# ---------------------------------------------------------------- calculator
+
+
+def test_default_plan_1000_mg_bid():
+    plan = calculate_mycophenolate(patient())
+    # 1000 mg × 2 = 2000 mg/day; 1000 mg = 4 × 250 mg capsules = 2 × 500 mg tablets
+    assert plan.dose_per_administration == Quantity(1000, "mg")
+    assert plan.daily_dose == Quantity(2000, "mg")
+    assert plan.max_daily_dose == Quantity(3000, "mg")
+    assert [(f.tablets_500mg, f.capsules_250mg) for f in plan.mmf_forms] == [(0, 4), (2, 0)]
+    # MPS equivalent: 1000 × 720/1000 = 720 mg = 2 × 360 mg tablets
+    assert plan.mps_equivalent_per_administration == Quantity(720, "mg")
+    assert [(t.strength.magnitude, t.count) for t in plan.mps_tablets] == [(360, 2)]
+    assert plan.egfr.magnitude == pytest.approx(89.7, abs=0.1)
+    assert not plan.renal_cap_applied
+    assert plan.findings == ()
+
+
+def test_plan_750_mg_mixed_forms_and_mps_540():
+    plan = calculate_mycophenolate(patient(), dose_per_administration="750 mg")
+    # 750 = 3 × 250 capsules = 1 × 500 tablet + 1 × 250 capsule; MPS 750 × 0.72 = 540 = 360 + 180
+    assert [(f.tablets_500mg, f.capsules_250mg) for f in plan.mmf_forms] == [(0, 3), (1, 1)]
+    assert [(t.strength.magnitude, t.count) for t in plan.mps_tablets] == [(360, 1), (180, 1)]
+    assert rules(plan)["mycophenolate.below-range"] is Severity.CAUTION
+
+
+def test_plan_accepts_capsule_and_tablet_counts():
+    assert calculate_mycophenolate(patient(), dose_per_administration="6 capsules").dose_per_administration == Quantity(1500, "mg")
+    assert calculate_mycophenolate(patient(), dose_per_administration="3 tablets").dose_per_administration == Quantity(1500, "mg")
+
+
+def test_renal_cap_below_egfr_25():
+    plan = calculate_mycophenolate(severe_ckd(), dose_per_administration="1500 mg")
+    assert plan.egfr.magnitude < 25
+    # capped to 1000 mg BID = 2000 mg/day
+    assert plan.requested_dose == Quantity(1500, "mg")
+    assert plan.dose_per_administration == Quantity(1000, "mg")
+    assert plan.max_daily_dose == Quantity(2000, "mg")
+    assert plan.renal_cap_applied
+    assert rules(plan)["mycophenolate.renal-cap-applied"] is Severity.CAUTION
+
+
+def test_explicit_egfr_overrides_and_unknown_renal_is_caution():
+    plan = calculate_mycophenolate(patient(None), dose_per_administration="1500 mg", egfr="20 mL/min/1.73 m2")
+    assert plan.dose_per_administration == Quantity(1000, "mg")
+    unknown = calculate_mycophenolate(patient(None), dose_per_administration="1500 mg")
+    assert unknown.egfr is None
+    assert unknown.dose_per_administration == Quantity(1500, "mg")
+    assert rules(unknown)["mycophenolate.renal-unknown"] is Severity.CAUTION
+
+
+@pytest.mark.parametrize(
+    "dose", ["1750 mg", "2 g", "1100 mg", "1.5 capsules", "0 mg", "-500 mg", "1000", "1000 mg/kg", "2 vials", "nan mg", 1000]
+)
+def test_plan_rejects_bad_doses(dose):
+    with pytest.raises(DoseInputError) as err:
+        calculate_mycophenolate(patient(), dose_per_administration=dose)
+    assert err.value.parameter == "dose_per_administration"
+
+
+@pytest.mark.parametrize("egfr", [20, "20 mL/min", "-5 mL/min/1.73 m2", "nan mL/min/1.73 m2"])
+def test_plan_rejects_bad_egfr(egfr):
+    with pytest.raises(DoseInputError):
+        calculate_mycophenolate(patient(), egfr=egfr)
+
+
+# ---------------------------------------------------------------- MMF orders
+
+
+@pytest.mark.parametrize("dose", ["1000 mg", "4 capsules", "2 tablets", "1 g", "1500 mg", "6 capsules"])
+def test_mmf_orders_in_range_are_ok(dose):
+    check = check_mmf_order(order(dose), patient())
+    assert check.findings == ()
+
+
+def test_capsules_and_tablets_are_not_confused():
+    # 4 capsules = 4 × 250 = 1000 mg (ok); 4 tablets = 4 × 500 = 2000 mg BID = 4000 mg/day > 3 g
+    assert check_mmf_order(order("4 capsules"), patient()).findings == ()
+    check = check_mmf_order(order("4 tablets"), patient())
+    assert rules(check)["mycophenolate.above-max-daily"] is Severity.CONTRAINDICATED
+    assert "4 tablet(s) × 500 mg = 2000 mg" in dict(check.details)["ordered"]
+
+
+def test_mmf_above_3g_day_is_contraindicated():
+    check = check_mmf_order(order("2000 mg"), patient())
+    assert rules(check)["mycophenolate.above-max-daily"] is Severity.CONTRAINDICATED
+    assert check.recommended_dose == Quantity(1500, "mg")
+
+
+def test_mmf_not_bid_is_major_and_daily_still_checked():
+    tid = check_mmf_order(order("1000 mg", "TID"), patient())
+    # 1000 × 3 = 3000 mg/day: at, not above, the cap
+    assert rules(tid) == {"mycophenolate.not-bid": Severity.MAJOR}
+    qid = check_mmf_order(order("1000 mg", "QID"), patient())
+    # 1000 × 4 = 4000 mg/day
+    assert rules(qid)["mycophenolate.above-max-daily"] is Severity.CONTRAINDICATED
+    once = check_mmf_order(order("2000 mg", "daily"), patient())
+    # 2000 mg in one dose: above the 1500 mg per-dose range but 2 g/day is within the cap
+    assert rules(once) == {"mycophenolate.not-bid": Severity.MAJOR, "mycophenolate.above-range": Severity.MAJOR}
+
+
+def test_mmf_below_range_is_caution():
+    check = check_mmf_order(order("500 mg"), patient())
+    assert rules(check) == {"mycophenolate.below-range": Severity.CAUTION}
+    assert check.recommended_dose == Quantity(1000, "mg")
+
+
+def test_mmf_severe_ckd_above_1g_bid_is_contraindicated():
+    check = check_mmf_order(order("1500 mg"), severe_ckd())
+    assert rules(check)["mycophenolate.renal-cap"] is Severity.CONTRAINDICATED
+    assert check.recommended_dose == Quantity(1000, "mg")
+    assert check_mmf_order(order("1000 mg"), severe_ckd()).findings == ()
+
+
+def test_mmf_unknown_creatinine_is_caution():
+    check = check_mmf_order(order("1000 mg"), patient(None))
+    assert rules(check) == {"mycophenolate.renal-unknown": Severity.CAUTION}
+
+
+def test_mmf_iv_allowed_sc_not():
+    assert check_mmf_order(order("1000 mg", route="IV"), patient()).findings == ()
+    assert rules(check_mmf_order(order("1000 mg", route="SC"), patient()))["mycophenolate.route"] is Severity.CONTRAINDICATED
+
+
+@pytest.mark.parametrize("dose", ["15 mg/kg", "600 mg/m2", "5 mL", "2.5 tablets"])
+def test_mmf_unusable_dose_units_raise(dose):
+    with pytest.raises(DoseInputError) as err:
+        check_mmf_order(order(dose), patient())
+    assert err.value.parameter == "dose"
+
+
+# ---------------------------------------------------------------- MPS orders
+
+
+def test_mps_720_bid_is_equivalent_to_mmf_1000():
+    check = check_mps_order(order("720 mg"), patient())
+    assert rules(check) == {"mycophenolate.mps-conversion": Severity.INFO}
+    # 720 × 1000/720 = 1000 mg MMF
+    assert "= 1000 mg MMF" in dict(check.details)["MMF equivalent"]
+
+
+def test_mps_limits_are_mmf_limits_times_072():
+    # 1080 mg BID = 2160 mg/day (= 3000 × 0.72): at the cap
+    assert "mycophenolate.above-max-daily" not in rules(check_mps_order(order("1080 mg"), patient()))
+    # 1440 mg BID = 2880 > 2160 mg/day
+    assert rules(check_mps_order(order("1440 mg"), patient()))["mycophenolate.above-max-daily"] is Severity.CONTRAINDICATED
+    # 540 mg < 720 mg (1000 × 0.72)
+    assert rules(check_mps_order(order("540 mg"), patient()))["mycophenolate.below-range"] is Severity.CAUTION
+    # eGFR < 25: > 720 mg BID (1 g × 0.72) contraindicated
+    assert rules(check_mps_order(order("1080 mg"), severe_ckd()))["mycophenolate.renal-cap"] is Severity.CONTRAINDICATED
+    assert "mycophenolate.renal-cap" not in rules(check_mps_order(order("720 mg"), severe_ckd()))
+
+
+def test_mps_gram_input_compares_exactly():
+    assert "mycophenolate.below-range" not in rules(check_mps_order(order("0.72 g"), patient()))
+
+
+@pytest.mark.parametrize("dose", ["2 tablets", "4 capsules"])
+def test_mps_counts_are_refused(dose):
+    with pytest.raises(DoseInputError, match="mg"):
+        check_mps_order(order(dose), patient())
+
+
+def test_mps_is_oral_only():
+    assert rules(check_mps_order(order("720 mg", route="IV"), patient()))["mycophenolate.route"] is Severity.CONTRAINDICATED
+
+
+# ---------------------------------------------------------------- properties
+
+steps = st.integers(1, 6).map(lambda n: n * 250)
+
+
+@settings(max_examples=40)
+@given(steps, st.floats(40, 200, allow_nan=False), st.floats(0.4, 6, allow_nan=False))
+def test_plan_daily_never_above_3g_or_renal_cap(mg, w, scr):
+    plan = calculate_mycophenolate(patient(f"{scr} mg/dL", weight=Quantity(w, "kg")), dose_per_administration=f"{mg} mg")
+    daily = plan.daily_dose.to("mg").magnitude
+    assert daily <= 3000
+    if plan.egfr.magnitude < 25:
+        assert daily <= 2000
+    assert daily <= plan.max_daily_dose.to("mg").magnitude
+    assert plan.mps_equivalent_per_administration.magnitude == pytest.approx(plan.dose_per_administration.magnitude * 0.72)
+    for option in plan.mmf_forms:
+        assert option.tablets_500mg * 500 + option.capsules_250mg * 250 == plan.dose_per_administration.magnitude
+    assert sum(t.strength.magnitude * t.count for t in plan.mps_tablets) == plan.mps_equivalent_per_administration.magnitude
+
+
+@settings(max_examples=30)
+@given(st.floats(40, 200, allow_nan=False), st.floats(140, 200, allow_nan=False), steps)
+def test_units_do_not_change_plan(w, h, mg):
+    kg = Patient(Quantity(w, "kg"), Quantity(h, "cm"), "50 years", "female", serum_creatinine="1 mg/dL")
+    lb = Patient(Quantity(w, "kg").to("lb"), Quantity(h, "cm").to("inch"), "50 years", "female", serum_creatinine="88.4 umol/L")
+    a = calculate_mycophenolate(kg, dose_per_administration=f"{mg} mg")
+    b = calculate_mycophenolate(lb, dose_per_administration=Quantity(mg / 1000, "g"))
+    assert a.dose_per_administration == b.dose_per_administration
+    assert a.renal_cap_applied == b.renal_cap_applied
+
+
+@settings(max_examples=40)
+@given(st.floats(50, 4000, allow_nan=False), st.sampled_from(["BID", "TID", "daily", "QID"]), st.floats(0.4, 6, allow_nan=False))
+def test_orders_above_daily_cap_always_block(mg, freq, scr):
+    pt = patient(f"{scr} mg/dL")
+    check = check_mmf_order(order(Quantity(mg, "mg"), freq), pt)
+    per_day = mg * {"BID": 2, "TID": 3, "daily": 1, "QID": 4}[freq]
+    severities = rules(check)
+    if per_day > 3000 + 1e-6:
+        assert severities["mycophenolate.above-max-daily"] is Severity.CONTRAINDICATED
+    if pt.egfr().magnitude < 25 and (mg > 1000 + 1e-6 or per_day > 2000 + 1e-6):
+        assert severities["mycophenolate.renal-cap"] is Severity.CONTRAINDICATED
+    if freq != "BID":
+        assert severities["mycophenolate.not-bid"] is Severity.MAJOR
+    if mg < 1000 - 1e-6:
+        assert severities["mycophenolate.below-range"] is Severity.CAUTION
+
+
+@settings(max_examples=30)
+@given(st.one_of(st.floats(allow_nan=True), st.integers(), st.sampled_from(["", "mg", "-1 mg", "1000 mL", "abc"])))
+def test_bad_plan_inputs_raise(value):
+    with pytest.raises(DoseInputError):
+        calculate_mycophenolate(patient(), dose_per_administration=value)

@@ -1,0 +1,279 @@
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dosing.findings import Severity
+from dosing.order import Order
+from dosing.patient import Patient
+from dosing.rituximab import (
+    RituximabRegimen,
+    calculate_rituximab,
+    check_rituximab_order,
+    rituximab_dose_mg,
+    vials_for,
+)
+from dosing.units import DoseInputError, Quantity
+
+START = dt.date(2026, 12, 1)
+
+
+def patient(weight="72 kg", height="162 cm", **kw):
+    # Mosteller: sqrt(162 cm × 72 kg / 3600) = sqrt(3.24) = 1.80 m²
+    return Patient(weight, height, "50 years", "female", **kw)
+
+
+def rules(check):
+    return {f.rule_id: f.severity for f in check.findings}
+
+
+# ---------------------------------------------------------------- calculator, hand-worked
+
+
+def test_bsa_weekly_x4_hand_worked():
+    plan = calculate_rituximab(patient(), start_date=START)
+    # 375 mg/m² × 1.80 m² = 675 mg → nearest 10 mg (half up) = 680 mg
+    assert plan.bsa.magnitude == pytest.approx(1.80)
+    assert plan.dose_per_administration == Quantity(680, "mg")
+    assert [a.date for a in plan.schedule] == [
+        dt.date(2026, 12, 1), dt.date(2026, 12, 8), dt.date(2026, 12, 15), dt.date(2026, 12, 22)
+    ]
+    assert all(a.dose == Quantity(680, "mg") for a in plan.schedule)
+    assert plan.schedule[0].label == "dose 1 of 4 (week 1)"
+    # 680 mg × 4 = 2720 mg; 680 mg ÷ 10 mg/mL = 68 mL; 1 × 500 mg + 2 × 100 mg vials = 700 mg drawn
+    assert plan.total_course_dose == Quantity(2720, "mg")
+    assert plan.volume_per_administration == Quantity(68, "mL")
+    assert [(v.strength.magnitude, v.count) for v in plan.vials_per_administration] == [(500, 1), (100, 2)]
+    assert "675.0 mg → 680 mg" in dict(plan.details)["dose"]
+
+
+def test_fixed_days_1_and_15_hand_worked():
+    plan = calculate_rituximab(patient(), regimen="fixed-days-1-15", start_date=START)
+    assert plan.regimen is RituximabRegimen.FIXED_DAYS_1_15
+    assert [(a.date, a.dose, a.label) for a in plan.schedule] == [
+        (dt.date(2026, 12, 1), Quantity(1000, "mg"), "day 1"),
+        (dt.date(2026, 12, 15), Quantity(1000, "mg"), "day 15"),
+    ]
+    # 1000 mg × 2 = 2000 mg; 1000 mg ÷ 10 mg/mL = 100 mL = 2 × 500 mg vials
+    assert plan.total_course_dose == Quantity(2000, "mg")
+    assert plan.volume_per_administration == Quantity(100, "mL")
+    assert [(v.strength.magnitude, v.count) for v in plan.vials_per_administration] == [(500, 2)]
+    assert plan.bsa is None
+
+
+def test_iso_string_start_date_and_month_rollover():
+    plan = calculate_rituximab(patient(), start_date="2026-12-20")
+    assert [a.date for a in plan.schedule][-1] == dt.date(2027, 1, 10)  # 20 Dec + 21 days
+
+
+def test_premedication_and_hbv_in_result():
+    plan = calculate_rituximab(patient(), start_date=START)
+    text = " ".join(plan.premedication)
+    assert "acetaminophen" in text and "1 g" in text
+    assert "diphenhydramine 50 mg" in text
+    assert "methylprednisolone 100 mg IV" in text and "30 minutes" in text
+    assert "HBsAg" in plan.hbv_screening and "anti-HBc" in plan.hbv_screening
+    ids = {f.rule_id for f in plan.findings}
+    assert {"rituximab.hbv-screening", "rituximab.premedication", "rituximab.slow-onset"} <= ids
+    assert all(f.reference for f in plan.findings)
+
+
+def test_large_bsa_is_capped_at_1000_mg():
+    # sqrt(144 × 196 / 3600) = sqrt(7.84) = 2.80 m²; 375 × 2.80 = 1050 mg > 1000 mg → 1000 mg
+    plan = calculate_rituximab(patient("196 kg", "144 cm"), start_date=START)
+    assert plan.dose_per_administration == Quantity(1000, "mg")
+    assert any(f.rule_id == "rituximab.single-dose-capped" for f in plan.findings)
+
+
+def test_other_bsa_formula_is_used():
+    # Du Bois: 0.007184 × 72^0.425 × 162^0.725 = 1.7686 m²; × 375 = 663.2 mg → 660 mg
+    plan = calculate_rituximab(patient(), start_date=START, bsa_formula="dubois")
+    assert plan.bsa.magnitude == pytest.approx(0.007184 * 72**0.425 * 162**0.725)
+    assert plan.dose_per_administration == Quantity(660, "mg")
+
+
+def test_numeric_helper_on_arrays_matches_scalar():
+    bsa = np.array([1.5, 1.8, 2.0, 2.8])
+    # 562.5 → 560 (half up at 10 mg: 56.25 → 56); 675 → 680; 750; 1050 → cap 1000
+    assert list(rituximab_dose_mg(bsa)) == [560.0, 680.0, 750.0, 1000.0]
+    assert [rituximab_dose_mg(float(b)) for b in bsa] == list(rituximab_dose_mg(bsa))
+
+
+@pytest.mark.parametrize("bad", [float("nan"), -1.0, 0.0, float("inf"), np.array([1.8, np.nan]), np.array([])])
+def test_numeric_helper_rejects_bad_bsa(bad):
+    with pytest.raises(DoseInputError):
+        rituximab_dose_mg(bad)
+
+
+def test_vials_prefer_least_drug_then_fewest_vials():
+    assert [(v.strength.magnitude, v.count) for v in vials_for(480)] == [(500, 1)]  # not 5 × 100
+    assert [(v.strength.magnitude, v.count) for v in vials_for(620)] == [(500, 1), (100, 2)]
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"start_date": "2026-13-01"},
+        {"start_date": dt.datetime(2026, 12, 1, 9, 0)},
+        {"start_date": 20261201},
+        {"start_date": START, "regimen": "weekly"},
+        {"start_date": START, "bsa_formula": "guess"},
+    ],
+)
+def test_calculator_rejects_bad_arguments(kwargs):
+    with pytest.raises(DoseInputError):
+        calculate_rituximab(patient(), **kwargs)
+
+
+def test_start_date_is_required():
+    with pytest.raises(TypeError):
+        calculate_rituximab(patient())
+
+
+# ---------------------------------------------------------------- order check
+
+
+def test_375_mg_m2_weekly_x4_is_ok():
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient())
+    assert check.recommended_dose == Quantity(680, "mg")
+    assert max(f.severity for f in check.findings) is Severity.INFO
+    assert {"rituximab.hbv-screening", "rituximab.premedication"} <= set(rules(check))
+
+
+def test_1000_mg_days_1_and_15_is_ok():
+    check = check_rituximab_order(Order("rituximab", "1000 mg", "days 1 and 15", "IV"), patient())
+    assert check.recommended_dose == Quantity(1000, "mg")
+    assert max(f.severity for f in check.findings) is Severity.INFO
+
+
+def test_absolute_weekly_dose_within_10_percent_is_ok():
+    # 680 mg × 1.10 = 748 mg: 740 mg is inside, 750 mg outside
+    ok = check_rituximab_order(Order("rituximab", "740 mg", "weekly x4", "IV"), patient())
+    assert "rituximab.above-recommended" not in rules(ok)
+    high = check_rituximab_order(Order("rituximab", "750 mg", "weekly x4", "IV"), patient())
+    assert rules(high)["rituximab.above-recommended"] is Severity.MAJOR
+
+
+def test_absolute_weekly_dose_far_below_is_caution():
+    # 680 mg × 0.90 = 612 mg; 600 mg is below
+    check = check_rituximab_order(Order("rituximab", "600 mg", "weekly x4", "IV"), patient())
+    assert rules(check)["rituximab.below-recommended"] is Severity.CAUTION
+
+
+def test_fixed_1000_mg_given_weekly_is_major():
+    check = check_rituximab_order(Order("rituximab", "1000 mg", "weekly", "IV"), patient())
+    assert rules(check)["rituximab.above-recommended"] is Severity.MAJOR
+    assert rules(check)["rituximab.course-length-unstated"] is Severity.INFO
+
+
+def test_single_dose_above_1000_mg_is_contraindicated():
+    check = check_rituximab_order(Order("rituximab", "1.2 g", "days 1 and 15", "IV"), patient())
+    assert rules(check)["rituximab.single-dose-above-1000"] is Severity.CONTRAINDICATED
+    # 375 mg/m² on a 2.80 m² patient = 1050 mg per infusion
+    big = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("196 kg", "144 cm"))
+    assert rules(big)["rituximab.single-dose-above-1000"] is Severity.CONTRAINDICATED
+
+
+@pytest.mark.parametrize("route", ["SC", "oral", "IM"])
+def test_non_iv_route_is_contraindicated(route):
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", route), patient())
+    assert rules(check)["rituximab.route-not-iv"] is Severity.CONTRAINDICATED
+
+
+@pytest.mark.parametrize(
+    "dose,frequency",
+    [("375 mg/m2", "days 1 and 15"), ("375 mg/m2", "q4w"), ("680 mg", "daily"), ("1000 mg", "every 2 weeks"), ("680 mg", "once")],
+)
+def test_wrong_frequency_is_major(dose, frequency):
+    check = check_rituximab_order(Order("rituximab", dose, frequency, "IV"), patient())
+    assert rules(check)["rituximab.frequency"] is Severity.MAJOR
+
+
+def test_weekly_x8_is_major_course_length():
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x 8", "IV"), patient())
+    assert rules(check)["rituximab.course-length"] is Severity.MAJOR
+
+
+def test_hepatitis_b_active_is_left_to_interactions():
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient(conditions={"hepatitis_b_active"}))
+    assert all(f.severity is Severity.INFO for f in check.findings)
+    assert "rituximab.hbv-screening" in rules(check)
+
+
+@pytest.mark.parametrize("dose", ["5 mg/kg", "68 mL", "4 tablets", "1 capsule"])
+def test_doses_not_in_mg_or_mg_per_m2_raise(dose):
+    with pytest.raises(DoseInputError) as err:
+        check_rituximab_order(Order("rituximab", dose, "weekly x4", "IV"), patient())
+    assert err.value.parameter == "dose"
+
+
+# ---------------------------------------------------------------- properties
+
+weights = st.floats(40, 200, allow_nan=False)
+heights = st.floats(140, 200, allow_nan=False)
+
+
+@settings(max_examples=40)
+@given(weights, heights)
+def test_same_patient_in_lb_and_inches_gives_same_dose(w, h):
+    metric = calculate_rituximab(patient(Quantity(w, "kg"), Quantity(h, "cm")), start_date=START)
+    imperial = calculate_rituximab(
+        patient(Quantity(w, "kg").to("lb"), Quantity(h, "cm").to("inch")), start_date=START
+    )
+    assert metric.dose_per_administration == imperial.dose_per_administration
+    assert metric.total_course_dose == imperial.total_course_dose
+
+
+@settings(max_examples=40)
+@given(st.floats(40, 199, allow_nan=False), st.floats(0.1, 20, allow_nan=False), heights)
+def test_dose_non_decreasing_in_weight_and_capped(w, dw, h):
+    lighter = calculate_rituximab(patient(Quantity(w, "kg"), Quantity(h, "cm")), start_date=START)
+    heavier = calculate_rituximab(patient(Quantity(min(w + dw, 200), "kg"), Quantity(h, "cm")), start_date=START)
+    assert lighter.dose_per_administration <= heavier.dose_per_administration
+    for plan in (lighter, heavier):
+        dose = plan.dose_per_administration.to("mg").magnitude
+        assert dose <= 1000
+        assert dose % 10 == 0
+        # Never more than 5 mg from 375 mg/m² × BSA unless capped.
+        exact = 375 * plan.bsa.magnitude
+        assert abs(dose - exact) <= 5 + 1e-9 or (dose == 1000 and exact > 1000)
+        assert len(plan.schedule) == 4
+        assert plan.schedule[-1].date - plan.schedule[0].date == dt.timedelta(days=21)
+
+
+@settings(max_examples=60)
+@given(st.floats(0.3, 3.5, allow_nan=False))
+def test_numeric_helper_array_equals_scalar(b):
+    arr = rituximab_dose_mg(np.array([b, b]))
+    assert arr[0] == rituximab_dose_mg(b) == arr[1]
+    assert rituximab_dose_mg(b) <= 1000
+
+
+@settings(max_examples=30)
+@given(
+    st.one_of(
+        st.floats(allow_nan=True),
+        st.integers(),
+        st.sampled_from(["", "tomorrow", "2026-02-30", "12/01/2026", None]),
+    )
+)
+def test_bad_start_dates_raise(value):
+    with pytest.raises(DoseInputError):
+        calculate_rituximab(patient(), start_date=value)
+
+
+@settings(max_examples=30)
+@given(st.floats(-1e6, 0, allow_nan=False) | st.just(math.nan))
+def test_non_positive_or_nan_bsa_raises(b):
+    with pytest.raises(DoseInputError):
+        rituximab_dose_mg(b)
+
+
+def test_order_start_date_gives_dated_schedule():
+    weekly = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV", start_date="2026-12-01"), patient())
+    assert dict(weekly.details)["schedule"] == "2026-12-01, 2026-12-08, 2026-12-15, 2026-12-22"
+    fixed = check_rituximab_order(Order("rituximab", "1000 mg", "days 1 and 15", "IV", start_date="2026-12-01"), patient())
+    assert dict(fixed.details)["schedule"] == "2026-12-01, 2026-12-15"

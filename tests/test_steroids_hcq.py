@@ -1,0 +1,232 @@
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dosing.findings import Severity
+from dosing.hydroxychloroquine import calculate_hydroxychloroquine, check_hcq_order
+from dosing.order import Order
+from dosing.patient import Patient
+from dosing.steroids import assess_prednisone, check_prednisone_order
+from dosing.units import DoseInputError, Quantity
+
+
+def patient(weight="70 kg", creatinine="0.8 mg/dL", **kw):
+    return Patient(weight, "162 cm", "50 years", "female", serum_creatinine=creatinine, **kw)
+
+
+def rules(result):
+    return {f.rule_id: f.severity for f in result.findings}
+
+
+# ================================================================ prednisone
+
+
+def test_plan_dose_5_mg_daily_is_ok_with_bone_advice():
+    check = check_prednisone_order(Order("prednisone", "5 mg", "daily", "PO"), patient())
+    assert rules(check) == {"prednisone.bone-protection": Severity.INFO}
+    assert check.recommended_dose == Quantity(5, "mg")
+    # 5 mg ÷ 70 kg = 0.071 mg/kg/day
+    assert dict(check.details)["mg/kg/day"] == "5 mg ÷ 70 kg = 0.071 mg/kg/day"
+
+
+def test_taper_below_5_while_active_is_major():
+    check = check_prednisone_order(Order("prednisone", "2.5 mg", "daily", "PO"), patient())
+    assert rules(check)["prednisone.taper-below-5-active"] is Severity.MAJOR
+
+
+def test_taper_below_5_when_inactive_is_info():
+    result = assess_prednisone(patient(disease_active=False), "4 mg")
+    assert rules(result)["prednisone.taper-below-5"] is Severity.INFO
+    assert "prednisone.taper-below-5-active" not in rules(result)
+    # 4 mg ≥ 2.5 mg: still bone advice; 2 mg is not
+    assert "prednisone.bone-protection" in rules(result)
+    assert "prednisone.bone-protection" not in rules(assess_prednisone(patient(disease_active=False), "2 mg"))
+
+
+def test_caution_thresholds_hand_worked():
+    # 70 kg: 0.5 mg/kg = 35 mg, but > 20 mg/day comes first: 20 mg is not caution, 22.5 mg is
+    assert "prednisone.high-dose" not in rules(assess_prednisone(patient(), "20 mg"))
+    assert rules(assess_prednisone(patient(), "22.5 mg"))["prednisone.high-dose"] is Severity.CAUTION
+    # 30 kg: 0.5 mg/kg × 30 kg = 15 mg → 15 mg/day is already ≥ 0.5 mg/kg
+    assert rules(assess_prednisone(patient("30 kg"), "15 mg"))["prednisone.high-dose"] is Severity.CAUTION
+    assert assess_prednisone(patient("30 kg"), "15 mg").caution_threshold == Quantity(15, "mg/day")
+
+
+def test_major_thresholds_hand_worked():
+    # 70 kg: 1 mg/kg = 70 mg: 70 mg is caution (not above), 75 mg is major
+    assert rules(assess_prednisone(patient(), "70 mg"))["prednisone.high-dose"] is Severity.CAUTION
+    assert rules(assess_prednisone(patient(), "75 mg"))["prednisone.very-high-dose"] is Severity.MAJOR
+    # 100 kg: 1 mg/kg = 100 mg but > 80 mg/day is major: 85 mg
+    assert rules(assess_prednisone(patient("100 kg"), "85 mg"))["prednisone.very-high-dose"] is Severity.MAJOR
+    assert assess_prednisone(patient("100 kg"), "85 mg").major_threshold == Quantity(80, "mg/day")
+
+
+def test_split_daily_dose_is_summed():
+    # 15 mg BID = 30 mg/day > 20 mg/day
+    check = check_prednisone_order(Order("prednisone", "15 mg", "BID", "PO"), patient())
+    assert rules(check)["prednisone.high-dose"] is Severity.CAUTION
+    assert rules(check)["prednisone.split-daily"] is Severity.INFO
+
+
+def test_alternate_day_is_caution_and_peak_dose_counts():
+    # 10 mg every other day = 5 mg/day on average: no taper flag; alternate-day caution
+    check = check_prednisone_order(Order("prednisone", "10 mg", "every other day", "PO"), patient())
+    assert rules(check)["prednisone.alternate-day"] is Severity.CAUTION
+    assert "prednisone.taper-below-5-active" not in rules(check)
+    # 50 mg qod: average 25 (caution) and 50 mg on dosing days
+    assert rules(check_prednisone_order(Order("prednisone", "50 mg", "qod", "PO"), patient()))["prednisone.high-dose"] is Severity.CAUTION
+
+
+def test_weekly_prednisone_is_major_and_iv_is_contraindicated():
+    assert rules(check_prednisone_order(Order("prednisone", "5 mg", "weekly", "PO"), patient()))["prednisone.frequency"] is Severity.MAJOR
+    assert rules(check_prednisone_order(Order("prednisone", "5 mg", "daily", "IV"), patient()))["prednisone.route"] is Severity.CONTRAINDICATED
+
+
+def test_mg_per_kg_order_uses_actual_weight():
+    # 1 mg/kg × 70 kg = 70 mg/day → caution (≥ 0.5 mg/kg), not major
+    check = check_prednisone_order(Order("prednisone", "1 mg/kg", "daily", "PO"), patient())
+    assert rules(check)["prednisone.high-dose"] is Severity.CAUTION
+    assert "70 mg" in dict(check.details)["ordered"]
+
+
+@pytest.mark.parametrize("dose", ["2 tablets", "5 mL", "10 mg/m2", "1 capsule"])
+def test_prednisone_unusable_dose_units_raise(dose):
+    with pytest.raises(DoseInputError) as err:
+        check_prednisone_order(Order("prednisone", dose, "daily", "PO"), patient())
+    assert err.value.parameter == "dose"
+
+
+@pytest.mark.parametrize("dose", [5, "5", "-5 mg", "nan mg", "5 mL", "0 mg", "5000 mg"])
+def test_assess_rejects_bad_daily_dose(dose):
+    with pytest.raises(DoseInputError) as err:
+        assess_prednisone(patient(), dose)
+    assert err.value.parameter == "daily_dose"
+
+
+def test_assess_accepts_mg_per_day():
+    assert assess_prednisone(patient(), "5 mg/day").daily_dose == Quantity(5, "mg/day")
+
+
+@settings(max_examples=40)
+@given(st.floats(40, 200, allow_nan=False), st.floats(0.5, 150, allow_nan=False))
+def test_prednisone_same_in_kg_and_lb(w, mg):
+    a = assess_prednisone(patient(Quantity(w, "kg")), Quantity(mg, "mg"))
+    b = assess_prednisone(patient(Quantity(w, "kg").to("lb")), Quantity(mg / 1000, "g"))
+    assert rules(a) == rules(b)
+
+
+@settings(max_examples=40)
+@given(st.floats(40, 200, allow_nan=False), st.floats(0.5, 150, allow_nan=False), st.floats(0, 50, allow_nan=False))
+def test_prednisone_severity_monotonic_in_dose_above_plan(w, mg, extra):
+    # Above 5 mg/day, a larger dose is never judged less severe.
+    low, high = max(mg, 5.0), max(mg, 5.0) + extra
+    worst = lambda r: max((f.severity.rank for f in r.findings), default=0)
+    assert worst(assess_prednisone(patient(Quantity(w, "kg")), Quantity(low, "mg"))) <= worst(
+        assess_prednisone(patient(Quantity(w, "kg")), Quantity(high, "mg"))
+    )
+
+
+# ================================================================ hydroxychloroquine
+
+
+def test_hcq_80_kg_400_mg_is_exactly_5_mg_kg():
+    # 400 mg ÷ 80 kg = 5.00 mg/kg/day: at, not above, the limit
+    plan = calculate_hydroxychloroquine(patient("80 kg"))
+    assert plan.requested_dose_per_weight.to("mg/kg/day").magnitude == pytest.approx(5.0)
+    assert plan.max_daily_dose == Quantity(400, "mg/day")
+    assert plan.suggested_daily_dose == Quantity(400, "mg/day")
+    assert plan.suggested_regimen == "200 mg twice daily (400 mg/day)"
+    assert "hcq.above-5-mg-kg" not in rules(plan)
+    assert rules(plan)["hcq.retinal-screening"] is Severity.INFO
+
+
+def test_hcq_72_kg_400_mg_is_above_5_mg_kg():
+    # 400 ÷ 72 = 5.56 mg/kg/day > 5; max 5 × 72 = 360 mg → down to 200 mg tablets = 200 mg/day
+    plan = calculate_hydroxychloroquine(patient("72 kg"))
+    assert rules(plan)["hcq.above-5-mg-kg"] is Severity.MAJOR
+    assert plan.max_daily_dose == Quantity(360, "mg/day")
+    assert plan.suggested_daily_dose == Quantity(200, "mg/day")
+    assert plan.suggested_regimen == "200 mg once daily (200 mg/day)"
+    check = check_hcq_order(Order("hcq", "200 mg", "BID", "PO"), patient("72 kg"))
+    assert rules(check)["hcq.above-5-mg-kg"] is Severity.MAJOR
+
+
+def test_hcq_light_patient_needs_alternate_day_not_computed():
+    # 5 × 35 kg = 175 mg/day < one 200 mg tablet
+    plan = calculate_hydroxychloroquine(patient("35 kg"))
+    assert plan.suggested_daily_dose is None
+    assert rules(plan)["hcq.below-one-tablet"] is Severity.CAUTION
+    check = check_hcq_order(Order("hcq", "200 mg", "daily", "PO"), patient("35 kg"))
+    assert check.recommended_dose is None
+    assert "hcq.below-range" not in rules(check)
+
+
+def test_hcq_above_600_is_contraindicated():
+    check = check_hcq_order(Order("hcq", "400 mg", "BID", "PO"), patient("200 kg"))
+    # 800 mg/day > 600 mg/day even though 800 ÷ 200 = 4 mg/kg/day
+    assert rules(check)["hcq.above-label-max"] is Severity.CONTRAINDICATED
+    assert "hcq.above-5-mg-kg" not in rules(check)
+    # the calculator never suggests more than 600 mg/day
+    assert calculate_hydroxychloroquine(patient("200 kg"), daily_dose="800 mg").suggested_daily_dose == Quantity(600, "mg/day")
+
+
+def test_hcq_renal():
+    # eGFR < 30 by explicit value, by condition, and unknown creatinine
+    assert rules(calculate_hydroxychloroquine(patient("80 kg"), egfr="25 mL/min/1.73 m2"))["hcq.renal"] is Severity.CAUTION
+    cond = patient("80 kg", conditions={"renal_impairment"})
+    assert rules(check_hcq_order(Order("hcq", "200 mg", "BID", "PO"), cond))["hcq.renal"] is Severity.CAUTION
+    unknown = check_hcq_order(Order("hcq", "200 mg", "BID", "PO"), patient("80 kg", None))
+    assert rules(unknown)["hcq.renal-unknown"] is Severity.CAUTION
+    # female 50 y, SCr 2.5 mg/dL → CKD-EPI 2021 ≈ 23 mL/min/1.73 m²
+    low = check_hcq_order(Order("hcq", "200 mg", "BID", "PO"), patient("80 kg", "2.5 mg/dL"))
+    assert rules(low)["hcq.renal"] is Severity.CAUTION
+
+
+def test_hcq_route_frequency_and_units():
+    assert rules(check_hcq_order(Order("hcq", "200 mg", "BID", "IV"), patient("80 kg")))["hcq.route"] is Severity.CONTRAINDICATED
+    assert rules(check_hcq_order(Order("hcq", "200 mg", "once", "PO"), patient("80 kg")))["hcq.frequency"] is Severity.MAJOR
+    # 200 mg every other day = 100 mg/day average: below 200 mg/day (weight allows 400)
+    qod = check_hcq_order(Order("hcq", "200 mg", "qod", "PO"), patient("80 kg"))
+    assert rules(qod)["hcq.non-daily"] is Severity.INFO
+    assert rules(qod)["hcq.below-range"] is Severity.CAUTION
+    for dose in ["2 tablets", "5 mg/kg", "10 mL"]:
+        with pytest.raises(DoseInputError):
+            check_hcq_order(Order("hcq", dose, "daily", "PO"), patient("80 kg"))
+
+
+@pytest.mark.parametrize("dose", [400, "400", "-400 mg", "nan mg", "400 mL", "0 mg", "5000 mg"])
+def test_hcq_calculator_rejects_bad_doses(dose):
+    with pytest.raises(DoseInputError) as err:
+        calculate_hydroxychloroquine(patient(), daily_dose=dose)
+    assert err.value.parameter == "daily_dose"
+
+
+@settings(max_examples=50)
+@given(st.floats(40, 250, allow_nan=False), st.sampled_from([200, 400, 600, 800, 1000]))
+def test_hcq_suggestion_never_above_5_mg_kg_or_600(w, mg):
+    plan = calculate_hydroxychloroquine(patient(Quantity(w, "kg")), daily_dose=f"{mg} mg")
+    if plan.suggested_daily_dose is not None:
+        s = plan.suggested_daily_dose.to("mg/day").magnitude
+        assert s <= 5 * w + 1e-9
+        assert s <= 600
+        assert s <= mg
+        assert s % 200 == 0
+        assert plan.suggested_dose_per_weight.to("mg/kg/day").magnitude <= 5 + 1e-9
+
+
+@settings(max_examples=40)
+@given(st.floats(40, 249, allow_nan=False), st.floats(0.1, 50, allow_nan=False))
+def test_hcq_suggestion_non_decreasing_in_weight(w, dw):
+    a = calculate_hydroxychloroquine(patient(Quantity(w, "kg")))
+    b = calculate_hydroxychloroquine(patient(Quantity(min(w + dw, 250), "kg")))
+    mag = lambda p: 0 if p.suggested_daily_dose is None else p.suggested_daily_dose.magnitude
+    assert mag(a) <= mag(b)
+
+
+@settings(max_examples=40)
+@given(st.floats(40, 250, allow_nan=False))
+def test_hcq_same_in_kg_and_lb(w):
+    a = calculate_hydroxychloroquine(patient(Quantity(w, "kg")))
+    b = calculate_hydroxychloroquine(patient(Quantity(w, "kg").to("lb")), daily_dose="0.4 g")
+    assert a.suggested_daily_dose == b.suggested_daily_dose
+    assert rules(a) == rules(b)
