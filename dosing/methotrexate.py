@@ -221,6 +221,11 @@ def weekly_dose_mg_from_bsa(
     return weekly_dose_mg(bsa * per_m2, cap_mg, step_mg, renal_factor)
 
 
+def dose_per_m2_value(value) -> pint.Quantity:
+    """A BSA dose, checked against the seed plan's 15–20 mg/m² weekly."""
+    return quantity(value, "dose_per_m2", "dose per area", unit="mg/m**2", minimum=DOSE_PER_M2_MG[0], maximum=DOSE_PER_M2_MG[1])
+
+
 def renal_dose_factor(crcl_ml_min: float) -> float | None:
     """1.0 at CrCl ≥ 60, 0.5 at 30 to < 60, None (do not give) below 30 mL/min (Kintzel & Dorr 1995)."""
     if isinstance(crcl_ml_min, (pint.Quantity, str, bool, np.bool_)) or not isinstance(crcl_ml_min, (int, float, np.number)):
@@ -503,8 +508,7 @@ def calculate_methotrexate(
 
     bsa = formula = None
     if mode == "bsa":
-        per_m2 = quantity(dose_per_m2, "dose_per_m2", "dose per area", unit="mg/m**2",
-                          minimum=DOSE_PER_M2_MG[0], maximum=DOSE_PER_M2_MG[1])
+        per_m2 = dose_per_m2_value(dose_per_m2)
         formula = _bsa_formula(bsa_formula)
         bsa = patient.bsa(formula)
         target = Quantity(bsa.magnitude * per_m2.magnitude, "mg")
