@@ -188,7 +188,9 @@ def _calc_methotrexate(args):
 def _calc_rituximab(args):
     from dosing.rituximab import calculate_rituximab
 
-    return calculate_rituximab(_patient(args), regimen=args.regimen, start_date=_date(args.start_date) or dt.date.today())
+    if args.start_date is None:
+        raise DoseInputError("start_date", "--start-date is required for a dated rituximab schedule")
+    return calculate_rituximab(_patient(args), regimen=args.regimen, start_date=_date(args.start_date))
 
 
 def _calc_mycophenolate(args):
@@ -200,7 +202,21 @@ def _calc_mycophenolate(args):
 def _calc_hcq(args):
     from dosing.hydroxychloroquine import calculate_hydroxychloroquine
 
-    return calculate_hydroxychloroquine(_patient(args), daily_dose=args.daily_dose)
+    return calculate_hydroxychloroquine(_patient(args), daily_dose=args.daily_dose or "400 mg")
+
+
+def _calc_prednisone(args):
+    from dosing.steroids import assess_prednisone
+
+    return assess_prednisone(_patient(args), args.daily_dose or "5 mg")
+
+
+def _calc_monitoring(args):
+    from dosing.monitoring import monitoring_plan
+
+    if not args.drug:
+        raise DoseInputError("drug", "name at least one --drug, e.g. --drug methotrexate --drug ivig")
+    return monitoring_plan(args.drug, _patient(args))
 
 
 def _print_result(result, as_json: bool) -> None:
@@ -240,6 +256,8 @@ CALCULATORS: dict[str, Callable] = {
     "rituximab": _calc_rituximab,
     "mycophenolate": _calc_mycophenolate,
     "hydroxychloroquine": _calc_hcq,
+    "prednisone": _calc_prednisone,
+    "monitoring": _calc_monitoring,
 }
 ALIASES = {"mtx": "methotrexate", "hcq": "hydroxychloroquine", "mmf": "mycophenolate", "crcl": "kidney", "egfr": "kidney"}
 
@@ -298,7 +316,8 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--override-reason", help="methotrexate: reason for a dose above 25 mg/week")
     options.add_argument("--regimen", default="fixed-days-1-15", help="rituximab: bsa-weekly-x4 or fixed-days-1-15")
     options.add_argument("--dose", default="1000 mg", help="mycophenolate mofetil per administration (BID)")
-    options.add_argument("--daily-dose", default="400 mg", help="hydroxychloroquine per day")
+    options.add_argument("--daily-dose", help='hydroxychloroquine (default "400 mg") or prednisone (default "5 mg") per day')
+    options.add_argument("--drug", action="append", help="monitoring: a drug of the regimen (repeatable)")
     c.set_defaults(func=cmd_calc)
     return parser
 

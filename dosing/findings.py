@@ -21,8 +21,18 @@ class Severity(enum.Enum):
     def rank(self) -> int:
         return list(Severity).index(self)
 
+    # All four comparisons, so `severity >= Severity.MAJOR` works as it reads.
     def __lt__(self, other: "Severity") -> bool:
-        return self.rank < other.rank
+        return self.rank < other.rank if isinstance(other, Severity) else NotImplemented
+
+    def __le__(self, other: "Severity") -> bool:
+        return self.rank <= other.rank if isinstance(other, Severity) else NotImplemented
+
+    def __gt__(self, other: "Severity") -> bool:
+        return self.rank > other.rank if isinstance(other, Severity) else NotImplemented
+
+    def __ge__(self, other: "Severity") -> bool:
+        return self.rank >= other.rank if isinstance(other, Severity) else NotImplemented
 
 
 @attrs.frozen

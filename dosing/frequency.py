@@ -61,7 +61,11 @@ class Frequency:
 
 
 def _num(token: str) -> int:
-    return _WORD_NUM[token] if token in _WORD_NUM else int(token)
+    n = _WORD_NUM[token] if token in _WORD_NUM else int(token)
+    if n < 1:
+        # "q0w" or "weekly x0" is a typing error, not a schedule.
+        raise DoseInputError("frequency", f"{token!r} must be at least 1")
+    return n
 
 
 _N = r"(\d+|one|two|three|four|five|six)"
@@ -73,7 +77,10 @@ def parse_frequency(value: "Frequency | str") -> Frequency:
     if not isinstance(value, str) or not value.strip():
         raise DoseInputError("frequency", f"expected text such as 'weekly' or 'BID', got {value!r}")
     text = value.strip()
-    t = re.sub(r"\s+", " ", text.lower().replace(".", "").replace("×", "x")).strip()
+    # Drop the dots of "b.i.d." but keep decimal points: "every 1.5 weeks" must
+    # be refused, never read as "every 15 weeks".
+    t = re.sub(r"(?<!\d)\.|\.(?!\d)", "", text.lower().replace("×", "x"))
+    t = re.sub(r"\s+", " ", t).strip()
 
     # "days 1 and 15", "day 1 and day 15": rituximab's fixed regimen.
     m = re.fullmatch(r"(?:on )?days? (\d+) and (?:day )?(\d+)", t)
@@ -87,6 +94,8 @@ def parse_frequency(value: "Frequency | str") -> Frequency:
     m = re.fullmatch(rf"(?:once )?daily (?:for |x ?){_N} (?:consecutive )?days?,? (?:every |q ?){_N} ?(?:weeks?|w|wk)", t)
     if m:
         days, weeks = _num(m.group(1)), _num(m.group(2))
+        if days > 7 * weeks:
+            raise DoseInputError("frequency", f"{text!r}: {days} days of dosing do not fit in a {7 * weeks}-day cycle")
         return Frequency(text, interval_days=1, count=days, cycle_days=7 * weeks)
 
     # "weekly x4", "weekly for 4 weeks", "weekly x 4 doses".

@@ -59,6 +59,9 @@ def _dose(value) -> pint.Quantity:
 
 
 def _start(value) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        # A start is a calendar day; keeping the time would break the ISO-date round trip.
+        return value.date()
     if value is None or isinstance(value, dt.date):
         return value
     try:

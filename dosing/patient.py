@@ -37,6 +37,8 @@ KNOWN_CONDITIONS: dict[str, str] = {
 def _conditions(values) -> frozenset[str]:
     if isinstance(values, str):
         values = [values]
+    if values is None or not hasattr(values, "__iter__"):
+        raise DoseInputError("conditions", f"expected a list of condition names (empty if none), got {values!r}")
     out = set()
     for raw in values:
         name = str(raw).strip().lower().replace("-", "_").replace(" ", "_")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 
 import attrs
 import pint
@@ -24,5 +25,11 @@ def jsonable(value):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [jsonable(v) for v in value]
-        return sorted(items) if isinstance(value, (set, frozenset)) else items
+        if not isinstance(value, (set, frozenset)):
+            return items
+        try:
+            return sorted(items)
+        except TypeError:
+            # a set of results (dicts once serialised): order by their JSON text, stable across runs
+            return sorted(items, key=lambda item: json.dumps(item, sort_keys=True, ensure_ascii=False))
     return value

@@ -48,6 +48,7 @@ def parse_text(text: str, parameter: str) -> pint.Quantity:
     cleaned = text.strip()
     if not cleaned:
         raise DoseInputError(parameter, "empty string; give a value with its unit")
+    _refuse_ambiguous_numbers(text, cleaned, parameter)
     # 5'6" and "5 ft 6 in" are how heights are written on charts; pint would read
     # the latter as a product (ft·in), so make the sum explicit.
     cleaned = re.sub(r"(\d)\s*'\s*(\d+(?:\.\d+)?)\s*(\"|'')", r"\1 ft + \2 in", cleaned)
@@ -64,7 +65,24 @@ def parse_text(text: str, parameter: str) -> pint.Quantity:
         raise DoseInputError(parameter, f"cannot read {text!r} as a quantity ({exc})") from None
     if not isinstance(value, pint.Quantity):
         raise DoseInputError(parameter, f"{text!r} has no unit")
+    mega = [name for name in value.units._units if name.startswith("mega")]
+    if mega:
+        # "20 MG" is pint's 20 megagauss and "5 ML" 5 megalitres: capitals on a chart mean mg and mL.
+        raise DoseInputError(parameter, f"{text!r} reads as {mega[0]}; write units in lower case, e.g. 'mg', 'mL'")
     return value
+
+
+def _refuse_ambiguous_numbers(text: str, cleaned: str, parameter: str) -> None:
+    # pint multiplies juxtaposed numbers and drops commas: "1 500 mg" would be
+    # 500 mg, "1 1/2 tablets" half a tablet, "1,5 mg" 15 mg. Refuse, never guess.
+    if "," in cleaned:
+        raise DoseInputError(
+            parameter, f"cannot read {text!r}: a comma may be a decimal point or a thousands separator; write e.g. '1.5 mg' or '1500 mg'"
+        )
+    if re.search(r"[\d.]\s+[\d.]", cleaned):
+        raise DoseInputError(parameter, f"cannot read {text!r}: two numbers side by side; write one number, e.g. '1500 mg' or '1.5 tablets'")
+    if re.search(r"\d*\.\d*\.", cleaned):
+        raise DoseInputError(parameter, f"cannot read {text!r}: a number with two decimal points")
 
 
 def quantity(
@@ -88,7 +106,11 @@ def quantity(
     converted = convert(value, parameter, dimension, unit=unit)
     if np.ndim(converted.magnitude) != 0:
         raise DoseInputError(parameter, "expected a single value, got an array")
-    magnitude = float(converted.magnitude)
+    try:
+        magnitude = float(converted.magnitude)
+    except (TypeError, ValueError):
+        # e.g. a complex magnitude: no dose is computed from it.
+        raise DoseInputError(parameter, f"expected a real number, got {converted.magnitude!r}") from None
     check_magnitude(magnitude, parameter, unit, minimum=minimum, maximum=maximum, allow_zero=allow_zero)
     return ureg.Quantity(magnitude, unit)
 
@@ -145,22 +167,37 @@ def _decimal(q: pint.Quantity, unit: str) -> Decimal:
     return Decimal(repr(float(q.to(unit).magnitude))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
 
 
-def round_to_step(q: pint.Quantity, step: pint.Quantity, mode: str = "nearest") -> pint.Quantity:
-    """Round ``q`` to a whole multiple of ``step`` ('nearest' half-up, 'down' or 'up')."""
+_ROUNDING = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}
+
+
+def _step_decimal(q: pint.Quantity, step: pint.Quantity) -> tuple[Decimal, Decimal, str]:
+    """``q`` and ``step`` as Decimals in the step's unit; a step must be positive and of q's dimension."""
     unit = str(step.units)
+    if not q.is_compatible_with(step.units):
+        raise DoseInputError("step", f"{step:~P} cannot measure {q:~P} (different dimensions)")
+    if not (math.isfinite(float(step.magnitude)) and math.isfinite(float(q.magnitude))):
+        raise DoseInputError("dose" if math.isfinite(float(step.magnitude)) else "step", "must be a finite number")
     step_d = _decimal(step, unit)
     if step_d <= 0:
         raise DoseInputError("step", "must be positive")
-    ratio = _decimal(q, unit) / step_d
-    rounding = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}[mode]
+    return _decimal(q, unit), step_d, unit
+
+
+def round_to_step(q: pint.Quantity, step: pint.Quantity, mode: str = "nearest") -> pint.Quantity:
+    """Round ``q`` to a whole multiple of ``step`` ('nearest' half-up, 'down' or 'up')."""
+    if mode not in _ROUNDING:
+        raise DoseInputError("mode", f"unknown rounding {mode!r}; use 'nearest', 'down' or 'up'")
+    q_d, step_d, unit = _step_decimal(q, step)
+    ratio = q_d / step_d
+    rounding = _ROUNDING[mode]
     count = ratio.quantize(Decimal(1), rounding=rounding)
     return ureg.Quantity(float(count * step_d), unit)
 
 
 def count_of(q: pint.Quantity, step: pint.Quantity) -> int:
     """How many ``step`` units make ``q`` exactly; raises if not a whole number."""
-    unit = str(step.units)
-    ratio = _decimal(q, unit) / _decimal(step, unit)
+    q_d, step_d, _ = _step_decimal(q, step)
+    ratio = q_d / step_d
     if ratio != ratio.to_integral_value():
         raise DoseInputError("dose", f"{q:~P} is not a whole number of {step:~P}")
     return int(ratio)
@@ -178,4 +215,8 @@ def unit_text(units) -> str:
 
 def fmt(q: pint.Quantity, digits: int = 4) -> str:
     """A quantity as a pharmacist reads it: '1400 mg', '2.5 mg', '45.5 kg'."""
-    return f"{float(q.magnitude):.{digits}g} {unit_text(q.units)}"
+    number = f"{float(q.magnitude):.{digits}g}"
+    if "e" in number:
+        # '2e+05 mg' is a misread waiting to happen: write the digits out.
+        number = np.format_float_positional(float(q.magnitude), precision=digits, unique=False, fractional=False, trim="-")
+    return f"{number} {unit_text(q.units)}"
