@@ -14,6 +14,7 @@ import numpy as np
 import pint
 
 from dosing import references as refs
+from dosing.inputs import choice
 from dosing.units import CREATININE_MOLAR_MASS, DoseInputError, Quantity, parse_text, quantity, ureg
 
 # Plausibility limits (issue #2): values outside are typing errors, not patients.
@@ -31,13 +32,7 @@ class Sex(enum.Enum):
 
     @classmethod
     def parse(cls, value: "Sex | str") -> "Sex":
-        if isinstance(value, Sex):
-            return value
-        text = str(value).strip().lower()
-        aliases = {"f": cls.FEMALE, "female": cls.FEMALE, "woman": cls.FEMALE, "m": cls.MALE, "male": cls.MALE, "man": cls.MALE}
-        if text not in aliases:
-            raise DoseInputError("sex", f"expected 'female' or 'male', got {value!r}")
-        return aliases[text]
+        return choice(cls, value, "sex", {"f": cls.FEMALE, "woman": cls.FEMALE, "m": cls.MALE, "man": cls.MALE})
 
 
 def weight_kg(value) -> pint.Quantity:
@@ -101,14 +96,8 @@ def _bsa_m2(w_kg, h_cm, formula: BSAFormula):
     return 0.0003207 * h_cm**0.3 * w_g ** (0.7285 - 0.0188 * np.log10(w_g))
 
 
-def parse_bsa_formula(formula: "BSAFormula | str") -> BSAFormula:
-    if isinstance(formula, BSAFormula):
-        return formula
-    try:
-        return BSAFormula(str(formula).strip().lower().replace("_", "-"))
-    except ValueError:
-        names = ", ".join(f.value for f in BSAFormula)
-        raise DoseInputError("formula", f"unknown BSA formula {formula!r}; choose one of {names}") from None
+def parse_bsa_formula(formula: "BSAFormula | str", parameter: str = "formula") -> BSAFormula:
+    return choice(BSAFormula, formula, parameter)
 
 
 def body_surface_area(weight, height, formula: "BSAFormula | str" = BSAFormula.MOSTELLER) -> pint.Quantity:
@@ -173,12 +162,7 @@ class WeightBasis(enum.Enum):
 
     @classmethod
     def parse(cls, value: "WeightBasis | str") -> "WeightBasis":
-        if isinstance(value, WeightBasis):
-            return value
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            raise DoseInputError("basis", f"expected 'actual', 'ideal' or 'adjusted' body weight, got {value!r}") from None
+        return choice(cls, value, "basis")
 
 
 @attrs.frozen

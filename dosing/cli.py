@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from dosing import body
 from dosing.api import verify
+from dosing.inputs import iso_date, record
 from dosing.patient import Patient
 from dosing.serialize import jsonable
 from dosing.units import DoseInputError, fmt
@@ -51,12 +52,7 @@ def _read_file(path: str) -> str:
 
 
 def _verify_request(request: dict) -> Verdict:
-    unknown = set(request) - {"order", "patient", "current_medications"}
-    if unknown:
-        raise DoseInputError("request", f"unknown field(s) {sorted(unknown)}; expected order, patient, current_medications")
-    for key in ("order", "patient"):
-        if key not in request:
-            raise DoseInputError("request", f"missing '{key}'")
+    record(request, "request", ["order", "patient", "current_medications"], required=["order", "patient"])
     return verify(request["order"], request["patient"], request.get("current_medications", []))
 
 
@@ -140,12 +136,7 @@ def _patient(args: argparse.Namespace) -> Patient:
 
 
 def _date(text: str | None) -> dt.date | None:
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise DoseInputError("start_date", f"expected YYYY-MM-DD, got {text!r}") from None
+    return None if text is None else iso_date(text, "start_date")
 
 
 def _calc_bsa(args):

@@ -40,6 +40,7 @@ from dosing import body
 from dosing import references as refs
 from dosing.body import WeightBasis
 from dosing.findings import Finding, Severity
+from dosing.inputs import choice, iso_date
 from dosing.order import Order, Route
 from dosing.patient import Patient
 from dosing.references import Reference
@@ -333,25 +334,11 @@ def _interval_days(interval_weeks) -> tuple[int, int]:
 
 
 def _start_date(value) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        raise DoseInputError("start_date", "expected a date without a time of day")
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise DoseInputError("start_date", f"expected a date (YYYY-MM-DD), got {value!r}") from None
+    return None if value is None else iso_date(value, "start_date")
 
 
 def _weight_basis(value) -> WeightBasis | None:
-    if value is None or isinstance(value, WeightBasis):
-        return value
-    try:
-        return WeightBasis(str(value).strip().lower())
-    except ValueError:
-        raise DoseInputError("weight_basis", f"expected 'actual', 'adjusted' or 'ideal', got {value!r}") from None
+    return None if value is None else choice(WeightBasis, value, "weight_basis")
 
 
 def _dose_per_kg(value) -> pint.Quantity:

@@ -335,13 +335,6 @@ def _plan_route(route) -> Route:
     return parsed
 
 
-def _bsa_formula(formula) -> body.BSAFormula:
-    try:
-        return body.parse_bsa_formula(formula)
-    except DoseInputError as exc:
-        raise DoseInputError("bsa_formula", exc.problem) from None
-
-
 def _fixed_dose(value, cap: float, overridden: bool) -> pint.Quantity:
     dose = quantity(value, "fixed_dose", "mass", unit="mg", minimum=FIXED_DOSE_MG[0], maximum=OVERRIDE_CAP_MG)
     if dose.magnitude > cap + 1e-9:
@@ -509,7 +502,7 @@ def calculate_methotrexate(
     bsa = formula = None
     if mode == "bsa":
         per_m2 = dose_per_m2_value(dose_per_m2)
-        formula = _bsa_formula(bsa_formula)
+        formula = body.parse_bsa_formula(bsa_formula, "bsa_formula")
         bsa = patient.bsa(formula)
         target = Quantity(bsa.magnitude * per_m2.magnitude, "mg")
         basis = f"{bsa.magnitude:.2f} m² ({formula.value}) × {per_m2.magnitude:g} mg/m² = {target.magnitude:.2f} mg"

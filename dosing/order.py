@@ -9,6 +9,7 @@ import attrs
 import pint
 
 from dosing.frequency import Frequency, parse_frequency
+from dosing.inputs import choice, iso_date, record
 from dosing.units import DoseInputError, is_mass_ratio, parse_text
 
 # What a dose may be written as. Anything else (a volume of an unknown product,
@@ -31,18 +32,13 @@ class Route(enum.Enum):
 
     @classmethod
     def parse(cls, value: "Route | str") -> "Route":
-        if isinstance(value, Route):
-            return value
         aliases = {
-            "oral": cls.ORAL, "po": cls.ORAL, "by mouth": cls.ORAL,
-            "subcutaneous": cls.SUBCUTANEOUS, "sc": cls.SUBCUTANEOUS, "subcut": cls.SUBCUTANEOUS, "sq": cls.SUBCUTANEOUS, "sc injection": cls.SUBCUTANEOUS,
-            "intravenous": cls.INTRAVENOUS, "iv": cls.INTRAVENOUS, "iv infusion": cls.INTRAVENOUS,
-            "intramuscular": cls.INTRAMUSCULAR, "im": cls.INTRAMUSCULAR,
+            "po": cls.ORAL, "by mouth": cls.ORAL,
+            "sc": cls.SUBCUTANEOUS, "subcut": cls.SUBCUTANEOUS, "sq": cls.SUBCUTANEOUS, "sc injection": cls.SUBCUTANEOUS,
+            "iv": cls.INTRAVENOUS, "iv infusion": cls.INTRAVENOUS,
+            "im": cls.INTRAMUSCULAR,
         }
-        key = str(value).strip().lower().replace(".", "")
-        if key not in aliases:
-            raise DoseInputError("route", f"unknown route {value!r}; use oral, subcutaneous, intravenous or intramuscular")
-        return aliases[key]
+        return choice(cls, value, "route", aliases)
 
 
 def _dose(value) -> pint.Quantity:
@@ -59,15 +55,7 @@ def _dose(value) -> pint.Quantity:
 
 
 def _start(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        # A start is a calendar day; keeping the time would break the ISO-date round trip.
-        return value.date()
-    if value is None or isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise DoseInputError("start_date", f"expected an ISO date YYYY-MM-DD, got {value!r}") from None
+    return None if value is None else iso_date(value, "start_date")
 
 
 def _text(parameter: str):
@@ -105,11 +93,5 @@ class Order:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Order":
-        allowed = {f.name for f in attrs.fields(cls)}
-        unknown = set(data) - allowed
-        if unknown:
-            raise DoseInputError("order", f"unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-        missing = {"drug", "dose", "frequency", "route"} - set(data)
-        if missing:
-            raise DoseInputError("order", f"missing field(s) {sorted(missing)}")
-        return cls(**data)
+        allowed = [f.name for f in attrs.fields(cls)]
+        return cls(**record(data, "order", allowed, required=["drug", "dose", "frequency", "route"]))

@@ -6,6 +6,7 @@ import attrs
 import pint
 
 from dosing import body
+from dosing.inputs import record
 from dosing.units import DoseInputError
 
 # The vocabulary of patient conditions the rules understand. A condition outside
@@ -108,11 +109,5 @@ class Patient:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Patient":
-        allowed = {"weight", "height", "age", "sex", "serum_creatinine", "conditions", "disease_active"}
-        unknown = set(data) - allowed
-        if unknown:
-            raise DoseInputError("patient", f"unknown field(s) {sorted(unknown)}; allowed: {sorted(allowed)}")
-        missing = {"weight", "height", "age", "sex"} - set(data)
-        if missing:
-            raise DoseInputError("patient", f"missing field(s) {sorted(missing)}")
-        return cls(**data)
+        allowed = [f.name for f in attrs.fields(cls)]
+        return cls(**record(data, "patient", allowed, required=["weight", "height", "age", "sex"]))

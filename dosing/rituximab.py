@@ -31,6 +31,7 @@ import pint
 from dosing import references as refs
 from dosing.body import BSA_REFERENCES, BSAFormula, parse_bsa_formula
 from dosing.findings import Finding, Severity
+from dosing.inputs import choice, iso_date
 from dosing.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient
@@ -86,13 +87,7 @@ class RituximabRegimen(enum.Enum):
 
     @classmethod
     def parse(cls, value: "RituximabRegimen | str") -> "RituximabRegimen":
-        if isinstance(value, RituximabRegimen):
-            return value
-        try:
-            return cls(str(value).strip().lower())
-        except ValueError:
-            names = ", ".join(r.value for r in cls)
-            raise DoseInputError("regimen", f"unknown rituximab regimen {value!r}; choose one of {names}") from None
+        return choice(cls, value, "regimen")
 
 
 @attrs.frozen
@@ -165,16 +160,7 @@ def _vial_text(vials: tuple[VialUse, ...]) -> str:
 
 
 def _start_date(value) -> dt.date:
-    if isinstance(value, dt.datetime):
-        raise DoseInputError("start_date", "expected a date (YYYY-MM-DD), not a date and time")
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise DoseInputError("start_date", f"expected a date such as datetime.date(2026, 12, 1) or '2026-12-01', got {value!r}")
+    return iso_date(value, "start_date")
 
 
 def _reminders() -> tuple[Finding, ...]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing.frequency import Frequency, parse_frequency
+from dosing.frequency import parse_frequency
 from dosing.order import Order, Route
 from dosing.units import DoseInputError, Quantity
 
@@ -277,8 +277,13 @@ def test_order_fields():
     assert o.start_date == dt.date(2024, 3, 1)
     assert o.frequency == parse_frequency("weekly")
     assert order().indication == "dermatomyositis" and order().start_date is None and order().override_reason is None
-    # a datetime is a start day
-    assert order(start_date=dt.datetime(2024, 3, 1, 9, 30)).start_date == dt.date(2024, 3, 1)
+    # a datetime is refused: its calendar day depends on an unstated time zone
+    with pytest.raises(DoseInputError) as info:
+        order(start_date=dt.datetime(2024, 3, 1, 9, 30))
+    assert info.value.parameter == "start_date"
+    # so is a bare integer that Python would read as a basic-format ISO date
+    with pytest.raises(DoseInputError):
+        order(start_date=20240301)
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         o.dose = Quantity(25, "mg")
 

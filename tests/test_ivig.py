@@ -18,14 +18,12 @@ Hand-worked reference patient (used throughout), female, 165 cm, 70 kg:
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dosing import ivig
 from dosing.body import WeightBasis
 from dosing.findings import Severity
 from dosing.ivig import (

@@ -69,7 +69,7 @@ def test_std_bsa_is_173_square_metres():
 
 
 def test_tablets_capsules_and_vials_are_separate_dimensions():
-    tablets, capsules, vials = Quantity(1, "tablet"), Quantity(1, "capsule"), Quantity(1, "vial")
+    tablets, capsules = Quantity(1, "tablet"), Quantity(1, "capsule")
     assert not tablets.is_compatible_with("capsule")
     assert not tablets.is_compatible_with("vial")
     assert not capsules.is_compatible_with("vial")
