@@ -1,0 +1,170 @@
+"""The dmdose command, run as a subprocess: exit codes, reports and JSON."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dosing import Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples"
+PATIENT = {"weight": "150 lb", "height": "5 ft 5 in", "age": "54 years", "sex": "female", "serum_creatinine": "0.8 mg/dL"}
+BODY = ["--weight", "70 kg", "--height", "165 cm", "--age", "54 years", "--sex", "female", "--creatinine", "0.8 mg/dL"]
+
+
+def dmdose(*args, stdin=None):
+    return subprocess.run(
+        [sys.executable, "-m", "dosing.cli", *args], input=stdin, capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+
+
+def request(drug, dose, frequency, route, meds=(), **patient):
+    return {"order": {"drug": drug, "dose": dose, "frequency": frequency, "route": route},
+            "patient": {**PATIENT, **patient}, "current_medications": list(meds)}
+
+
+def write(tmp_path, data, name="order.json"):
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data))
+    return str(path)
+
+
+def test_shipped_example_is_ok_and_readable():
+    result = dmdose("verify", str(EXAMPLES / "order.json"))
+    assert result.returncode == 0, result.stderr
+    assert "STATUS       OK" in result.stdout
+    assert "Dosing weight" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "req, code, status",
+    [
+        (request("methotrexate", "20 mg", "weekly", "subcutaneous"), 0, "ok"),
+        (request("Plaquenil", "200 mg", "BID", "oral"), 1, "warn"),  # 400 mg/day > 5 mg/kg × 68 kg
+        (request("methotrexate", "2.5 mg", "daily", "oral"), 2, "block"),
+        (request("methotrexate", "20 mg", "weekly", "oral", meds=["Bactrim"]), 2, "block"),
+    ],
+)
+def test_exit_codes_and_json(tmp_path, req, code, status):
+    result = dmdose("verify", write(tmp_path, req), "--json")
+    assert result.returncode == code, result.stderr
+    verdict = Verdict.from_json(result.stdout)
+    assert verdict.status.value == status
+    assert json.loads(result.stdout)["status"] == status
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps(request("methotrexate", "20", "weekly", "oral")),          # bare number
+        json.dumps(request("wonderdrug", "20 mg", "weekly", "oral")),         # unknown drug
+        json.dumps(request("methotrexate", "20 mg", "weekly", "oral", weight="70 cm")),
+        json.dumps({"order": {"drug": "methotrexate"}}),                       # no patient
+        "{not json",
+    ],
+)
+def test_bad_input_exits_3_with_json_error(tmp_path, text):
+    result = dmdose("verify", write(tmp_path, text), "--json")
+    assert result.returncode == 3
+    assert "error" in json.loads(result.stdout)
+    assert "bad input" in result.stderr
+
+
+def test_missing_file_and_usage_errors_exit_3():
+    assert dmdose("verify", "/nonexistent/order.json").returncode == 3
+    assert dmdose("frobnicate").returncode == 3
+    assert dmdose("calc", "nosuchcalculator").returncode == 3
+
+
+def test_json_lines_worst_code_wins_and_every_line_reported(tmp_path):
+    lines = [
+        request("methotrexate", "20 mg", "weekly", "subcutaneous"),
+        request("Enbrel", "50 mg", "weekly", "subcutaneous"),
+        request("prednisone", "5 mg", "daily", "oral"),
+    ]
+    path = write(tmp_path, "\n".join(json.dumps(line) for line in lines), "orders.jsonl")
+    result = dmdose("verify", path, "--json")
+    assert result.returncode == 2
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in records] == [1, 2, 3]
+    assert [r["verdict"]["status"] for r in records] == ["ok", "block", "ok"]
+
+
+def test_bad_line_in_batch_exits_3_but_others_are_still_verified(tmp_path):
+    lines = [request("methotrexate", "20 mg", "weekly", "subcutaneous"), request("methotrexate", "20 mL/h", "weekly", "oral")]
+    path = write(tmp_path, "\n".join(json.dumps(line) for line in lines), "orders.jsonl")
+    result = dmdose("verify", path, "--json")
+    assert result.returncode == 3
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["verdict"]["status"] == "ok"
+    assert records[1]["error"]["parameter"] == "dose"
+
+
+def test_seed_plan_example_runs_every_line():
+    result = dmdose("verify", str(EXAMPLES / "seed-plan.jsonl"), "--json")
+    assert result.returncode == 2  # the plan's "treatments to avoid" are blocked
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert all("verdict" in r for r in records)
+    by_drug = {}
+    for r in records:
+        by_drug.setdefault(r["verdict"]["drug"], []).append(r["verdict"]["status"])
+    assert by_drug["etanercept"] == ["block"] and by_drug["tocilizumab"] == ["block"]
+
+
+def test_verify_reads_stdin():
+    result = dmdose("verify", "-", "--json", stdin=json.dumps(request("prednisone", "5 mg", "daily", "oral")))
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["drug"] == "prednisone"
+
+
+@pytest.mark.parametrize(
+    "calculator, extra, expect",
+    [
+        ("ivig", ["--start-date", "2026-12-01"], "daily_dose"),
+        ("methotrexate", ["--mode", "bsa", "--dose-per-m2", "15 mg/m2", "--split"], "weekly_dose"),
+        ("mtx", ["--fixed-dose", "20 mg", "--route", "subcutaneous"], "volume"),
+        ("rituximab", ["--regimen", "bsa-weekly-x4", "--start-date", "2026-12-01"], "schedule"),
+        ("mycophenolate", ["--dose", "1500 mg"], "mps_equivalent_per_administration"),
+        ("hcq", [], "max_daily_dose"),
+        ("prednisone", ["--daily-dose", "5 mg"], "daily_dose"),
+        ("monitoring", ["--drug", "methotrexate", "--drug", "ivig"], "items"),
+        ("bsa", [], "bsa"),
+        ("ibw", [], "ideal_body_weight"),
+        ("kidney", [], "creatinine_clearance"),
+    ],
+)
+def test_calc_json(calculator, extra, expect):
+    result = dmdose("calc", calculator, *BODY, *extra, "--json")
+    assert result.returncode == 0, result.stderr
+    assert expect in json.loads(result.stdout)
+
+
+def test_calc_ivig_hand_worked():
+    # 70 kg female 165 cm: IBW 45.5 + 2.3 × (64.96 − 60) = 56.91 kg; 70 > 1.2 × 56.91 = 68.29,
+    # so adjusted 56.91 + 0.4 × 13.09 = 62.15 kg; 2 g/kg → 124.3 g / 2 days = 62.15 g/day
+    # → whole vials 3 × 20 g + 1 × 5 g = 65 g (+4.6 %, within +5 %).
+    result = dmdose("calc", "ivig", *BODY, "--json")
+    data = json.loads(result.stdout)
+    assert data["weight_basis"] == "adjusted"
+    assert data["daily_dose"] == "65 g"
+
+
+def test_calc_bad_input_exits_3():
+    result = dmdose("calc", "bsa", "--weight", "70", "--height", "165 cm")
+    assert result.returncode == 3
+    assert "weight" in result.stderr
+    assert dmdose("calc", "rituximab", *BODY).returncode == 3  # no start date: no dated schedule
+
+
+def test_console_script_is_installed():
+    script = shutil.which("dmdose", path=os.path.dirname(sys.executable)) or shutil.which("dmdose")
+    if script is None:
+        pytest.skip("dmdose is not installed in this interpreter's environment (pip install . installs it)")
+    result = subprocess.run([script, "verify", str(EXAMPLES / "order.json"), "--json"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0
+    assert json.loads(result.stdout)["status"] == "ok"
