@@ -680,6 +680,22 @@ def _details(plan: IvigPlan, product: IvigProduct) -> dict[str, str]:
     return details
 
 
+# Generic names that order "IVIG" without choosing a brand: the default product's
+# label then applies. A named brand other than the product's must not silently
+# inherit another label's rates.
+# Matched whole, never as substrings ("Privigen" contains "ivig").
+_GENERIC_NAMES = frozenset({
+    "ivig", "igiv", "immuneglobulin", "immunoglobulin", "intravenousimmunoglobulin", "intravenousimmuneglobulin",
+    "immuneglobulinintravenous", "immunoglobulinintravenous", "immuneglobulinintravenoushuman",
+})
+
+
+def _names_product_or_generic(drug: str, product: IvigProduct) -> bool:
+    key = "".join(ch for ch in drug.lower() if ch.isalnum())
+    brand = "".join(ch for ch in product.name.lower().split()[0] if ch.isalnum())
+    return key.startswith(brand) or key in _GENERIC_NAMES
+
+
 def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAULT_PRODUCT) -> DoseCheck:
     """Compare an IVIG order with the seed plan's course (2 g/kg over 2–5 days, every 3–4 weeks).
 
@@ -696,6 +712,17 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
     per_day, per_day_text = _ordered_per_day_g(order, plan.dosing_weight)
     w = plan.dosing_weight
     findings: list[Finding] = list(plan.findings)
+
+    if not _names_product_or_generic(order.drug, product):
+        findings.append(
+            Finding.of(
+                "ivig.rates-for-other-product",
+                Severity.CAUTION,
+                f"'{order.drug}' is not {product.name}: volume and infusion rates above are {product.name}'s; "
+                "IVIG products differ in concentration and maximum rate, so take them from the ordered product's label.",
+                product.reference,
+            )
+        )
 
     if order.route is not Route.INTRAVENOUS:
         findings.append(

@@ -569,3 +569,16 @@ def test_order_doses_that_cannot_be_checked_raise(dose):
 def test_order_on_short_patient_propagates_height_error():
     with pytest.raises(DoseInputError, match="5 ft"):
         check_order(order("60 g"), ref_patient(height="150 cm"))
+
+
+@pytest.mark.parametrize(
+    "name, flagged",
+    [("Octagam", False), ("octagam 10%", False), ("IVIG", False), ("immune globulin intravenous", False),
+     ("intravenous immunoglobulin", False), ("Privigen", True), ("Gamunex-C", True)],
+)
+def test_a_named_other_brand_is_told_the_rates_are_not_its_own(name, flagged):
+    from dosing.order import Order as _Order
+
+    p = Patient("68 kg", "165 cm", "54 years", "female", "0.8 mg/dL")
+    check = check_order(_Order(name, "1 g/kg", "daily for 2 days every 4 weeks", "IV"), p)
+    assert ("ivig.rates-for-other-product" in {f.rule_id for f in check.findings}) is flagged
