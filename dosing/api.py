@@ -35,20 +35,13 @@ def _dose_checkers() -> dict[str, DoseChecker]:
     }
 
 
-def _as_order(order: Order | Mapping) -> Order:
-    if isinstance(order, Order):
-        return order
-    if isinstance(order, Mapping):
-        return Order.from_dict(dict(order))
-    raise DoseInputError("order", f"expected an Order or a mapping, got {type(order).__name__}")
-
-
-def _as_patient(patient: Patient | Mapping) -> Patient:
-    if isinstance(patient, Patient):
-        return patient
-    if isinstance(patient, Mapping):
-        return Patient.from_dict(dict(patient))
-    raise DoseInputError("patient", f"expected a Patient or a mapping, got {type(patient).__name__}")
+def _as(cls, value, name: str):
+    """An Order/Patient as given, or built from its mapping (JSON) form."""
+    if isinstance(value, cls):
+        return value
+    if isinstance(value, Mapping):
+        return cls.from_dict(dict(value))
+    raise DoseInputError(name, f"expected {cls.__name__} or a mapping, got {type(value).__name__}")
 
 
 def _medications(current_medications) -> tuple[str, ...]:
@@ -76,8 +69,8 @@ def verify(order: Order | Mapping, patient: Patient | Mapping, current_medicatio
     """Verify one order for one patient against dose rules and interaction rules."""
     import interactions
 
-    order = _as_order(order)
-    patient = _as_patient(patient)
+    order = _as(Order, order, "order")
+    patient = _as(Patient, patient, "patient")
     medications = _medications(current_medications)
     drug = interactions.resolve(order.drug)
     checker = _dose_checkers().get(drug)

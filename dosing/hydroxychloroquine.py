@@ -23,7 +23,7 @@ from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient
-from dosing.units import DoseInputError, Quantity, fmt, parse_text, quantity, round_to_step
+from dosing.units import DoseInputError, Quantity, daily_amount, fmt, round_to_step
 from dosing.verdict import DoseCheck
 
 AAO_2016 = refs.Reference(
@@ -63,10 +63,7 @@ class HcqPlan:
 
 
 def _daily_mg(value) -> float:
-    value = parse_text(value, "daily_dose") if isinstance(value, str) else value
-    if isinstance(value, pint.Quantity) and value.is_compatible_with("mg/day"):
-        value = (value * Quantity(1, "day")).to("mg")
-    return round(quantity(value, "daily_dose", "mass per day", unit="mg", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude, 6)
+    return round(daily_amount(value, "daily_dose", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude, 6)
 
 
 def max_daily_mg(weight_kg: float) -> float:

@@ -21,7 +21,7 @@ from dosing import references as refs
 from dosing.findings import Finding, Severity
 from dosing.order import Order, Route
 from dosing.patient import Patient
-from dosing.units import DoseInputError, Quantity, fmt, parse_text, quantity
+from dosing.units import DoseInputError, Quantity, daily_amount, fmt
 from dosing.verdict import DoseCheck
 
 EULAR_GC_NOMENCLATURE = refs.Reference(
@@ -70,10 +70,7 @@ class PrednisoneAssessment:
 
 
 def _daily_mg(daily_dose) -> float:
-    value = parse_text(daily_dose, "daily_dose") if isinstance(daily_dose, str) else daily_dose
-    if isinstance(value, pint.Quantity) and value.is_compatible_with("mg/day"):
-        value = (value * Quantity(1, "day")).to("mg")
-    return quantity(value, "daily_dose", "mass per day", unit="mg", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude
+    return daily_amount(daily_dose, "daily_dose", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude
 
 
 def _threshold(per_kg: float, absolute: float, weight_kg: float) -> float:

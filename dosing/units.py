@@ -151,6 +151,15 @@ def check_magnitude(
         raise DoseInputError(parameter, f"{shown} is above the plausible maximum {maximum:g} {unit}")
 
 
+def daily_amount(value: Any, parameter: str, *, maximum: float) -> pint.Quantity:
+    """A daily dose in mg, written as a mass ("400 mg") or a rate ("400 mg/day")."""
+    if isinstance(value, str):
+        value = parse_text(value, parameter)
+    if isinstance(value, pint.Quantity) and value.is_compatible_with("mg/day"):
+        value = (value * ureg.Quantity(1, "day")).to("mg")
+    return quantity(value, parameter, "mass per day", unit="mg", maximum=maximum)
+
+
 def is_mass_ratio(value: pint.Quantity) -> bool:
     # mg/kg is dimensionless to pint, as is a bare percent: insist on mass over mass.
     powers = [(ureg.Quantity(1, name).check("[mass]"), p) for name, p in value.units._units.items()]
