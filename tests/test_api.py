@@ -129,3 +129,34 @@ def test_adding_a_medication_never_lowers_the_status(order, meds, extra):
     after = verify(order, PATIENT, [*meds, extra] if extra not in meds else meds)
     order_of = [Status.OK, Status.WARN, Status.BLOCK]
     assert order_of.index(after.status) >= order_of.index(before.status)
+
+
+# ---------------------------------------------------------------- robustness
+
+DRUG_NAMES = ["methotrexate", "MTX", "Octagam", "IVIG", "rituximab", "CellCept", "Myfortic", "prednisone", "Plaquenil",
+              "Enbrel", "Actemra", "azathioprine", "folic acid", "wonderdrug", ""]
+DOSES = ["20 mg", "6 tablets", "4 capsules", "0.8 mL", "1 g/kg", "375 mg/m2", "2 g/kg", "1000 mg", "1e9 mg", "0 mg",
+         "-5 mg", "nan mg", "inf mg", "20", "20 kg", "20 mL/h", "1,5 mg", "2 percent", "abc", "", "5 ft", "3 vials"]
+FREQUENCIES = ["weekly", "daily", "BID", "QOD", "q4w", "weekly x4", "days 1 and 15", "daily for 2 days every 4 weeks",
+               "daily for 5 days every 3 weeks", "once", "every 2 weeks", "sometimes", "q0w", ""]
+ROUTES = ["oral", "PO", "SC", "IV", "IM", "nasal", ""]
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from(DRUG_NAMES),
+    st.one_of(st.sampled_from(DOSES), st.text(max_size=12)),
+    st.one_of(st.sampled_from(FREQUENCIES), st.text(max_size=12)),
+    st.sampled_from(ROUTES),
+    st.lists(st.sampled_from(CONDITIONS), max_size=2, unique=True),
+)
+def test_verify_answers_or_refuses_never_crashes(drug, dose, frequency, route, conditions):
+    """Whatever is typed into an order, verify gives a verdict or a DoseInputError: nothing else."""
+    patient = Patient("68 kg", "165 cm", "54 years", "female", "0.8 mg/dL", conditions)
+    try:
+        verdict = verify({"drug": drug, "dose": dose, "frequency": frequency, "route": route}, patient)
+    except DoseInputError:
+        return
+    assert verdict.status is status_of(verdict.findings)
+    if verdict.recommended_dose is not None:
+        assert verdict.recommended_dose.magnitude > 0

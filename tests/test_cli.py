@@ -168,3 +168,20 @@ def test_console_script_is_installed():
     result = subprocess.run([script, "verify", str(EXAMPLES / "order.json"), "--json"], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0
     assert json.loads(result.stdout)["status"] == "ok"
+
+
+def test_readme_python_example_runs():
+    readme = (ROOT / "README.md").read_text()
+    code = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 10
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "block"
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text()
+    blocks = [b.split("```", 1)[0].strip() for b in readme.split("```sh\n")[1:]]
+    install_and_run, test_command = blocks[0], blocks[1]
+    assert "examples/" in install_and_run
+    assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
