@@ -41,6 +41,14 @@ class DoseInputError(ValueError):
         super().__init__(f"{parameter}: {problem}")
 
 
+# Apothecary and kitchen units: "gr" is pint's grain (64.8 mg), not gram — ISMP's
+# List of Error-Prone Abbreviations says never to dose in grains, drams or
+# household measures; tons are never a dose or a body weight.
+_ERROR_PRONE_UNITS = frozenset({
+    "grain", "dram", "fluid_dram", "scruple", "minim", "pennyweight", "teaspoon", "tablespoon", "cup",
+    "metric_ton", "ton", "long_ton", "short_ton",
+})
+
 _COMPOUND = re.compile(r"(?<=[A-Za-z\"'])\s+(?=[0-9.])")
 
 
@@ -65,6 +73,9 @@ def parse_text(text: str, parameter: str) -> pint.Quantity:
         raise DoseInputError(parameter, f"cannot read {text!r} as a quantity ({exc})") from None
     if not isinstance(value, pint.Quantity):
         raise DoseInputError(parameter, f"{text!r} has no unit")
+    error_prone = [name for name in value.units._units if name in _ERROR_PRONE_UNITS or name.startswith(("apothecary", "troy"))]
+    if error_prone:
+        raise DoseInputError(parameter, f"{text!r} reads as {error_prone[0]}, a unit doses must not be written in; use mg, g, kg or mL")
     mega = [name for name in value.units._units if name.startswith("mega")]
     if mega:
         # "20 MG" is pint's 20 megagauss and "5 ML" 5 megalitres: capitals on a chart mean mg and mL.

@@ -364,3 +364,11 @@ def test_quantity_refuses_complex_magnitude():
     with pytest.raises(DoseInputError) as err:
         weight(Quantity(70 + 1j, "kg"))
     assert err.value.parameter == "weight"
+
+
+@pytest.mark.parametrize("text", ["10 gr", "1 dram", "2 scruple", "5 tsp", "1 tablespoon", "1 cup", "1 t", "3 minim"])
+def test_error_prone_units_are_refused(text):
+    # "gr" is grain (64.8 mg), not gram: ISMP error-prone abbreviations.
+    with pytest.raises(DoseInputError) as info:
+        parse_text(text, "dose")
+    assert info.value.parameter == "dose"
