@@ -121,9 +121,13 @@ def _fail(args: argparse.Namespace, exc: Exception) -> int:
 
 
 def _patient(args: argparse.Namespace) -> Patient:
-    for name in ("weight", "height", "age", "sex"):
-        if getattr(args, name) is None:
-            raise DoseInputError(name, f"--{name} is required for this calculator")
+    missing = [f"--{name}" for name in ("weight", "height", "age", "sex") if getattr(args, name) is None]
+    if missing:
+        # Sex decides ideal body weight and kidney equations, age the adult-only
+        # equations and IVIG's rate cap: neither is assumed.
+        raise DoseInputError(
+            "patient", f"{', '.join(missing)} required: {args.calculator} needs weight, height, age and sex (e.g. --age '54 years' --sex female)"
+        )
     return Patient(
         weight=args.weight,
         height=args.height,
