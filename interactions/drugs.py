@@ -24,8 +24,10 @@ DRUGS_FILE = "drugs.toml"
 
 # Spaces, hyphens (and typographic dashes), slashes and underscores separate the
 # parts of a drug name inconsistently across charts ("TMP-SMX", "TMP/SMX",
-# "co-trimoxazole" vs "cotrimoxazole"), and ®/™ are decoration.
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212/_®™]+")
+# "co-trimoxazole" vs "cotrimoxazole"), and ®/™ are decoration. Invisible format
+# characters (soft hyphen, zero-width space/joiners, word joiner, BOM) come with
+# names pasted from documents; they are not part of any name.
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015\u2212/_®™\u00ad\u200b-\u200d\u2060\ufeff]+")
 
 
 class InteractionDataError(ValueError):

@@ -35,6 +35,7 @@ from interactions.drugs import (
     InteractionDataError,
     UnknownDrugError,
     load_drug_table,
+    normalize,
     read_package_toml,
     read_toml,
 )
@@ -326,18 +327,16 @@ def check(
     """
     if not isinstance(patient, Patient):
         raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
-    table = drugs if drugs is not None else load_drug_table()
-    rules = rules if rules is not None else load_rules()
+    table, rules = _rules_and_table(rules, drugs)
     order_drug = table.resolve(drug)
 
     medications: list[str] = []
-    unknown: list[tuple[str, UnknownDrugError]] = []
+    unknown: dict[str, tuple[str, UnknownDrugError]] = {}  # normalized name -> first spelling, error
     for name in _medication_names(current_medications):
         try:
             canonical = table.resolve(name, parameter="current_medications")
         except UnknownDrugError as error:
-            if name not in (seen for seen, _ in unknown):
-                unknown.append((name, error))
+            unknown.setdefault(normalize(name), (name, error))
             continue
         if canonical not in medications:
             medications.append(canonical)
@@ -345,6 +344,32 @@ def check(
     regimen = [order_drug, *medications]
     findings = [f for rule in rules if (f := rule.evaluate(regimen, patient, table)) is not None]
     if unknown:
-        findings.append(_unknown_finding(unknown))
+        findings.append(_unknown_finding(list(unknown.values())))
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id))
-    return CheckResult(order_drug, tuple(medications), tuple(findings), tuple(name for name, _ in unknown))
+    return CheckResult(order_drug, tuple(medications), tuple(findings), tuple(name for name, _ in unknown.values()))
+
+
+def _rules_and_table(rules: Any, drugs: Any) -> tuple[DrugTable, tuple[Rule, ...]]:
+    """The drug table and the rules to check with, the rules proven to speak of that table.
+
+    Rules validated against one table and evaluated with another would silently
+    match nothing (a class or drug the table does not have): refuse instead.
+    """
+    if drugs is not None and not isinstance(drugs, DrugTable):
+        raise DoseInputError("drugs", f"expected a DrugTable (interactions.load_drug_table), got {type(drugs).__name__}")
+    if rules is None:
+        # The shipped rules, validated against the table actually used.
+        return (load_drug_table(), load_rules()) if drugs is None else (drugs, load_rules(drugs=drugs))
+    table = drugs if drugs is not None else load_drug_table()
+    if isinstance(rules, (str, bytes)) or not isinstance(rules, Iterable):
+        raise DoseInputError("rules", f"expected a sequence of Rule (interactions.load_rules), got {type(rules).__name__}")
+    rules = tuple(rules)
+    for rule in rules:
+        if not isinstance(rule, Rule):
+            raise DoseInputError("rules", f"expected Rule objects (interactions.load_rules), got {type(rule).__name__}")
+        missing = sorted((rule.drug | rule.with_drug) - set(table.drugs)) + sorted((rule.drug_class | rule.with_class) - set(table.classes))
+        if missing:
+            raise InteractionDataError(
+                "rules", f"rule {rule.id!r} names {missing}, which the drug table in use does not have; load the rules against that table"
+            )
+    return table, rules

@@ -31,7 +31,8 @@ TNF = ["infliximab", "adalimumab", "certolizumab pegol", "golimumab", "etanercep
 IL6 = ["tocilizumab", "sarilumab", "siltuximab"]
 NSAIDS = ["ibuprofen", "naproxen", "diclofenac", "celecoxib", "indomethacin", "ketorolac", "meloxicam", "aspirin"]
 PPIS = ["omeprazole", "esomeprazole", "pantoprazole", "lansoprazole", "rabeprazole"]
-LIVE_VACCINES = ["MMR", "Varivax", "Zostavax", "yellow fever vaccine", "BCG", "Vivotif", "FluMist"]
+LIVE_VACCINES = ["MMR", "ProQuad", "Varivax", "Zostavax", "yellow fever vaccine", "BCG", "Vivotif", "FluMist"]
+OTHER_IMMUNOSUPPRESSANTS = ["azathioprine", "Neoral", "Prograf", "cyclophosphamide", "Humira", "Enbrel", "Actemra", "Kevzara"]
 MYCOPHENOLATES = ["mycophenolate mofetil", "mycophenolate sodium"]
 # The seed plan's regimen (methotrexate, folic acid, prednisone, hydroxychloroquine, IVIG).
 SEED_REGIMEN = ["methotrexate", "folic acid", "prednisone", "hydroxychloroquine"]
@@ -124,6 +125,13 @@ POSITIVE = [
     ("interactions.rituximab-nonlive-vaccine", "rituximab", ["Shingrix"], [], INFO),
     ("interactions.corticosteroid-live-vaccine", "prednisone", ["Varivax"], [], CAUTION),
     ("interactions.corticosteroid-live-vaccine-planned", "Solu-Medrol", [], ["live_vaccine_planned"], CAUTION),
+    *[("interactions.immunosuppressant-live-vaccine", d, ["FluMist"], [], CONTRA) for d in OTHER_IMMUNOSUPPRESSANTS],
+    ("interactions.immunosuppressant-live-vaccine", "Zostavax", ["Imuran"], [], CONTRA),  # either direction
+    *[("interactions.immunosuppressant-live-vaccine-planned", d, [], ["live_vaccine_planned"], CONTRA) for d in OTHER_IMMUNOSUPPRESSANTS],
+    *[("interactions.ivig-mmr-varicella-vaccine", "Privigen", [v], [], CAUTION) for v in ["MMR", "ProQuad", "Varivax"]],
+    ("interactions.diclofenac-misoprostol-pregnancy", "Arthrotec", [], ["pregnancy"], CONTRA),
+    ("interactions.diclofenac-misoprostol-pregnancy", "methotrexate", ["Arthrotec"], ["pregnancy"], CONTRA),
+    ("interactions.mtx-nsaid", "methotrexate", ["Arthrotec"], [], CAUTION),  # still an NSAID
     ("interactions.azathioprine-allopurinol", "azathioprine", ["Zyloprim"], [], MAJOR),
     ("interactions.azathioprine-febuxostat", "Uloric", ["azathioprine"], [], CONTRA),
     ("interactions.ivig-anti-iga", "IVIg", [], ["iga_deficiency_with_anti_iga"], CONTRA),
@@ -174,6 +182,14 @@ NEGATIVE = [
     ("interactions.rituximab-nonlive-vaccine", "rituximab", ["MMR"], []),
     ("interactions.corticosteroid-live-vaccine", "prednisone", ["Shingrix"], []),
     ("interactions.corticosteroid-live-vaccine-planned", "prednisone", [], []),
+    ("interactions.immunosuppressant-live-vaccine", "azathioprine", ["Shingrix"], []),
+    ("interactions.immunosuppressant-live-vaccine", "hydroxychloroquine", ["MMR"], []),
+    ("interactions.immunosuppressant-live-vaccine-planned", "azathioprine", [], []),
+    ("interactions.immunosuppressant-live-vaccine-planned", "hydroxychloroquine", [], ["live_vaccine_planned"]),
+    *[("interactions.ivig-mmr-varicella-vaccine", "ivig", [v], []) for v in ["FluMist", "yellow fever vaccine", "Shingrix", "Zostavax"]],
+    ("interactions.ivig-mmr-varicella-vaccine", "prednisone", ["MMR"], []),
+    ("interactions.diclofenac-misoprostol-pregnancy", "Arthrotec", [], []),
+    ("interactions.diclofenac-misoprostol-pregnancy", "diclofenac", [], ["pregnancy"]),  # misoprostol is the abortifacient
     ("interactions.azathioprine-allopurinol", "azathioprine", ["febuxostat"], []),
     ("interactions.azathioprine-allopurinol", "methotrexate", ["allopurinol"], []),
     ("interactions.azathioprine-febuxostat", "azathioprine", ["allopurinol"], []),
@@ -521,3 +537,84 @@ def test_adding_a_drug_never_removes_a_finding(case, extra):
     before = {(f.rule_id, f.severity) for f in check(drug, patient, meds).findings}
     after = {(f.rule_id, f.severity) for f in check(drug, patient, [*meds, extra]).findings}
     assert before <= after
+
+
+# --- review regressions ----------------------------------------------------------------------------
+
+
+def test_combination_products_are_not_read_as_one_component():
+    # Arthrotec was a synonym of diclofenac: its misoprostol (contraindicated in pregnancy) was silently dropped.
+    assert resolve("Arthrotec") == "diclofenac-misoprostol" != resolve("diclofenac")
+    assert "nsaid" in classes_of("Arthrotec")
+    assert check("Arthrotec", pt("pregnancy")).blocked
+    # ProQuad/MMRV contain live varicella as well as MMR: not a synonym of MMR.
+    assert resolve("ProQuad") == resolve("MMRV") == "measles mumps rubella varicella vaccine" != resolve("MMR")
+    assert "live_vaccine" in classes_of("Priorix-Tetra")
+
+
+@pytest.mark.parametrize("name", ["methotrexate sodium", "Hydroxychloroquine Sulfate", "naproxen sodium"])
+def test_salt_names_resolve_to_the_active_drug(name):
+    assert resolve(name) in {"methotrexate", "hydroxychloroquine", "naproxen"}
+
+
+@pytest.mark.parametrize(
+    "name", ["prednisone 5 mg", "methotrexate 2.5 mg tablets", "Bactrim DS 800/160", "diclofenac/misoprostol 75", "Advil PM", "Tylenol PM"]
+)
+def test_names_with_strengths_or_unlisted_combinations_are_refused(name):
+    # A strength or a form in the name is not silently stripped, and an unlisted combination is not read as one part.
+    with pytest.raises(UnknownDrugError):
+        resolve(name)
+
+
+@pytest.mark.parametrize("invisible", ["\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"])
+def test_invisible_characters_from_pasted_text_are_ignored(invisible):
+    assert resolve(f"En{invisible}brel{invisible}") == "etanercept"
+
+
+def test_unknown_medications_are_reported_once_whatever_their_case():
+    result = check("methotrexate", pt(), ["xyz", "XYZ", " xyz "])
+    assert result.unknown == ("xyz",)
+    (finding,) = result.findings
+    assert finding.message.count("xyz") == 1
+
+
+def test_shipped_rules_are_not_evaluated_against_a_foreign_drug_table(tmp_path):
+    # The shipped rules matched nothing in a custom table (no 'antifolate_antibiotic' class): no findings, silently.
+    text = '[classes]\nx = "x"\n[drugs.methotrexate]\nclasses = []\n[drugs.bactrim]\nclasses = []\n'
+    table = load_drug_table(write(tmp_path, text, "drugs.toml"))
+    with pytest.raises(InteractionDataError):
+        check("methotrexate", pt(), ["bactrim"], drugs=table)
+    with pytest.raises(InteractionDataError, match="drug table in use"):
+        check("methotrexate", pt(), ["bactrim"], rules=load_rules(), drugs=table)
+
+
+@pytest.mark.parametrize("kwargs, parameter", [({"drugs": "drugs.toml"}, "drugs"), ({"rules": [1]}, "rules"), ({"rules": "rules.toml"}, "rules")])
+def test_malformed_rules_or_table_arguments_raise_dose_input_error(kwargs, parameter):
+    with pytest.raises(DoseInputError) as info:
+        check("methotrexate", pt(), **kwargs)
+    assert info.value.parameter == parameter
+
+
+def test_every_required_rule_has_its_severity():
+    # The issue's list, rule by rule: a severity change here is a clinical decision, not a refactor.
+    required = {
+        "interactions.etanercept-dermatomyositis": CONTRA,
+        "interactions.tnf-antagonist": MAJOR,
+        "interactions.il6-gi-risk": CONTRA,
+        "interactions.il6-gi-monitor": CAUTION,
+        "interactions.mtx-antifolate-antibiotic": CONTRA,
+        "interactions.mtx-nsaid": CAUTION,
+        "interactions.mtx-ppi": CAUTION,
+        "interactions.mtx-pregnancy": CONTRA,
+        "interactions.mtx-liver": MAJOR,
+        "interactions.mycophenolate-pregnancy": CONTRA,
+        "interactions.mycophenolate-azathioprine": CONTRA,
+        "interactions.rituximab-hbv-active": CONTRA,
+        "interactions.rituximab-live-vaccine": CONTRA,
+        "interactions.ivig-anti-iga": CONTRA,
+        "interactions.ivig-thrombosis": CAUTION,
+        "interactions.ivig-renal": CAUTION,
+        "interactions.dysphagia-urgent": MAJOR,
+    }
+    shipped = {rule.id: rule.severity for rule in load_rules()}
+    assert {rule_id: shipped.get(rule_id) for rule_id in required} == required
