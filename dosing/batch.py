@@ -85,7 +85,7 @@ class BatchIvig:
     course_dose: pint.Quantity
 
 
-def batch_ivig(weights, heights, sexes, *, dose_per_kg="2 g/kg", days: int = ivig.DEFAULT_DAYS, product=ivig.DEFAULT_PRODUCT) -> BatchIvig:
+def batch_ivig(weights, heights, sexes, *, dose_per_kg=ivig.DEFAULT_DOSE_PER_KG, days: int = ivig.DEFAULT_DAYS, product=ivig.DEFAULT_PRODUCT) -> BatchIvig:
     """IVIG for many patients: dosing weight (actual, or adjusted above 120 % IBW), whole vials per day."""
     w, h = weights_kg(weights), heights_cm(heights)
     n = _same_length(weights=w, heights=h)
@@ -95,15 +95,17 @@ def batch_ivig(weights, heights, sexes, *, dose_per_kg="2 g/kg", days: int = ivi
     ibw = body.ideal_body_weight_kg(h, male, parameter="heights")
     dosing, adjusted = ivig.dosing_weight_kg(w, ibw)
     target = ivig.target_daily_dose_g(dosing, per_kg, n_days)
-    # Vial rounding is a small search per patient; the scalar function is the rule.
-    daily = np.array([ivig._vial_total(ivig.round_to_vials(Quantity(t, "g"), product)).magnitude for t in target])
+    # Vial rounding is a small search per patient; the scalar functions are the rule, the
+    # course total included (a float product daily × days can differ from it in the last bit).
+    daily = [ivig._vial_total(ivig.round_to_vials(Quantity(t, "g"), product)) for t in target]
+    course = [ivig._course_total(d, n_days).magnitude for d in daily]
     return BatchIvig(
         ideal_body_weight=Quantity(ibw, "kg"),
         dosing_weight=Quantity(dosing, "kg"),
         used_adjusted_weight=adjusted,
         target_daily_dose=Quantity(target, "g"),
-        daily_dose=Quantity(daily, "g"),
-        course_dose=Quantity(daily * n_days, "g"),
+        daily_dose=Quantity(np.array([d.magnitude for d in daily]), "g"),
+        course_dose=Quantity(np.array(course), "g"),
     )
 
 

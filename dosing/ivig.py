@@ -16,6 +16,8 @@ Sources, each named next to the number it gives:
   3.3 mg/kg/min (0.03 mL/kg/min); boxed warning on thrombosis, renal
   dysfunction and acute renal failure (age > 65 predisposes to renal
   dysfunction).
+* Panzyga US prescribing information — 14 mg/kg/min, the fastest IGIV maximum
+  rate found on a label: a product configured faster is refused as a typing error.
 * The dmdose IVIG issue (project specification) — the 120 %-of-IBW trigger
   for adjusted weight, the 1–2 g/kg configurable range, whole-vial rounding
   never above +5 %, the ±10 % order tolerance. These are project conventions,
@@ -64,6 +66,12 @@ IVIG_ISSUE = Reference(
     "dosing weight = adjusted body weight when actual weight > 120 % of Devine IBW, else actual; whole vials "
     "never above +5 % of the per-day target; an order within +/-10 % of the computed course matches the plan",
 )
+PANZYGA_US_PI = Reference(
+    "panzyga-us-pi",
+    "Panzyga [immune globulin intravenous (human) - ifas] 10% US prescribing information, Octapharma: section 2.1 "
+    "(maximum infusion rate 14 mg/kg/min = 0.14 mL/kg/min in primary immunodeficiency, the fastest maximum among "
+    "the US IGIV labels reviewed)",
+)
 KDIGO_CKD = Reference(
     "kdigo-2012-ckd",
     "KDIGO 2012 Clinical Practice Guideline for the Evaluation and Management of Chronic Kidney Disease: "
@@ -90,6 +98,14 @@ VIAL_ROUNDING_CEILING = Decimal("1.05")
 COURSE_CAP_G_PER_KG = 2.0
 COURSE_CAP_TOLERANCE = 0.05
 ORDER_MATCH_TOLERANCE = 0.10
+# Octagam 10% US PI §2.1: dermatomyositis maximum 4 mg/kg/min — DM patients are at increased
+# thromboembolic risk. A product configured faster is flagged (no other IVIG is labelled for DM).
+DM_MAX_RATE_MG_PER_KG_MIN = 4.0
+# Panzyga US PI §2.1: 14 mg/kg/min, the fastest IGIV maximum rate on the labels reviewed; a product
+# configured faster is a typing error, refused.
+PLAUSIBLE_MAX_RATE_MG_PER_KG_MIN = 14.0
+# Octagam 10% US PI §2.1: adult dermatomyositis; Devine IBW (the 120 % trigger) is an adult formula.
+ADULT_YEARS = body.ADULT_YEARS
 # Octagam 10% US PI boxed warning: age > 65 predisposes to renal dysfunction.
 RENAL_RISK_AGE_YEARS = 65.0
 # KDIGO 2012: eGFR < 60 mL/min/1.73 m² is decreased kidney function.
@@ -100,6 +116,10 @@ _G_QUANTUM = Decimal("1e-6")
 # Vials sizes must be whole milligrams so the vial sums are exact.
 _MG_PER_G = Decimal(1000)
 _MAX_VIAL_STATES = 200_000
+# Not a clinical limit but a plausibility one, derived from the rules above: the heaviest patient
+# dmdose accepts (body.WEIGHT_KG) at the 2 g/kg course cap. More grams in one day is a unit or
+# typing error (e.g. the weight typed into the dose), refused rather than compared.
+PLAUSIBLE_MAX_G_PER_DAY = body.WEIGHT_KG[1] * COURSE_CAP_G_PER_KG
 
 
 def _to_decimal(value: float) -> Decimal:
@@ -116,7 +136,8 @@ class RateStep:
 
     rate: pint.Quantity = attrs.field(converter=lambda v: quantity(v, "rate", "rate per weight", unit="mL/kg/h"))
     duration: pint.Quantity | None = attrs.field(
-        default=None, converter=lambda v: None if v is None else quantity(v, "duration", "time", unit="min")
+        # A step longer than a day cannot be part of one day's infusion.
+        default=None, converter=lambda v: None if v is None else quantity(v, "duration", "time", unit="min", maximum=24 * 60)
     )
 
 
@@ -138,6 +159,8 @@ def _vial_sizes(values) -> tuple[pint.Quantity, ...]:
 
 
 def _rate_table(values) -> tuple[RateStep, ...]:
+    if isinstance(values, (str, RateStep)) or not hasattr(values, "__iter__"):
+        raise DoseInputError("rate_steps", f"expected a list of RateStep values, got {values!r}")
     steps = tuple(values)
     if not steps or not all(isinstance(s, RateStep) for s in steps):
         raise DoseInputError("rate_steps", "expected one or more RateStep values")
@@ -153,11 +176,18 @@ def _optional_rate(value):
     return None if value is None else quantity(value, "at_risk_max_rate", "rate per weight", unit="mL/kg/h")
 
 
+def _product_name(value) -> str:
+    # The name decides whether an ordered brand is this product (check_order): it must have letters or digits.
+    if not isinstance(value, str) or not any(ch.isalnum() for ch in value):
+        raise DoseInputError("name", f"expected the product name, e.g. 'Octagam 10%', got {value!r}")
+    return value.strip()
+
+
 @attrs.frozen
 class IvigProduct:
     """An IVIG product as the pharmacy stocks it: concentration, vial contents, label rate ramp."""
 
-    name: str
+    name: str = attrs.field(converter=_product_name)
     concentration: pint.Quantity = attrs.field(
         converter=lambda v: quantity(v, "concentration", "mass concentration", unit="mg/mL", minimum=10.0, maximum=300.0)
     )
@@ -167,9 +197,35 @@ class IvigProduct:
     at_risk_max_rate: pint.Quantity | None = attrs.field(default=None, converter=_optional_rate)
     reference: Reference = OCTAGAM_10_US_PI
 
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.reference, Reference):
+            raise DoseInputError("reference", f"expected a Reference (the product's label), got {self.reference!r}")
+        fastest = self.mass_rate(self.max_rate)
+        if fastest > PLAUSIBLE_MAX_RATE_MG_PER_KG_MIN + 1e-9:
+            raise DoseInputError(
+                "rate_steps",
+                f"maximum {_per_kg_rate(self.max_rate)} at {fmt(self.concentration)} is {fastest:.3g} mg/kg/min, above "
+                f"{PLAUSIBLE_MAX_RATE_MG_PER_KG_MIN:g} mg/kg/min, the fastest IGIV label rate (Panzyga US PI)",
+            )
+        if self.at_risk_max_rate is not None and self.at_risk_max_rate.magnitude > self.max_rate.magnitude:
+            raise DoseInputError(
+                "at_risk_max_rate",
+                f"{_per_kg_rate(self.at_risk_max_rate)} is above the product's maximum {_per_kg_rate(self.max_rate)}; "
+                "an at-risk ceiling must be the lower one",
+            )
+
     @property
     def max_rate(self) -> pint.Quantity:
         return self.rate_steps[-1].rate
+
+    def mass_rate(self, rate: pint.Quantity) -> float:
+        """A volume rate per kg as mg/kg/min of this product (how labels state their limits)."""
+        return float((rate * self.concentration).to("mg/kg/min").magnitude)
+
+
+def _per_kg_rate(q: pint.Quantity) -> str:
+    # pint orders the units mL/h/kg; labels and pumps say mL/kg/h.
+    return f"{q.to('mL/kg/h').magnitude:.3g} mL/kg/h"
 
 
 def _ml_per_kg_min(value: float) -> pint.Quantity:
@@ -199,6 +255,32 @@ DEFAULT_PRODUCT = IvigProduct(
 # ---------------------------------------------------------------- numeric helpers (scalar and batch)
 
 
+def _numbers(value, name: str, unit: str) -> np.ndarray:
+    """A float or array of floats in ``unit``, finite and positive. A pint Quantity is refused:
+    its magnitude would be read in ``unit`` whatever its own unit (62 lb as 62 kg)."""
+    if isinstance(value, (pint.Quantity, str, bytes)) or value is None:
+        raise DoseInputError(name, f"expected plain numbers in {unit} (this is the numeric kernel), got {value!r}")
+    values = np.asarray(value)
+    if values.dtype.kind not in "iuf":
+        raise DoseInputError(name, f"expected numbers in {unit}, got {value!r}")
+    values = values.astype(float)
+    if not np.all(np.isfinite(values)) or np.any(values <= 0):
+        raise DoseInputError(name, f"must be finite and positive ({unit})")
+    return values
+
+
+def _same_shape(**arrays: np.ndarray) -> None:
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays.values()))
+    except ValueError:
+        raise DoseInputError("batch", f"arrays differ in shape: { {k: a.shape for k, a in arrays.items()} }") from None
+
+
+def _adjusted_kg(actual, ibw):
+    # refs.ADJUSTED_BW: IBW + 0.4 × (actual − IBW); one expression for the rule, the override and the batch.
+    return ibw + body.ADJUSTED_WEIGHT_FACTOR * (actual - ibw)
+
+
 def dosing_weight_kg(actual_kg, ibw_kg):
     """Dosing weight in kg and whether adjusted weight was used; floats or numpy arrays.
 
@@ -206,26 +288,31 @@ def dosing_weight_kg(actual_kg, ibw_kg):
     (IVIG_ISSUE; formula refs.ADJUSTED_BW), else actual. Non-finite or
     non-positive inputs raise rather than propagate NaN into a dose.
     """
-    actual = np.asarray(actual_kg, dtype=float)
-    ibw = np.asarray(ibw_kg, dtype=float)
-    for name, values in (("actual_kg", actual), ("ibw_kg", ibw)):
-        if not np.all(np.isfinite(values)) or np.any(values <= 0):
-            raise DoseInputError(name, "must be finite and positive (kg)")
+    actual = _numbers(actual_kg, "actual_kg", "kg")
+    ibw = _numbers(ibw_kg, "ibw_kg", "kg")
+    _same_shape(actual_kg=actual, ibw_kg=ibw)
     use_adjusted = actual > ADJUSTED_WEIGHT_TRIGGER * ibw
-    weight = np.where(use_adjusted, ibw + body.ADJUSTED_WEIGHT_FACTOR * (actual - ibw), actual)
+    weight = np.where(use_adjusted, _adjusted_kg(actual, ibw), actual)
     if weight.ndim == 0:
         return float(weight), bool(use_adjusted)
     return weight, use_adjusted
 
 
 def target_daily_dose_g(dosing_weight_kg, dose_g_per_kg, days):
-    """Per-day target in grams: dosing weight × dose per kg ÷ days; floats or numpy arrays."""
-    w = np.asarray(dosing_weight_kg, dtype=float)
-    d = np.asarray(dose_g_per_kg, dtype=float)
-    n = np.asarray(days, dtype=float)
-    for name, values in (("dosing_weight_kg", w), ("dose_g_per_kg", d), ("days", n)):
-        if not np.all(np.isfinite(values)) or np.any(values <= 0):
-            raise DoseInputError(name, "must be finite and positive")
+    """Per-day target in grams: dosing weight × dose per kg ÷ days; floats or numpy arrays.
+
+    The dose per kg and the days are held to the same limits as :func:`calculate_ivig`
+    (1-2 g/kg, 2-5 whole days), so the batch path cannot compute what the scalar refuses.
+    """
+    w = _numbers(dosing_weight_kg, "dosing_weight_kg", "kg")
+    d = _numbers(dose_g_per_kg, "dose_g_per_kg", "g/kg")
+    n = _numbers(days, "days", "days")
+    _same_shape(dosing_weight_kg=w, dose_g_per_kg=d, days=n)
+    lo, hi = DOSE_PER_KG_RANGE_G
+    if np.any(d < lo) or np.any(d > hi):
+        raise DoseInputError("dose_g_per_kg", f"IVIG course dose is {lo:g}-{hi:g} g/kg (IVIG_ISSUE); got {dose_g_per_kg!r}")
+    if np.any(n != np.floor(n)) or np.any(n < DAYS_RANGE[0]) or np.any(n > DAYS_RANGE[1]):
+        raise DoseInputError("days", f"IVIG is divided over {DAYS_RANGE[0]}-{DAYS_RANGE[1]} whole days; got {days!r}")
     target = w * d / n
     return float(target) if target.ndim == 0 else target
 
@@ -258,19 +345,30 @@ def _min_vial_combinations(sizes_mg: list[int], limit_mg: int) -> dict[int, tupl
     return best
 
 
+def _vial_sizes_mg(product: IvigProduct) -> list[int]:
+    # Whole milligrams (the product checks it), so sums and divisibility are exact integers.
+    return [int(_to_decimal(s.magnitude) * _MG_PER_G) for s in product.vial_sizes]
+
+
+def _product(value) -> IvigProduct:
+    if not isinstance(value, IvigProduct):
+        raise DoseInputError("product", f"expected an IvigProduct, got {type(value).__name__}")
+    return value
+
+
 def round_to_vials(target_daily: pint.Quantity, product: IvigProduct) -> tuple[VialCount, ...]:
     """Whole vials for one day: the smallest total in [target, 1.05 × target] if one exists,
     else the largest total not above 1.05 × target; ties → fewer vials (IVIG_ISSUE).
 
     Raises if even the smallest vial is above 1.05 × target.
     """
-    target_g = float(target_daily.to("g").magnitude)
+    product = _product(product)
+    target_g = quantity(target_daily, "target_daily", "mass", unit="g", maximum=PLAUSIBLE_MAX_G_PER_DAY).magnitude
     # "At or above target" tolerates float noise (59.99999999999 g reaches a 60 g vial sum);
     # the +5 % ceiling does not: it is taken from the exact value of the float, rounded down.
     target_mg = _to_decimal(target_g) * _MG_PER_G
     limit_mg = int((Decimal(repr(target_g)) * _MG_PER_G * VIAL_ROUNDING_CEILING).to_integral_value(rounding=ROUND_FLOOR))
-    sizes_mg = [int(_to_decimal(s.magnitude) * _MG_PER_G) for s in product.vial_sizes]
-    best = _min_vial_combinations(sizes_mg, limit_mg)
+    best = _min_vial_combinations(_vial_sizes_mg(product), limit_mg)
     reachable = sorted(t for t in best if t > 0)
     if not reachable:
         raise DoseInputError(
@@ -286,6 +384,11 @@ def round_to_vials(target_daily: pint.Quantity, product: IvigProduct) -> tuple[V
 def _vial_total(vials: tuple[VialCount, ...]) -> pint.Quantity:
     grams = sum((_to_decimal(v.size.magnitude) * v.count for v in vials), Decimal(0))
     return Quantity(float(grams), "g")
+
+
+def _course_total(daily: pint.Quantity, days: int) -> pint.Quantity:
+    # In Decimal, like the vial sum: the scalar plan and the batch path must give the same float.
+    return Quantity(float(_to_decimal(daily.to("g").magnitude) * days), "g")
 
 
 def _describe_vials(vials: tuple[VialCount, ...]) -> str:
@@ -314,7 +417,8 @@ def _interval_bound_days(value, parameter: str) -> int:
         if not math.isfinite(value) or not float(value).is_integer():
             raise DoseInputError(parameter, f"expected whole weeks (or a duration such as '24 days'), got {value!r}")
         return 7 * int(value)
-    q = quantity(value, parameter, "time", unit="day")
+    # A year bounds the Decimal below; the 21-28 day range is checked by the caller.
+    q = quantity(value, parameter, "time", unit="day", maximum=366)
     days = _to_decimal(q.magnitude)
     if days != days.to_integral_value():
         raise DoseInputError(parameter, f"{fmt(q)} is not a whole number of days")
@@ -322,7 +426,8 @@ def _interval_bound_days(value, parameter: str) -> int:
 
 
 def _interval_days(interval_weeks) -> tuple[int, int]:
-    if isinstance(interval_weeks, (str, pint.Quantity)) or not hasattr(interval_weeks, "__len__") or len(interval_weeks) != 2:
+    # An ordered pair only: a set has no order, a dict's keys are not the weeks.
+    if not isinstance(interval_weeks, (list, tuple, np.ndarray)) or len(interval_weeks) != 2:
         raise DoseInputError("interval_weeks", f"expected (shortest, longest) weeks, e.g. (3, 4); got {interval_weeks!r}")
     lo = _interval_bound_days(interval_weeks[0], "interval_weeks[0]")
     hi = _interval_bound_days(interval_weeks[1], "interval_weeks[1]")
@@ -357,8 +462,11 @@ class DosingWeight:
     ideal: pint.Quantity | None
 
 
-def choose_dosing_weight(patient: Patient, override: WeightBasis | None = None) -> DosingWeight:
+def choose_dosing_weight(patient: Patient, override: "WeightBasis | str | None" = None) -> DosingWeight:
     """The dosing weight, its basis, and why (IVIG_ISSUE rule, or the prescriber's override)."""
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    override = _weight_basis(override)
     actual = patient.weight
     if override is WeightBasis.ACTUAL:
         # Actual weight needs no IBW, so a patient under 5 ft can still be dosed by explicit choice.
@@ -366,7 +474,7 @@ def choose_dosing_weight(patient: Patient, override: WeightBasis | None = None) 
     ibw = patient.ideal_body_weight()  # raises for height < 5 ft; the message says to choose the weight
     threshold = ADJUSTED_WEIGHT_TRIGGER * ibw
     w, adjusted = dosing_weight_kg(actual.magnitude, ibw.magnitude)
-    adjusted_kg = ibw.magnitude + body.ADJUSTED_WEIGHT_FACTOR * (actual.magnitude - ibw.magnitude)
+    adjusted_kg = _adjusted_kg(actual.magnitude, ibw.magnitude)
     ibw_text = f"IBW (Devine) {fmt(ibw)}, 120 % of IBW {fmt(threshold)}"
     rule = "adjusted" if adjusted else "actual"
     if override is WeightBasis.IDEAL:
@@ -501,7 +609,7 @@ class IvigPlan:
 def calculate_ivig(
     patient: Patient,
     *,
-    dose_per_kg="2 g/kg",
+    dose_per_kg=DEFAULT_DOSE_PER_KG,
     days: int = DEFAULT_DAYS,
     interval_weeks=(3, 4),
     product: IvigProduct = DEFAULT_PRODUCT,
@@ -514,13 +622,12 @@ def calculate_ivig(
     """
     if not isinstance(patient, Patient):
         raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
-    if not isinstance(product, IvigProduct):
-        raise DoseInputError("product", f"expected an IvigProduct, got {type(product).__name__}")
+    product = _product(product)
     per_kg = _dose_per_kg(dose_per_kg)
     n_days = _days(days)
     interval = _interval_days(interval_weeks)
     start = _start_date(start_date)
-    chosen = choose_dosing_weight(patient, _weight_basis(weight_basis))
+    chosen = choose_dosing_weight(patient, weight_basis)
 
     findings: list[Finding] = [
         Finding.of("ivig.dosing-weight", Severity.INFO, f"Dosing weight: {chosen.reason}.", IVIG_ISSUE)
@@ -536,12 +643,24 @@ def calculate_ivig(
             )
         )
 
+    if patient.age.magnitude < ADULT_YEARS:
+        findings.append(
+            Finding.of(
+                "ivig.not-adult",
+                Severity.CAUTION,
+                f"Patient is {patient.age.magnitude:g} years old: {product.name}'s dermatomyositis dose and rates are "
+                "labelled for adults, and the dosing-weight rule uses the adult Devine IBW; confirm the dose with paediatric "
+                "rheumatology.",
+                OCTAGAM_10_US_PI,
+            )
+        )
+
     w = chosen.weight.magnitude
     target_daily = Quantity(target_daily_dose_g(w, per_kg.magnitude, n_days), "g")
     target_course = Quantity(w * per_kg.magnitude, "g")
     vials = round_to_vials(target_daily, product)
     daily = _vial_total(vials)
-    course = Quantity(float(_to_decimal(daily.magnitude) * n_days), "g")
+    course = _course_total(daily, n_days)
     deviation = Quantity((daily.magnitude - target_daily.magnitude) / target_daily.magnitude * 100.0, "percent")
     if deviation.magnitude < -5.0:
         findings.append(
@@ -558,6 +677,17 @@ def calculate_ivig(
     risks, renal_findings = _rate_risks(patient)
     findings.extend(renal_findings)
     max_per_kg = product.max_rate
+    if product.mass_rate(max_per_kg) > DM_MAX_RATE_MG_PER_KG_MIN + 1e-9:
+        findings.append(
+            Finding.of(
+                "ivig.rate-above-dm-label",
+                Severity.CAUTION,
+                f"{product.name}'s maximum rate {_per_kg_rate(max_per_kg)} is {product.mass_rate(max_per_kg):.3g} mg/kg/min, "
+                f"above the {DM_MAX_RATE_MG_PER_KG_MIN:g} mg/kg/min the dermatomyositis label (Octagam 10%) allows: "
+                "patients with dermatomyositis are at increased risk of thromboembolic events.",
+                OCTAGAM_10_US_PI,
+            )
+        )
     if risks:
         cap = product.at_risk_max_rate
         if cap is not None and cap.magnitude < max_per_kg.magnitude:
@@ -653,11 +783,6 @@ def _ordered_per_day_g(order: Order, dosing_weight: pint.Quantity) -> tuple[pint
     )
 
 
-def _per_kg_rate(q: pint.Quantity) -> str:
-    # pint orders the units mL/h/kg; labels and pumps say mL/kg/h.
-    return f"{q.to('mL/kg/h').magnitude:.3g} mL/kg/h"
-
-
 def _details(plan: IvigPlan, product: IvigProduct) -> dict[str, str]:
     ramp = "; ".join(
         f"{_per_kg_rate(s.rate_per_kg)} = {fmt(s.rate, 4)} for {fmt(s.duration.to('min'), 3)}" for s in plan.infusion_steps
@@ -690,10 +815,52 @@ _GENERIC_NAMES = frozenset({
 })
 
 
+def _alnum(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
 def _names_product_or_generic(drug: str, product: IvigProduct) -> bool:
-    key = "".join(ch for ch in drug.lower() if ch.isalnum())
-    brand = "".join(ch for ch in product.name.lower().split()[0] if ch.isalnum())
-    return key.startswith(brand) or key in _GENERIC_NAMES
+    """The order names this product ("Octagam 10%", "octagam 10% 20 g"), its bare brand ("Octagam") or IVIG generically.
+
+    A brand followed by anything but the product's own strength is another product: "Octagam 5%" is
+    50 mg/mL, so the volume of "Octagam 10%" would be half of what is infused.
+    """
+    key = _alnum(drug)
+    brand = _alnum(product.name.split()[0])
+    return key == brand or key.startswith(_alnum(product.name)) or key in _GENERIC_NAMES
+
+
+def _per_kg_weight_ambiguity(order: Order, plan: IvigPlan, sched: _Schedule) -> list[Finding]:
+    """A g/kg order when the dosing weight is not the actual weight: which kilograms did the prescriber mean?
+
+    This check reads g/kg per kg of the dosing weight; whoever prepares the dose may read it per
+    kg of actual weight, which for an adjusted weight is always > 11 % more (IVIG_ISSUE rule).
+    """
+    if not (order.dose.dimensionless and is_mass_ratio(order.dose)):
+        return []
+    actual, dosing = plan.actual_weight.to("kg"), plan.dosing_weight.to("kg")
+    if abs(actual.magnitude - dosing.magnitude) <= 1e-9:
+        return []
+    g_per_kg = order.dose.to("g/kg")
+    on_actual = (g_per_kg * actual).to("g") * order.frequency.times_per_day
+    cap = (Quantity(COURSE_CAP_G_PER_KG, "g/kg") * dosing * (1 + COURSE_CAP_TOLERANCE)).to("g")
+    days = sched.days or 1
+    over = on_actual.magnitude * days > cap.magnitude * (1 + 1e-12)
+    consequence = (
+        f"; over {days} day(s) that is {fmt(on_actual * days)}, above the 2 g/kg cap {fmt(cap)}"
+        if over and sched.days is not None
+        else ""
+    )
+    return [
+        Finding.of(
+            "ivig.per-kg-order-weight-ambiguous",
+            Severity.MAJOR if over else Severity.CAUTION,
+            f"{fmt(g_per_kg)} was checked per kg of the {plan.weight_basis.value} dosing weight {fmt(dosing)} "
+            f"({fmt((g_per_kg * dosing).to('g'))}/day); read per kg of the actual weight {fmt(actual)} it is "
+            f"{fmt(on_actual)}/day{consequence}. Write the IVIG dose in grams.",
+            IVIG_ISSUE,
+        )
+    ]
 
 
 def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAULT_PRODUCT) -> DoseCheck:
@@ -710,6 +877,12 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
     plan_days = sched.days if sched.days is not None and DAYS_RANGE[0] <= sched.days <= DAYS_RANGE[1] else DEFAULT_DAYS
     plan = calculate_ivig(patient, days=plan_days, product=product, start_date=order.start_date)
     per_day, per_day_text = _ordered_per_day_g(order, plan.dosing_weight)
+    if per_day.to("g").magnitude > PLAUSIBLE_MAX_G_PER_DAY:
+        raise DoseInputError(
+            "dose",
+            f"{fmt(order.dose)} is {fmt(per_day.to('g'))} per day, more IVIG than {COURSE_CAP_G_PER_KG:g} g/kg for a "
+            f"{body.WEIGHT_KG[1]:g} kg patient ({PLAUSIBLE_MAX_G_PER_DAY:g} g): check the unit and the number",
+        )
     w = plan.dosing_weight
     findings: list[Finding] = list(plan.findings)
 
@@ -733,6 +906,8 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
                 OCTAGAM_10_US_PI,
             )
         )
+
+    findings.extend(_per_kg_weight_ambiguity(order, plan, sched))
 
     if sched.days is None:
         findings.append(
@@ -857,8 +1032,7 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
         )
 
     ordered_mg = _to_decimal(per_day.to("g").magnitude) * _MG_PER_G
-    vial_mg = [int(_to_decimal(s.magnitude) * _MG_PER_G) for s in product.vial_sizes]
-    if ordered_mg % math.gcd(*vial_mg) != 0:
+    if ordered_mg % math.gcd(*_vial_sizes_mg(product)) != 0:
         findings.append(
             Finding.of(
                 "ivig.order-not-whole-vials",

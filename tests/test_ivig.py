@@ -573,8 +573,11 @@ def test_order_on_short_patient_propagates_height_error():
 
 @pytest.mark.parametrize(
     "name, flagged",
-    [("Octagam", False), ("octagam 10%", False), ("IVIG", False), ("immune globulin intravenous", False),
-     ("intravenous immunoglobulin", False), ("Privigen", True), ("Gamunex-C", True)],
+    [("Octagam", False), ("octagam 10%", False), ("Octagam 10% 20 g", False), ("IVIG", False),
+     ("immune globulin intravenous", False), ("intravenous immunoglobulin", False), ("Privigen", True), ("Gamunex-C", True),
+     # Regression: any name starting with the brand passed, so Octagam 5% (50 mg/mL) was shown
+     # Octagam 10%'s volume — half the mL actually infused — with no finding.
+     ("Octagam 5%", True), ("octagam5", True)],
 )
 def test_a_named_other_brand_is_told_the_rates_are_not_its_own(name, flagged):
     from dosing.order import Order as _Order
@@ -582,3 +585,176 @@ def test_a_named_other_brand_is_told_the_rates_are_not_its_own(name, flagged):
     p = Patient("68 kg", "165 cm", "54 years", "female", "0.8 mg/dL")
     check = check_order(_Order(name, "1 g/kg", "daily for 2 days every 4 weeks", "IV"), p)
     assert ("ivig.rates-for-other-product" in {f.rule_id for f in check.findings}) is flagged
+
+
+# ---------------------------------------------------------------- review regressions
+
+
+@pytest.mark.parametrize("dose", ["1e25 g", "1e308 g/kg", "70 kg", "701 g"])
+def test_absurd_order_amount_is_an_input_error(dose):
+    # Regression: 1e25 g and 1e308 g/kg raised decimal.InvalidOperation from the whole-vial check.
+    # Above 350 kg (the heaviest accepted patient) × 2 g/kg = 700 g in one day is a unit or typing error.
+    with pytest.raises(DoseInputError) as err:
+        check_order(order(dose), ref_patient())
+    assert err.value.parameter == "dose"
+    # 700 g is still compared (and blocked), not refused.
+    assert status_of(check_order(order("700 g"), ref_patient()).findings) is Status.BLOCK
+
+
+def test_per_kg_order_on_adjusted_weight_is_ambiguous():
+    # Reference patient: dosing weight adjusted 62.1457 kg, actual 70 kg.
+    # 1 g/kg read on actual weight = 70 g/day × 2 = 140 g > cap 2 × 62.1457 × 1.05 = 130.51 g → MAJOR.
+    # Regression: this order was "matches the plan", status OK, with no word on which kilograms.
+    check = check_order(order("1 g/kg"), ref_patient())
+    finding = next(f for f in check.findings if f.rule_id == "ivig.per-kg-order-weight-ambiguous")
+    assert finding.severity is Severity.MAJOR
+    assert "70 g/day" in finding.message and "140 g" in finding.message and "130.5 g" in finding.message
+    assert status_of(check.findings) is Status.WARN
+    # 0.5 g/kg: 35 g/day × 2 = 70 g on actual weight, within the cap → CAUTION only.
+    found = rules(check_order(order("0.5 g/kg"), ref_patient()).findings)
+    assert found["ivig.per-kg-order-weight-ambiguous"] is Severity.CAUTION
+    # Lean patient dosed on actual weight, or an order in grams: nothing ambiguous.
+    assert "ivig.per-kg-order-weight-ambiguous" not in rules(check_order(order("1 g/kg"), lean_male()).findings)
+    assert "ivig.per-kg-order-weight-ambiguous" not in rules(check_order(order("65 g"), ref_patient()).findings)
+
+
+def test_under_18_is_cautioned():
+    found = rules(calculate_ivig(lean_male(age="16 years")).findings)
+    assert found["ivig.not-adult"] is Severity.CAUTION
+    assert "ivig.not-adult" not in rules(calculate_ivig(lean_male(age="18 years")).findings)
+
+
+def test_product_faster_than_dm_label_is_cautioned():
+    # 6 mL/kg/h × 100 mg/mL = 10 mg/kg/min > 4 mg/kg/min (Octagam 10% DM maximum).
+    product = IvigProduct("Generic 10%", "100 mg/mL", ["5 g", "10 g", "20 g"], [RateStep("0.5 mL/kg/h", "30 min"), RateStep("6 mL/kg/h")])
+    assert rules(calculate_ivig(lean_male(), product=product).findings)["ivig.rate-above-dm-label"] is Severity.CAUTION
+    # Octagam 10%: 2.4 mL/kg/h × 100 mg/mL = 4 mg/kg/min exactly → no finding.
+    assert "ivig.rate-above-dm-label" not in rules(calculate_ivig(lean_male()).findings)
+
+
+@pytest.mark.parametrize(
+    "kw, parameter",
+    [
+        ({"name": ""}, "name"),  # was IndexError in check_order
+        ({"name": None}, "name"),  # was AttributeError
+        ({"reference": "Octagam label"}, "reference"),  # was AttributeError when a finding cited it
+        ({"rate_steps": None}, "rate_steps"),  # was TypeError
+        ({"rate_steps": 5}, "rate_steps"),
+        # 9 mL/kg/h × 100 mg/mL = 15 mg/kg/min > 14 mg/kg/min (Panzyga, the fastest IGIV label).
+        ({"rate_steps": [RateStep("9 mL/kg/h")]}, "rate_steps"),
+        # An at-risk ceiling above the maximum was silently ignored.
+        ({"at_risk_max_rate": "3 mL/kg/h"}, "at_risk_max_rate"),
+    ],
+)
+def test_product_configuration_errors_raise(kw, parameter):
+    args = dict(name="X 10%", concentration="100 mg/mL", vial_sizes=["5 g"], rate_steps=DEFAULT_PRODUCT.rate_steps)
+    args.update(kw)
+    with pytest.raises(DoseInputError) as err:
+        IvigProduct(**args)
+    assert err.value.parameter == parameter
+
+
+def test_rate_step_longer_than_a_day_raises():
+    with pytest.raises(DoseInputError) as err:
+        RateStep("1 mL/kg/h", "25 h")
+    assert err.value.parameter == "duration"
+
+
+@pytest.mark.parametrize(
+    "target, product",
+    [
+        (60, DEFAULT_PRODUCT),  # bare number (was AttributeError)
+        ("600 mL", DEFAULT_PRODUCT),  # was pint DimensionalityError
+        (Quantity(float("nan"), "g"), DEFAULT_PRODUCT),  # was ValueError
+        (Quantity(float("inf"), "g"), DEFAULT_PRODUCT),  # was decimal.InvalidOperation
+        (Quantity(1e30, "g"), DEFAULT_PRODUCT),  # was decimal.InvalidOperation
+        (Quantity(-60, "g"), DEFAULT_PRODUCT),  # was blamed on the product
+        (Quantity(60, "g"), "Octagam"),  # was AttributeError
+    ],
+)
+def test_round_to_vials_bad_inputs_raise(target, product):
+    with pytest.raises(DoseInputError):
+        round_to_vials(target, product)
+
+
+def test_round_to_vials_reads_text():
+    assert [(v.size.magnitude, v.count) for v in round_to_vials("60 g", DEFAULT_PRODUCT)] == [(20.0, 3)]
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: dosing_weight_kg(Quantity(154, "lb"), 56.9),  # read as 154 kg before (units stripped)
+        lambda: dosing_weight_kg("70", 56.9),  # a bare string number was accepted
+        lambda: dosing_weight_kg("abc", 56.9),  # was ValueError
+        lambda: dosing_weight_kg(np.array([70.0, 60.0, 50.0]), np.array([56.9, 65.9])),  # was ValueError (broadcast)
+        lambda: target_daily_dose_g(62.0, 2.0, 2.5),  # half a day was accepted
+        lambda: target_daily_dose_g(62.0, 2.0, 100),  # 100 days was accepted
+        lambda: target_daily_dose_g(62.0, 50.0, 2),  # 50 g/kg was accepted
+        lambda: target_daily_dose_g(Quantity(62, "kg"), 2.0, 2),
+    ],
+)
+def test_numeric_helpers_refuse_what_calculate_refuses(call):
+    with pytest.raises(DoseInputError):
+        call()
+
+
+def test_choose_dosing_weight_honours_text_override_and_checks_inputs():
+    from dosing.ivig import choose_dosing_weight
+
+    # Regression: a text override was compared with `is` against the enum and silently ignored.
+    chosen = choose_dosing_weight(ref_patient(), "actual")
+    assert chosen.basis is WeightBasis.ACTUAL and chosen.weight.magnitude == 70.0
+    with pytest.raises(DoseInputError) as err:
+        choose_dosing_weight(ref_patient(), "lean")
+    assert err.value.parameter == "weight_basis"
+    with pytest.raises(DoseInputError) as err:
+        choose_dosing_weight({"weight": "70 kg"})
+    assert err.value.parameter == "patient"
+
+
+@pytest.mark.parametrize(
+    "interval, parameter",
+    [({"a": 3, "b": 4}, "interval_weeks"), ({3, 4}, "interval_weeks"), (("3 weeks", "1e30 days"), "interval_weeks[1]")],
+)
+def test_interval_container_and_huge_values_raise(interval, parameter):
+    # Were KeyError, TypeError and decimal.InvalidOperation.
+    with pytest.raises(DoseInputError) as err:
+        calculate_ivig(ref_patient(), interval_weeks=interval)
+    assert err.value.parameter == parameter
+
+
+def test_batch_course_equals_scalar_course_for_odd_vials():
+    # Regression: batch course = daily × days in float (170.33999999999997 g) while the scalar
+    # plan sums in Decimal (170.34 g): 68 × 0.501 g = 34.068 g/day × 5 days.
+    from dosing.batch import batch_ivig
+
+    product = IvigProduct("X 10%", "100 mg/mL", ["0.501 g", "1.003 g", "2.507 g"], DEFAULT_PRODUCT.rate_steps)
+    plan = calculate_ivig(Patient("120 kg", "170 cm", "50 years", "female", "0.8 mg/dL"), days=5, product=product)
+    batch = batch_ivig(Quantity(np.array([120.0]), "kg"), Quantity(np.array([170.0]), "cm"), ["female"], days=5, product=product)
+    assert plan.course_dose.magnitude == 170.34
+    assert batch.daily_dose.magnitude[0] == plan.daily_dose.magnitude
+    assert batch.course_dose.magnitude[0] == plan.course_dose.magnitude
+
+
+@settings(max_examples=80)
+@given(
+    mag=st.floats(min_value=1e-6, max_value=1e30),
+    unit=st.sampled_from(["g", "mg", "g/kg", "mg/kg", "kg", "mL", "mg/m**2"]),
+    frequency=st.sampled_from(
+        ["daily for 2 days every 4 weeks", "daily for 5 days every 3 weeks", "once", "q4w", "weekly x4", "days 1 and 15", "daily"]
+    ),
+    kg=st.floats(min_value=30, max_value=350),
+    cm=st.floats(min_value=153, max_value=210),
+)
+def test_check_order_only_ever_raises_dose_input_error_and_blocks_above_cap(mag, unit, frequency, kg, cm):
+    patient = Patient(Quantity(kg, "kg"), Quantity(cm, "cm"), "50 years", "female", "0.9 mg/dL")
+    try:
+        check = check_order(order(Quantity(mag, unit), frequency), patient)
+    except DoseInputError:
+        return
+    if unit in ("g", "mg", "kg") and frequency in ("daily for 2 days every 4 weeks", "once", "q4w"):
+        days = 2 if frequency.startswith("daily") else 1
+        cap = 2.0 * calculate_ivig(patient).dosing_weight.magnitude * 1.05
+        if Quantity(mag, unit).to("g").magnitude * days > cap * (1 + 1e-9):
+            assert status_of(check.findings) is Status.BLOCK
