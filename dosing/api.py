@@ -17,6 +17,8 @@ from dosing.units import DoseInputError, fmt
 from dosing.verdict import DoseCheck, Verdict, status_of
 
 DoseChecker = Callable[[Order, Patient], DoseCheck]
+# Drugs whose dose check uses Order.weight_basis; elsewhere it would be ignored, so it is refused.
+WEIGHT_BASIS_DRUGS = frozenset({"ivig"})
 
 
 def _dose_checkers() -> dict[str, DoseChecker]:
@@ -73,6 +75,8 @@ def verify(order: Order | Mapping, patient: Patient | Mapping, current_medicatio
     patient = _as(Patient, patient, "patient")
     medications = _medications(current_medications)
     drug = interactions.resolve(order.drug)
+    if order.weight_basis is not None and drug not in WEIGHT_BASIS_DRUGS:
+        raise DoseInputError("weight_basis", f"only IVIG orders take a dosing weight basis; {drug} is not dosed that way")
     checker = _dose_checkers().get(drug)
     dose = checker(order, patient) if checker else _no_calculator(drug)
     rules = interactions.check(drug, patient, medications)

@@ -18,7 +18,7 @@ import attrs
 import pint
 
 from dosing import references as refs
-from dosing.body import egfr_value
+from dosing.body import ADULT_YEARS, egfr_value
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
 from dosing.order import Order, Route
@@ -36,15 +36,19 @@ AAO_2016 = refs.Reference(
 PLAQUENIL_LABEL = refs.Reference(
     "plaquenil-uspi",
     "Plaquenil (hydroxychloroquine sulfate) US prescribing information: 200 mg tablets; lupus 200–400 mg daily; "
-    "rheumatoid arthritis 400–600 mg daily (largest labelled daily dose 600 mg); renal impairment may need dose reduction",
+    "rheumatoid arthritis 400–600 mg daily (largest labelled daily dose for a rheumatic disease 600 mg; only the "
+    "malaria regimens go higher); renal impairment may need dose reduction",
 )
 
 PLAN_DAILY_MG = 400.0  # Seed plan: 200 mg twice daily.
 TABLET_MG = 200.0  # Plaquenil US PI.
 MAX_MG_PER_KG_DAY = 5.0  # AAO 2016 (Marmor): ≤ 5.0 mg/kg actual weight per day.
-LABEL_MAX_DAILY_MG = 600.0  # Plaquenil US PI: largest labelled daily dose.
+LABEL_MAX_DAILY_MG = 600.0  # Plaquenil US PI: largest labelled daily dose for a rheumatic disease (RA).
 LABEL_MIN_DAILY_MG = 200.0  # Plaquenil US PI lupus: 200–400 mg daily.
-RENAL_EGFR = 30.0  # mL/min/1.73 m²: below this, reduce dose (retinopathy risk; AAO 2016, Plaquenil PI).
+# mL/min/1.73 m²: below this, reduce dose. AAO 2016 names "renal disease (subnormal GFR)" a major
+# retinopathy risk factor and the Plaquenil PI says renal impairment may need a lower dose; neither
+# gives a number: 30 (CKD stage 4) is this tool's choice, and the renal_impairment condition covers milder disease.
+RENAL_EGFR = 30.0
 PLAUSIBLE_MAX_DAILY_MG = 2400.0
 
 
@@ -88,7 +92,7 @@ def _retinal_screening() -> Finding:
     )
 
 
-def _renal_findings(patient: Patient, kidney: pint.Quantity | None) -> list[Finding]:
+def _renal_findings(patient: Patient, kidney: pint.Quantity | None, unknown_why: str) -> list[Finding]:
     findings = []
     low = kidney is not None and kidney.magnitude < RENAL_EGFR
     if low or patient.has("renal_impairment"):
@@ -107,8 +111,8 @@ def _renal_findings(patient: Patient, kidney: pint.Quantity | None) -> list[Find
             Finding.of(
                 "hcq.renal-unknown",
                 Severity.CAUTION,
-                "Renal function unknown (no serum creatinine): reduced kidney function raises the hydroxychloroquine "
-                "retinopathy risk and may need a lower dose. Check creatinine.",
+                f"Renal function {unknown_why}: reduced kidney function raises the hydroxychloroquine "
+                "retinopathy risk and may need a lower dose. Check kidney function.",
                 AAO_2016,
             )
         )
@@ -153,19 +157,32 @@ def _suggestion_text(limit_mg: float) -> str:
     return _regimen_text(tablets)
 
 
-def _kidney(patient: Patient, egfr) -> pint.Quantity | None:
+def _kidney(patient: Patient, egfr=None) -> tuple[pint.Quantity | None, str]:
+    """eGFR (given, or CKD-EPI 2021 from the patient) and where it came from; None when it cannot be known."""
     if egfr is not None:
-        return egfr_value(egfr)
-    return None if patient.serum_creatinine is None else patient.egfr()
+        value = egfr_value(egfr)
+        return value, f"{value.magnitude:.0f} mL/min/1.73 m² (given)"
+    if patient.serum_creatinine is None:
+        return None, "unknown (no serum creatinine)"
+    if patient.age.magnitude < ADULT_YEARS:
+        # CKD-EPI 2021 is an adult equation: a child's eGFR must be given, not guessed.
+        return None, "unknown (CKD-EPI 2021 is for adults; give a paediatric eGFR explicitly)"
+    value = patient.egfr()
+    return value, f"{value.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
+
+
+def _checked_patient(patient) -> Patient:
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    return patient
 
 
 def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=None) -> HcqPlan:
     """mg/kg/day of the requested dose, the 5 mg/kg/day ceiling and a whole-tablet regimen under it."""
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    _checked_patient(patient)
     requested = _daily_mg(daily_dose)
     weight = patient.weight.magnitude
-    kidney = _kidney(patient, egfr)
+    kidney, kidney_text = _kidney(patient, egfr)
     limit = max_daily_mg(weight)
     suggested = _suggested_mg(requested, weight)
     findings = _dose_findings(requested, requested, weight)
@@ -182,13 +199,13 @@ def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=
         )
     else:
         regimen = _regimen_text(suggested)
-    findings += _renal_findings(patient, kidney)
+    findings += _renal_findings(patient, kidney, kidney_text)
     findings.append(_retinal_screening())
     details = {
         "requested": f"{requested:g} mg/day ÷ {weight:.4g} kg = {requested / weight:.2f} mg/kg/day",
         "5 mg/kg/day ceiling": f"5 mg/kg × {weight:.4g} kg (actual) = {limit:.1f} mg/day",
         "suggested": f"min({requested:g}, {limit:.1f}, 600) mg rounded down to 200 mg tablets = {suggested:g} mg/day",
-        "eGFR": "unknown" if kidney is None else f"{kidney.magnitude:.0f} mL/min/1.73 m²",
+        "eGFR": kidney_text,
     }
     return HcqPlan(
         requested_daily_dose=Quantity(requested, "mg/day"),
@@ -243,6 +260,9 @@ def _schedule(freq: Frequency, dose_mg: float) -> tuple[float, float, list[Findi
 
 def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
     """Check a hydroxychloroquine order: oral, ≤ 600 mg/day, ≤ 5 mg/kg/day actual weight."""
+    if not isinstance(order, Order):
+        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    _checked_patient(patient)
     dose_mg = _ordered_mg(order)
     weight = patient.weight.magnitude
     average, day_total, findings = _schedule(order.frequency, dose_mg)
@@ -267,8 +287,8 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
                 PLAQUENIL_LABEL,
             )
         )
-    kidney = None if patient.serum_creatinine is None else patient.egfr()
-    findings += _renal_findings(patient, kidney)
+    kidney, kidney_text = _kidney(patient)
+    findings += _renal_findings(patient, kidney, kidney_text)
     findings.append(_retinal_screening())
     suggested = _suggested_mg(PLAN_DAILY_MG, weight)
     if suggested:
@@ -282,7 +302,7 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
         "daily": f"{dose_mg:g} mg × {order.frequency.times_per_day} = {day_total:g} mg per dosing day; average {average:.4g} mg/day",
         "mg/kg/day": f"{average:.4g} mg ÷ {weight:.4g} kg (actual) = {average / weight:.2f} mg/kg/day",
         "5 mg/kg/day ceiling": f"5 mg/kg × {weight:.4g} kg = {limit:.1f} mg/day",
-        "eGFR": "unknown (no serum creatinine)" if kidney is None else f"{kidney.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)",
+        "eGFR": kidney_text,
     }
     return DoseCheck(recommended_dose, recommended, findings, details)
 

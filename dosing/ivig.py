@@ -875,7 +875,7 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
         raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
     sched = _schedule(order)
     plan_days = sched.days if sched.days is not None and DAYS_RANGE[0] <= sched.days <= DAYS_RANGE[1] else DEFAULT_DAYS
-    plan = calculate_ivig(patient, days=plan_days, product=product, start_date=order.start_date)
+    plan = calculate_ivig(patient, days=plan_days, product=product, start_date=order.start_date, weight_basis=order.weight_basis)
     per_day, per_day_text = _ordered_per_day_g(order, plan.dosing_weight)
     if per_day.to("g").magnitude > PLAUSIBLE_MAX_G_PER_DAY:
         raise DoseInputError(

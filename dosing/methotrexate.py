@@ -2,7 +2,10 @@
 
 Methotrexate for dermatomyositis is taken ONCE A WEEK. Taking it daily by
 mistake has killed patients (US label boxed warning; ISMP), so any order that
-is not weekly is a hard stop here, whatever its dose.
+is not weekly is a hard stop here, whatever its dose: more often than weekly
+(``mtx.not-weekly``), or a single dose, a cycle, or less often than weekly
+(``mtx.interval-not-weekly``). A split weekly dose is two administrations on the
+ONE weekly day; every cap is checked on the most the order delivers in any 7 days.
 
 Arithmetic, in the order it is applied (the same order in the scalar and the
 batch path, both through :func:`weekly_dose_mg`):
@@ -11,7 +14,8 @@ batch path, both through :func:`weekly_dose_mg`):
 2. capped at 25 mg/week (30 mg/week only with a written override reason);
 3. × 0.5 when Cockcroft–Gault CrCl is 30–59 mL/min; none at all below 30;
 4. rounded DOWN to a whole 2.5 mg step (one tablet, or 0.1 mL of 25 mg/mL),
-   so the dose never exceeds the target, the cap or the renal limit.
+   so the dose never exceeds the target, the cap or the renal limit; a result
+   below one step is refused, never returned as 0 mg.
 
 A plan that carries a CONTRAINDICATED finding carries no dose
 (``weekly_dose is None``): the calculator never hands out a number for a
@@ -20,7 +24,10 @@ patient who must not receive the drug.
 
 from __future__ import annotations
 
+import contextlib
+import decimal
 import math
+import numbers
 
 import attrs
 import numpy as np
@@ -67,8 +74,9 @@ KINTZEL_DORR = Reference(
     "kintzel-dorr-1995",
     "Kintzel PE, Dorr RT. Anticancer drug renal toxicity and elimination: dosing guidelines for altered renal "
     "function. Cancer Treat Rev 1995;21:33-64 (methotrexate: dose reduced by about half in moderate renal "
-    "impairment, avoided in severe impairment); dmdose applies the conservative bands CrCl 30-59 mL/min "
-    "-> 50 %, < 30 mL/min -> do not give",
+    "impairment, avoided in severe impairment); dmdose applies the simplified rheumatology bands CrCl 30-59 mL/min "
+    "-> 50 %, < 30 mL/min -> do not give. These bands are a simplification, not a copy of the source's table; "
+    "confirm them against it (other tabulations of this source also reduce the dose above 60 mL/min)",
 )
 
 # ---------------------------------------------------------------- numbers
@@ -95,13 +103,19 @@ PLAN_TARGET_PER_M2 = 20.0
 # Seed plan: "6 tablets weekly (approximately 15mg) is suboptimal for refractory disease".
 SUBOPTIMAL_MG = 15.0
 
-# Renal bands on Cockcroft–Gault CrCl (Kintzel & Dorr 1995, conservative simplification, see KINTZEL_DORR).
+# Renal bands on Cockcroft–Gault CrCl (Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
 CRCL_STOP_ML_MIN = 30.0
 CRCL_REDUCE_ML_MIN = 60.0
 RENAL_REDUCTION = 0.5
 
-# Float noise (e.g. 14.999999999999998 mg) must not lose a whole 2.5 mg step when flooring.
+# The largest methotrexate doses in the US label are oncologic (osteosarcoma: 12 g/m², up to 15 g/m²;
+# 15 g/m² × 2.5 m² ≈ 37.5 g). An amount above 40 g is a typing error, not an order to check.
+PLAUSIBLE_MAX_MG = 40000.0
+
+# Float noise (e.g. 14.999999999999998 mg) must not lose a whole 2.5 mg step when flooring,
+# nor make a dose exactly at a limit (25 mg, 30 mg, 12.5 mg) read as above it.
 _FLOOR_EPS = 1e-9
+_TOL = 1e-9
 
 
 # ---------------------------------------------------------------- result values
@@ -166,13 +180,23 @@ WEEKLY = "once weekly, on the same day each week"
 # ---------------------------------------------------------------- pure numeric helpers (scalar and batch)
 
 
+def _is_real_number(x) -> bool:
+    return isinstance(x, (numbers.Real, decimal.Decimal)) and not isinstance(x, (bool, np.bool_))
+
+
 def _numeric(value, parameter: str) -> np.ndarray:
     if isinstance(value, (pint.Quantity, str, bool, np.bool_)):
         raise DoseInputError(parameter, f"expected plain float magnitudes (the batch helper), got {type(value).__name__}")
     try:
-        array = np.asarray(value, dtype=float)
+        raw = np.asarray(value)
     except (TypeError, ValueError):
         raise DoseInputError(parameter, f"expected numbers, got {value!r}") from None
+    # float() of a numpy array would read "20" as 20 and drop the imaginary part of 20+1j:
+    # only real numbers are magnitudes.
+    real = raw.dtype.kind in "iuf" or (raw.dtype.kind == "O" and all(_is_real_number(x) for x in raw.ravel()))
+    if not real:
+        raise DoseInputError(parameter, f"expected real numbers, got {value!r}")
+    array = raw.astype(float)
     if array.size == 0:
         raise DoseInputError(parameter, "empty")
     with np.errstate(invalid="ignore"):
@@ -192,6 +216,8 @@ def _scalar(value, parameter: str) -> float:
 def weekly_dose_mg(target_mg, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, renal_factor: float = 1.0):
     """Weekly dose in mg: min(target, cap) × renal_factor, rounded DOWN to a whole ``step_mg``.
 
+    A result below one step raises (parameter ``target_mg``) rather than return 0 mg.
+
     Works on floats and numpy arrays (the batch path) alike; returns a float for
     a scalar target. The cap may never exceed 30 mg/week (EULAR 3E 2009) and the
     renal factor must lie in (0, 1] — no renal rule ever raises a dose.
@@ -204,7 +230,14 @@ def weekly_dose_mg(target_mg, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, 
         raise DoseInputError("cap_mg", f"{cap:g} mg/week is above the absolute maximum {OVERRIDE_CAP_MG:g} mg/week")
     if factor > 1.0:
         raise DoseInputError("renal_factor", f"must be at most 1, got {factor:g}")
-    steps = np.floor(np.minimum(target, cap) * factor / step + _FLOOR_EPS)
+    limited = np.minimum(target, cap) * factor
+    steps = np.floor(limited / step + _FLOOR_EPS)
+    if (steps < 1).any():
+        # 0 mg is not a dose: a target below one step cannot be dosed by this rule.
+        smallest = float(limited.ravel()[np.argmin(steps.ravel())])
+        raise DoseInputError(
+            "target_mg", f"{smallest:.3g} mg/week (after cap and renal factor) is less than one {step:g} mg step; dose by hand"
+        )
     dose = steps * step
     return float(dose) if dose.ndim == 0 else dose
 
@@ -216,7 +249,7 @@ def weekly_dose_mg_from_bsa(
     bsa = _numeric(bsa_m2, "bsa_m2")
     per_m2 = _numeric(mg_per_m2, "mg_per_m2")
     lo, hi = DOSE_PER_M2_MG
-    if ((per_m2 < lo - 1e-9) | (per_m2 > hi + 1e-9)).any():
+    if ((per_m2 < lo - _TOL) | (per_m2 > hi + _TOL)).any():
         raise DoseInputError("mg_per_m2", f"must be {lo:g}–{hi:g} mg/m² weekly (seed plan)")
     return weekly_dose_mg(bsa * per_m2, cap_mg, step_mg, renal_factor)
 
@@ -243,28 +276,39 @@ def renal_dose_factor(crcl_ml_min: float) -> float | None:
 # ---------------------------------------------------------------- conversions
 
 
-def tablets_to_mg(tablets) -> pint.Quantity:
+# Every conversion refuses amounts above PLAUSIBLE_MAX_MG, in its own unit: beyond it lies no
+# order, only typing errors (and Decimal arithmetic that cannot hold the digits).
+_MAX_TABLETS = PLAUSIBLE_MAX_MG / TABLET_STRENGTH.magnitude
+_MAX_ML = PLAUSIBLE_MAX_MG / INJECTION_CONCENTRATION.magnitude
+
+
+def _mg(dose) -> pint.Quantity:
+    return quantity(dose, "dose", "mass", unit="mg", maximum=PLAUSIBLE_MAX_MG)
+
+
+def tablets_to_mg(tablets, parameter: str = "tablets") -> pint.Quantity:
     """'6 tablets' → 15 mg (2.5 mg tablets)."""
-    count = quantity(tablets, "tablets", "tablet count", unit="tablet")
+    count = quantity(tablets, parameter, "tablet count", unit="tablet", maximum=_MAX_TABLETS)
     return (count * TABLET_STRENGTH).to("mg")
 
 
 def mg_to_tablets(dose) -> int:
     """15 mg → 6; raises if the dose is not a whole number of 2.5 mg tablets."""
-    mg = quantity(dose, "dose", "mass", unit="mg")
-    return count_of(mg, Quantity(STEP_MG, "mg"))
+    return count_of(_mg(dose), Quantity(STEP_MG, "mg"))
 
 
-def volume_to_mg(volume) -> pint.Quantity:
+def volume_to_mg(volume, parameter: str = "volume") -> pint.Quantity:
     """mL of the 25 mg/mL injection → mg ('0.8 mL' → 20 mg)."""
-    ml = quantity(volume, "volume", "volume", unit="mL")
-    return round_to_step((ml * INJECTION_CONCENTRATION).to("mg"), Quantity(1e-6, "mg"))
+    ml = quantity(volume, parameter, "volume", unit="mL", maximum=_MAX_ML)
+    mg = round_to_step((ml * INJECTION_CONCENTRATION).to("mg"), Quantity(1e-6, "mg"))
+    if mg.magnitude <= 0:
+        raise DoseInputError(parameter, f"{fmt(ml)} is less than 0.000001 mg of methotrexate; not a measurable dose")
+    return mg
 
 
 def mg_to_volume(dose) -> pint.Quantity:
     """mg → mL of the 25 mg/mL injection, exact to 0.001 mL (20 mg → 0.8 mL)."""
-    mg = quantity(dose, "dose", "mass", unit="mg")
-    return round_to_step((mg / INJECTION_CONCENTRATION).to("mL"), Quantity(0.001, "mL"))
+    return round_to_step((_mg(dose) / INJECTION_CONCENTRATION).to("mL"), Quantity(0.001, "mL"))
 
 
 # ---------------------------------------------------------------- folic acid
@@ -317,9 +361,9 @@ def _override(reason) -> str | None:
 
 
 def _order_override(order: Order) -> str | None:
-    # The Order does not validate this field; blank text is no reason.
+    # The Order does not validate this field; blank or non-text is no reason (the cap stays 25 mg).
     reason = order.override_reason
-    return reason.strip() if isinstance(reason, str) and reason.strip() else None
+    return _override(reason) if isinstance(reason, str) and reason.strip() else None
 
 
 def _flag(value, parameter: str) -> bool:
@@ -337,7 +381,7 @@ def _plan_route(route) -> Route:
 
 def _fixed_dose(value, cap: float, overridden: bool) -> pint.Quantity:
     dose = quantity(value, "fixed_dose", "mass", unit="mg", minimum=FIXED_DOSE_MG[0], maximum=OVERRIDE_CAP_MG)
-    if dose.magnitude > cap + 1e-9:
+    if dose.magnitude > cap + _TOL:
         why = "" if overridden else f"; up to {OVERRIDE_CAP_MG:g} mg/week needs override_reason"
         raise DoseInputError("fixed_dose", f"{fmt(dose)} is above the {cap:g} mg/week cap{why}")
     return dose
@@ -369,11 +413,19 @@ def _crcl_text(renal: _Renal) -> str:
     return "unknown" if renal.crcl is None else f"{renal.crcl.magnitude:.1f} mL/min"
 
 
-def _renal_plan_findings(renal: _Renal) -> list[Finding]:
+def _renal_gate(renal: _Renal) -> list[Finding] | None:
+    """The finding for unknown kidney function or CrCl < 30 mL/min; None when a CrCl band applies."""
     if renal.crcl is None:
         return [_renal_unknown()]
     if renal.factor is None:
         return [_renal_stop(renal)]
+    return None
+
+
+def _renal_plan_findings(renal: _Renal) -> list[Finding]:
+    gate = _renal_gate(renal)
+    if gate is not None:
+        return gate
     if renal.factor < 1.0:
         return [
             Finding.of(
@@ -432,6 +484,17 @@ def _condition_findings(patient: Patient, route: Route | None) -> list[Finding]:
 
 
 # ---------------------------------------------------------------- calculator
+
+
+@contextlib.contextmanager
+def _patient_too_small(basis: str):
+    # The helper names its own argument; for a patient the cause is the patient's size (and kidneys).
+    try:
+        yield
+    except DoseInputError as err:
+        if err.parameter != "target_mg":
+            raise
+        raise DoseInputError("patient", f"{basis}: {err.problem}") from None
 
 
 def _split(dose_mg: float, route: Route) -> tuple[tuple[DosePart, ...], Finding]:
@@ -535,14 +598,13 @@ def calculate_methotrexate(
                                 rounding=f"{basis}; no dose: contraindicated (see findings)", findings=findings, **common)
 
     factor = renal.factor
-    if mode == "bsa":
-        dose_mg = weekly_dose_mg_from_bsa(bsa.magnitude, per_m2.magnitude, cap, STEP_MG, factor)
-    else:
-        dose_mg = weekly_dose_mg(target.magnitude, cap, STEP_MG, factor)
-    if dose_mg <= 0:
-        raise DoseInputError("patient", f"{basis} gives less than one 2.5 mg step per week; dose by hand")
+    with _patient_too_small(basis):
+        if mode == "bsa":
+            dose_mg = weekly_dose_mg_from_bsa(bsa.magnitude, per_m2.magnitude, cap, STEP_MG, factor)
+        else:
+            dose_mg = weekly_dose_mg(target.magnitude, cap, STEP_MG, factor)
     rounding = _rounding_text(basis, target.magnitude, cap, factor, dose_mg, route)
-    if target.magnitude > cap + 1e-9:
+    if target.magnitude > cap + _TOL:
         findings.append(Finding.of("mtx.capped", Severity.INFO,
                                    f"Target {target.magnitude:.2f} mg exceeds the {cap:g} mg/week cap; capped at {cap:g} mg.",
                                    refs.SEED_PLAN if cap == CAP_MG else EULAR_MTX_2009))
@@ -562,11 +624,13 @@ def calculate_methotrexate(
 def _rounding_text(basis: str, target: float, cap: float, factor: float, dose: float, route: Route) -> str:
     steps = [basis]
     capped = min(target, cap)
-    if target > cap + 1e-9:
+    if target > cap + _TOL:
         steps.append(f"capped at {cap:g} mg")
     if factor < 1.0:
         steps.append(f"× {factor:g} (renal) = {capped * factor:.2f} mg")
-    form = f"{int(round(dose / STEP_MG))} × 2.5 mg tablets" if route is Route.ORAL else f"{dose / INJECTION_CONCENTRATION.magnitude:.1f} mL of 25 mg/mL"
+    weekly = Quantity(dose, "mg")
+    form = (f"{mg_to_tablets(weekly)} × 2.5 mg tablets" if route is Route.ORAL
+            else f"{fmt(mg_to_volume(weekly))} of 25 mg/mL")
     steps.append(f"rounded DOWN to a whole 2.5 mg step: {dose:g} mg = {form}")
     return " → ".join(steps)
 
@@ -578,51 +642,92 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     """The ordered dose per administration in mg, and how it was converted."""
     dose = order.dose
     if dose.is_compatible_with("tablet"):
-        mg = tablets_to_mg(dose).magnitude
+        mg = tablets_to_mg(dose, "dose").magnitude
         return mg, f"{dose.magnitude:g} tablets × 2.5 mg = {mg:g} mg"
     if dose.is_compatible_with("mL"):
         if order.route is Route.ORAL:
             raise DoseInputError("dose", "a volume for oral methotrexate is ambiguous (oral solution 2.5 mg/mL vs injection "
                                          "25 mg/mL); order oral methotrexate in mg or tablets")
-        mg = volume_to_mg(dose).magnitude
+        mg = volume_to_mg(dose, "dose").magnitude
         return mg, f"{fmt(dose.to('mL'))} × 25 mg/mL = {mg:g} mg"
     if dose.is_compatible_with("mg/m**2"):
         per_m2 = quantity(dose, "dose", "dose per area", unit="mg/m**2")
         bsa = patient.bsa()
-        mg = per_m2.magnitude * bsa.magnitude
+        mg = _mg(Quantity(per_m2.magnitude * bsa.magnitude, "mg")).magnitude
         return mg, f"{per_m2.magnitude:g} mg/m² × {bsa.magnitude:.2f} m² (Mosteller) = {mg:.2f} mg"
     if dose.is_compatible_with("mg"):
-        mg = quantity(dose, "dose", "mass", unit="mg").magnitude
+        mg = _mg(dose).magnitude
         return mg, f"{mg:g} mg"
     raise DoseInputError("dose", f"{dose:~P} cannot be a methotrexate dose: order it in mg, tablets, mg/m² or mL (SC, 25 mg/mL)")
 
 
+def _schedule(freq) -> Frequency:
+    """The order's frequency with its fields checked: the parser guarantees them, a hand-built Frequency may not."""
+    if not isinstance(freq, Frequency):
+        raise DoseInputError("frequency", f"expected a Frequency, got {type(freq).__name__}")
+    for name, optional in (("interval_days", True), ("times_per_day", False), ("count", True), ("cycle_days", True)):
+        value = getattr(freq, name)
+        if value is None and optional:
+            continue
+        if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)) or value < 1:
+            raise DoseInputError("frequency", f"{freq.text!r}: {name} must be a whole number of at least 1, got {value!r}")
+    if freq.interval_days is None and (freq.cycle_days is not None or freq.count not in (None, 1)):
+        raise DoseInputError("frequency", f"{freq.text!r}: a repeated or cyclic schedule needs an interval in days")
+    return freq
+
+
 def _administrations_per_week(freq: Frequency) -> int | None:
-    """1 for weekly; 2 for a split weekly dose (twice on one day each week); None when not weekly."""
-    if freq.is_weekly:
-        return 1
-    if freq.interval_days == 7 and freq.times_per_day == 2 and freq.cycle_days is None:
-        return 2
+    """Administrations on the one methotrexate day of a weekly schedule (1 weekly, 2 split); None when not weekly."""
+    if freq.interval_days == 7 and freq.cycle_days is None:
+        return freq.times_per_day
     return None
 
 
+def _doses_in_any_week(freq: Frequency) -> int:
+    """The most administrations that can fall within any 7 consecutive days (the cap is per week)."""
+    if freq.interval_days is None:  # a single dose
+        days = 1
+    elif freq.cycle_days is None:
+        days = math.ceil(7 / freq.interval_days)
+        days = days if freq.count is None else min(days, freq.count)
+    elif freq.count is not None and freq.cycle_days >= 7:
+        # A 7-day window holds at most one cycle's run ("daily for 2 days every 4 weeks": 2).
+        days = min(freq.count, 7)
+    else:
+        days = 7  # a hand-built cycle shorter than a week: assume every day
+    return days * freq.times_per_day
+
+
 def _frequency_finding(freq: Frequency, per_dose_mg: float) -> Finding | None:
-    if _administrations_per_week(freq) is not None:
+    per_week = _administrations_per_week(freq)
+    if per_week in (1, 2):
         return None
-    if freq.interval_days is not None and freq.interval_days < 7:
-        per_week = per_dose_mg * freq.times_per_day * 7 / freq.interval_days
+    if per_week is not None:
+        return Finding.of(
+            "mtx.split-not-planned",
+            Severity.MAJOR,
+            f"Methotrexate ordered {freq.text!r}: {per_week} administrations on the weekly day. The plan splits the weekly "
+            f"dose into two parts only (morning and evening); the weekly total, {per_dose_mg * per_week:g} mg, is what is checked.",
+            refs.SEED_PLAN,
+        )
+    doses = _doses_in_any_week(freq)
+    exposure = f"{per_dose_mg:g} mg {freq.text} is up to {per_dose_mg * doses:g} mg in {doses} dose{'s' if doses > 1 else ''} within 7 days"
+    more_often = freq.interval_days is not None and freq.interval_days < 7
+    if more_often:
         return Finding.of(
             "mtx.not-weekly",
             Severity.CONTRAINDICATED,
-            f"Methotrexate ordered {freq.text!r}: it must be taken ONCE WEEKLY. {per_dose_mg:g} mg {freq.text} is about "
-            f"{per_week:g} mg per week in {freq.times_per_day * 7 / freq.interval_days:g} doses — daily-type dosing has been fatal.",
+            f"Methotrexate ordered {freq.text!r}: it must be taken ONCE WEEKLY. {exposure} — daily-type dosing has been fatal.",
             ISMP,
         )
+    # Less often than weekly, a single dose, or a cycle: not the weekly schedule either. The weekly
+    # default is a hard stop in both directions (ISMP), so the prescriber re-writes it as weekly.
     return Finding.of(
         "mtx.interval-not-weekly",
-        Severity.MAJOR,
-        f"Methotrexate ordered {freq.text!r}: the plan gives it once weekly; confirm the intended schedule.",
-        FDA_LABEL,
+        Severity.CONTRAINDICATED,
+        f"Methotrexate ordered {freq.text!r}: methotrexate for dermatomyositis is ordered ONCE WEEKLY only "
+        f"({exposure}); re-write the order as a weekly schedule.",
+        ISMP,
     )
 
 
@@ -631,7 +736,8 @@ def _recommended(patient: Patient, renal: _Renal, route: Route, folate: FolicAci
     if renal.factor is None:
         return None, "do not give methotrexate: CrCl below 30 mL/min", "no dose (CrCl < 30 mL/min)"
     # Seed plan escalation target 20 mg weekly, no more than 20 mg/m², renally reduced, rounded down.
-    mg = weekly_dose_mg_from_bsa(bsa.magnitude, PLAN_TARGET_PER_M2, PLAN_TARGET_MG, STEP_MG, renal.factor)
+    with _patient_too_small(f"{PLAN_TARGET_PER_M2:g} mg/m² × {bsa.magnitude:.2f} m²"):
+        mg = weekly_dose_mg_from_bsa(bsa.magnitude, PLAN_TARGET_PER_M2, PLAN_TARGET_MG, STEP_MG, renal.factor)
     dose = Quantity(mg, "mg")
     arithmetic = (f"min({PLAN_TARGET_MG:g} mg plan target, {PLAN_TARGET_PER_M2:g} mg/m² × {bsa.magnitude:.2f} m² = "
                   f"{PLAN_TARGET_PER_M2 * bsa.magnitude:.2f} mg) × {renal.factor:g} (renal) → rounded down to {mg:g} mg")
@@ -649,7 +755,7 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
         raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
     patient = _patient(patient)
     per_dose_mg, conversion = _ordered_mg(order, patient)
-    freq = order.frequency
+    freq = _schedule(order.frequency)
     per_week = _administrations_per_week(freq)
     reason = _order_override(order)
     renal = _renal(patient)
@@ -661,9 +767,9 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
     if frequency_finding:
         findings.append(frequency_finding)
     findings += _route_findings(order)
-    # A split weekly order (twice on one day) is checked as its weekly total; a non-weekly
-    # order is already blocked and its per-dose amount is checked against the weekly limits.
-    weekly_mg = per_dose_mg * (per_week or 1)
+    # Caps are per week: a split weekly order counts both parts, a non-weekly one (already
+    # blocked) the most it could deliver within any 7 days.
+    weekly_mg = per_dose_mg * _doses_in_any_week(freq)
     findings += _cap_findings(weekly_mg, reason)
     findings += _renal_order_findings(weekly_mg, renal, reason)
     if per_week is not None:
@@ -678,7 +784,7 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
 
     dose, text, arithmetic = _recommended(patient, renal, order.route, folate)
     details = {
-        "ordered": f"{conversion} {freq.text}" + (f" (×{per_week} on one day = {weekly_mg:g} mg weekly)" if per_week == 2 else ""),
+        "ordered": f"{conversion} {freq.text}" + _weekly_total_text(per_week, weekly_mg),
         "BSA": f"{bsa.magnitude:.2f} m² (Mosteller)",
         "CrCl": f"{_crcl_text(renal)} ({renal.source})",
         "weight used": f"{fmt(patient.weight)} actual (no CrCl computed)" if renal.weight_used is None else fmt(renal.weight_used),
@@ -690,6 +796,14 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
     if order.route is Route.SUBCUTANEOUS:
         details["ordered volume"] = f"{fmt(mg_to_volume(Quantity(per_dose_mg, 'mg')))} of 25 mg/mL"
     return DoseCheck(dose, text, findings, details)
+
+
+def _weekly_total_text(per_week: int | None, weekly_mg: float) -> str:
+    if per_week == 1:
+        return ""
+    if per_week is None:
+        return f" (up to {weekly_mg:g} mg within 7 days)"
+    return f" (×{per_week} on one day = {weekly_mg:g} mg weekly)"
 
 
 def _whole_steps(mg: float, step: float) -> bool:
@@ -711,11 +825,11 @@ def _route_findings(order: Order) -> list[Finding]:
 
 
 def _cap_findings(weekly_mg: float, reason: str | None) -> list[Finding]:
-    if weekly_mg > OVERRIDE_CAP_MG + 1e-9:
+    if weekly_mg > OVERRIDE_CAP_MG + _TOL:
         return [Finding.of("mtx.above-max", Severity.CONTRAINDICATED,
                            f"{weekly_mg:g} mg/week is above the absolute maximum {OVERRIDE_CAP_MG:g} mg/week; no override allows it.",
                            EULAR_MTX_2009)]
-    if weekly_mg > CAP_MG + 1e-9:
+    if weekly_mg > CAP_MG + _TOL:
         if reason:
             return [Finding.of("mtx.above-cap-override", Severity.MAJOR,
                                f"{weekly_mg:g} mg/week is above the {CAP_MG:g} mg cap, allowed up to {OVERRIDE_CAP_MG:g} mg by "
@@ -729,14 +843,13 @@ def _cap_findings(weekly_mg: float, reason: str | None) -> list[Finding]:
 
 
 def _renal_order_findings(weekly_mg: float, renal: _Renal, reason: str | None) -> list[Finding]:
-    if renal.crcl is None:
-        return [_renal_unknown()]
-    if renal.factor is None:
-        return [_renal_stop(renal)]
+    gate = _renal_gate(renal)
+    if gate is not None:
+        return gate
     if renal.factor == 1.0:
         return []
     limit = (OVERRIDE_CAP_MG if reason else CAP_MG) * renal.factor
-    if weekly_mg > limit + 1e-9:
+    if weekly_mg > limit + _TOL:
         return [Finding.of("mtx.renal-above-adjusted", Severity.MAJOR,
                            f"CrCl {_crcl_text(renal)} (30–59 mL/min): the weekly maximum is halved to {limit:g} mg; "
                            f"ordered {weekly_mg:g} mg. Reduce the dose.",
@@ -754,18 +867,18 @@ def _range_findings(weekly_mg: float, bsa: pint.Quantity, renal: _Renal, patient
     out = []
     low, target = SUBOPTIMAL_MG * factor, PLAN_TARGET_MG * factor
     bsa_max = PLAN_TARGET_PER_M2 * bsa.magnitude
-    if weekly_mg < low - 1e-9:
+    if weekly_mg < low - _TOL:
         severity = Severity.CAUTION if patient.disease_active else Severity.INFO
         out.append(Finding.of("mtx.below-range", severity,
                               f"{weekly_mg:g} mg/week is below {low:g} mg: sub-therapeutic for active refractory disease "
                               "(the plan calls 6 tablets, ~15 mg, suboptimal and escalates to 20–25 mg weekly).",
                               refs.SEED_PLAN))
-    elif weekly_mg < target - 1e-9:
+    elif weekly_mg < target - _TOL:
         out.append(Finding.of("mtx.plan-escalation", Severity.INFO,
                               f"{weekly_mg:g} mg/week: the plan escalates methotrexate to 20–25 mg weekly for refractory disease"
                               + (" (halved for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
                               refs.SEED_PLAN))
-    if weekly_mg > bsa_max * factor + 1e-9 and weekly_mg <= CAP_MG * factor + 1e-9:
+    if weekly_mg > bsa_max * factor + _TOL and weekly_mg <= CAP_MG * factor + _TOL:
         out.append(Finding.of("mtx.above-bsa-range", Severity.MAJOR,
                               f"{weekly_mg:g} mg/week for BSA {bsa.magnitude:.2f} m² is {weekly_mg / bsa.magnitude:.1f} mg/m², "
                               f"above the plan's 15–20 mg/m² weekly" + (" (halved to 10 mg/m² for CrCl 30–59 mL/min)." if factor < 1.0 else "."),

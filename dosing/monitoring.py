@@ -175,7 +175,8 @@ def _prednisone() -> list[MonitoringItem]:
     return [
         _item(
             "fracture risk assessment (BMD with vertebral fracture assessment; FRAX if ≥ 40 years)",
-            "within 6 months of starting glucocorticoid ≥ 2.5 mg/day for > 3 months, then every 1–2 years",
+            # ACR 2022: "as soon as possible" after starting (the 2017 guideline allowed 6 months).
+            "as soon as possible after starting glucocorticoid ≥ 2.5 mg/day for > 3 months, then every 1–2 years",
             "glucocorticoid-induced osteoporosis",
             ACR_GIOP_2022,
             "prednisone",
@@ -228,8 +229,13 @@ def _dysphagia() -> list[MonitoringItem]:
 def _drug_names(drugs) -> tuple[str, ...]:
     if isinstance(drugs, str) or not isinstance(drugs, Iterable):
         raise DoseInputError("drugs", f"expected a list of drug names, got {drugs!r}")
+    try:
+        # Some objects claim to be iterable and are not (a scalar pint Quantity).
+        given = list(drugs)
+    except TypeError:
+        raise DoseInputError("drugs", f"expected a list of drug names, got {drugs!r}") from None
     names = []
-    for raw in drugs:
+    for raw in given:
         if not isinstance(raw, str):
             raise DoseInputError("drugs", f"expected drug names, got {raw!r}")
         name = " ".join(raw.strip().lower().split())

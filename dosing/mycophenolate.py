@@ -19,7 +19,7 @@ import attrs
 import pint
 
 from dosing import references as refs
-from dosing.body import egfr_value
+from dosing.body import ADULT_YEARS, egfr_value
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
 from dosing.order import Order, Route
@@ -126,7 +126,8 @@ class MycophenolatePlan:
 
 def _whole_count(dose: pint.Quantity, unit: str, parameter: str) -> int:
     # CellCept tablets are not to be split nor capsules opened (teratogen): whole units only.
-    magnitude = float(dose.to(unit).magnitude)
+    # quantity() first: it refuses inf, NaN, arrays and complex counts before int() sees them.
+    magnitude = quantity(dose, parameter, f"{unit} count", unit=unit).magnitude
     if not magnitude >= 1 or magnitude != int(magnitude):
         raise DoseInputError(parameter, f"{fmt(dose)} is not a whole number (≥ 1) of {unit}s")
     return int(magnitude)
@@ -182,21 +183,27 @@ def _mps_tablets(mps: float) -> tuple[TabletCount, ...]:
     return tuple(TabletCount(Quantity(s, "mg"), n) for s, n in ((big, n_big), (small, n_small)) if n)
 
 
-def _egfr(patient: Patient, egfr) -> pint.Quantity | None:
+def _egfr(patient: Patient, egfr=None) -> tuple[pint.Quantity | None, str]:
+    """eGFR (given, or CKD-EPI 2021 from the patient) and where it came from; None when it cannot be known."""
     if egfr is not None:
-        return egfr_value(egfr)
+        value = egfr_value(egfr)
+        return value, f"{value.magnitude:.0f} mL/min/1.73 m² (given)"
     if patient.serum_creatinine is None:
-        return None
-    return patient.egfr()
+        return None, "unknown (no serum creatinine)"
+    if patient.age.magnitude < ADULT_YEARS:
+        # CKD-EPI 2021 is an adult equation: a child's eGFR must be given, not guessed.
+        return None, "unknown (CKD-EPI 2021 is for adults; give a paediatric eGFR explicitly)"
+    value = patient.egfr()
+    return value, f"{value.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
 
 
-def _renal_unknown(product: Product) -> Finding:
+def _renal_unknown(product: Product, why: str) -> Finding:
     cap = product.renal_max_dose
     return Finding.of(
         "mycophenolate.renal-unknown",
         Severity.CAUTION,
-        f"Renal function unknown (no serum creatinine): if eGFR < 25 mL/min/1.73 m², {product.short} must not exceed "
-        f"{cap:g} mg twice daily. Check creatinine.",
+        f"Renal function {why}: if eGFR < 25 mL/min/1.73 m², {product.short} must not exceed "
+        f"{cap:g} mg twice daily. Check kidney function.",
         CELLCEPT_LABEL,
     )
 
@@ -224,12 +231,12 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
         raise DoseInputError(
             "dose_per_administration", f"{requested:g} mg cannot be made from 250 mg capsules / 500 mg tablets"
         ) from None
-    kidney = _egfr(patient, egfr)
+    kidney, kidney_text = _egfr(patient, egfr)
     findings: list[Finding] = []
     dose = requested
     capped = False
     if kidney is None:
-        findings.append(_renal_unknown(MMF))
+        findings.append(_renal_unknown(MMF, kidney_text))
         renal_note = "eGFR unknown: renal limit not assessed (if eGFR < 25, at most 1000 mg twice daily)"
         max_daily = MMF_MAX_DAILY_MG
     elif kidney.magnitude < SEVERE_RENAL_EGFR:
@@ -262,7 +269,7 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
     details = {
         "requested": f"{requested_text} twice daily",
         "daily": f"{dose:g} mg × 2 = {dose * 2:g} mg/day (maximum {max_daily:g} mg/day)",
-        "eGFR": "unknown" if kidney is None else f"{kidney.magnitude:.0f} mL/min/1.73 m²" + (" (given)" if egfr is not None else " (CKD-EPI 2021)"),
+        "eGFR": kidney_text,
         "MPS equivalent": f"{dose:g} mg MMF × 720/1000 = {dose * MPS_PER_MMF:g} mg → {mps:g} mg MPS (180 mg tablet steps)",
     }
     return MycophenolatePlan(
@@ -322,6 +329,17 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
                 product.reference,
             )
         )
+    elif order.route is not Route.ORAL and not order.dose.check("[mass]"):
+        # "4 capsules IV": capsules and tablets are swallowed; the IV product is dosed in mg.
+        findings.append(
+            Finding.of(
+                "mycophenolate.form-route",
+                Severity.MAJOR,
+                f"{fmt(order.dose)} ordered {order.route.value}: capsules and tablets are oral forms; "
+                f"order intravenous {product.short} in mg.",
+                product.reference,
+            )
+        )
     if not _is_bid(freq):
         findings.append(
             Finding.of(
@@ -353,28 +371,25 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
             )
         )
 
-    if patient.serum_creatinine is None:
-        findings.append(_renal_unknown(product))
-        details["eGFR"] = "unknown (no serum creatinine)"
-    else:
-        kidney = patient.egfr()
-        details["eGFR"] = f"{kidney.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
-        if kidney.magnitude < SEVERE_RENAL_EGFR:
-            high = product.renal_max_dose
-            cap_day = _mg(product.renal_max_dose * MMF_DOSES_PER_DAY)
-            details["renal limit"] = f"eGFR < 25: at most {high:g} mg twice daily = {cap_day:g} mg/day"
-            if per_dose > product.renal_max_dose or per_day > cap_day:
-                findings.append(
-                    Finding.of(
-                        "mycophenolate.renal-cap",
-                        Severity.CONTRAINDICATED,
-                        f"eGFR {kidney.magnitude:.0f} mL/min/1.73 m² is below 25: {product.short} must not exceed "
-                        f"{product.renal_max_dose:g} mg twice daily ({cap_day:g} mg/day); ordered {per_dose:g} mg, "
-                        f"{per_day:g} mg/day"
-                        + (" (1 g twice daily MMF × 720/1000)." if product is MPS else "."),
-                        CELLCEPT_LABEL,
-                    )
+    kidney, details["eGFR"] = _egfr(patient)
+    if kidney is None:
+        findings.append(_renal_unknown(product, details["eGFR"]))
+    elif kidney.magnitude < SEVERE_RENAL_EGFR:
+        high = product.renal_max_dose
+        cap_day = _mg(product.renal_max_dose * MMF_DOSES_PER_DAY)
+        details["renal limit"] = f"eGFR < 25: at most {high:g} mg twice daily = {cap_day:g} mg/day"
+        if per_dose > product.renal_max_dose or per_day > cap_day:
+            findings.append(
+                Finding.of(
+                    "mycophenolate.renal-cap",
+                    Severity.CONTRAINDICATED,
+                    f"eGFR {kidney.magnitude:.0f} mL/min/1.73 m² is below 25: {product.short} must not exceed "
+                    f"{product.renal_max_dose:g} mg twice daily ({cap_day:g} mg/day); ordered {per_dose:g} mg, "
+                    f"{per_day:g} mg/day"
+                    + (" (1 g twice daily MMF × 720/1000)." if product is MPS else "."),
+                    CELLCEPT_LABEL,
                 )
+            )
 
     if per_dose < product.low:
         findings.append(
@@ -395,14 +410,23 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
     return DoseCheck(Quantity(recommended_mg, "mg"), recommended, findings, details)
 
 
+def _checked(order: Order, patient: Patient) -> None:
+    if not isinstance(order, Order):
+        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+
+
 def check_mmf_order(order: Order, patient: Patient) -> DoseCheck:
     """Check a mycophenolate mofetil order (mg, 250 mg capsules or 500 mg tablets)."""
+    _checked(order, patient)
     per_dose, text = mmf_mg(order.dose)
     return _check(MMF, per_dose, text, order, patient)
 
 
 def check_mps_order(order: Order, patient: Patient) -> DoseCheck:
     """Check a mycophenolate sodium (Myfortic) order, in mg."""
+    _checked(order, patient)
     per_dose, text = mps_mg(order.dose)
     return _check(MPS, per_dose, text, order, patient)
 

@@ -8,6 +8,7 @@ import enum
 import attrs
 import pint
 
+from dosing.body import WeightBasis
 from dosing.frequency import Frequency, parse_frequency
 from dosing.inputs import choice, iso_date, record
 from dosing.units import DoseInputError, is_mass_ratio, parse_text
@@ -58,6 +59,10 @@ def _start(value) -> dt.date | None:
     return None if value is None else iso_date(value, "start_date")
 
 
+def _weight_basis(value) -> WeightBasis | None:
+    return None if value is None else choice(WeightBasis, value, "weight_basis")
+
+
 def _text(parameter: str):
     def convert(value) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -79,6 +84,9 @@ class Order:
     start_date: dt.date | None = attrs.field(default=None, converter=_start)
     # A dose above a hard cap may be given only with a written clinical reason.
     override_reason: str | None = attrs.field(default=None)
+    # The prescriber's choice of IVIG dosing weight (actual / ideal / adjusted),
+    # e.g. for a patient under 5 ft, where Devine's IBW is not defined.
+    weight_basis: WeightBasis | None = attrs.field(default=None, converter=_weight_basis)
 
     def to_dict(self) -> dict:
         return {
@@ -89,6 +97,7 @@ class Order:
             "indication": self.indication,
             "start_date": None if self.start_date is None else self.start_date.isoformat(),
             "override_reason": self.override_reason,
+            "weight_basis": None if self.weight_basis is None else self.weight_basis.value,
         }
 
     @classmethod

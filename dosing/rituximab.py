@@ -29,13 +29,13 @@ import numpy as np
 import pint
 
 from dosing import references as refs
-from dosing.body import BSA_REFERENCES, BSAFormula, parse_bsa_formula
+from dosing.body import ADULT_YEARS, BSA_REFERENCES, BSAFormula, parse_bsa_formula
 from dosing.findings import Finding, Severity
 from dosing.inputs import choice, iso_date
 from dosing.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient
-from dosing.units import DoseInputError, Quantity, fmt
+from dosing.units import DoseInputError, Quantity, fmt, quantity
 from dosing.verdict import DoseCheck
 
 RITUXAN_LABEL = refs.Reference(
@@ -69,6 +69,9 @@ CONCENTRATION_MG_PER_ML = 10.0  # Rituxan PI, How Supplied
 VIAL_SIZES_MG = (500.0, 100.0)  # Rituxan PI: 500 mg/50 mL and 100 mg/10 mL
 # An ordered dose within ±10 % of the computed dose is accepted (HOPA rounding tolerance).
 TOLERANCE = 0.10
+# Plausible BSA for the numeric core: the body.py limits (2–350 kg, 40–250 cm) give
+# 0.14–5.1 m² across the five formulas; outside is a unit slip (cm², a weight), not a patient.
+BSA_M2_RANGE = (0.1, 6.0)
 
 PREMEDICATION = (
     "paracetamol (acetaminophen) 1 g orally before each infusion",
@@ -128,9 +131,7 @@ def rituximab_dose_mg(bsa_m2):
     Plain numbers in m² (a float or a numpy array — the batch path); the scalar
     calculator calls this too, so both give the same dose.
     """
-    bsa = np.asarray(bsa_m2, dtype=float)
-    if bsa.size == 0 or not np.all(np.isfinite(bsa)) or np.any(bsa <= 0):
-        raise DoseInputError("bsa", f"expected finite positive BSA values in m², got {bsa_m2!r}")
+    bsa = _bsa_array(bsa_m2)
     # Rounded to 9 decimals first so float noise (674.9999999) cannot flip a half-step.
     raw = np.round(DOSE_PER_M2_MG * bsa, 9)
     rounded = np.floor(raw / ROUNDING_STEP_MG + 0.5) * ROUNDING_STEP_MG
@@ -138,8 +139,42 @@ def rituximab_dose_mg(bsa_m2):
     return float(dose) if dose.ndim == 0 else dose
 
 
-def vials_for(dose_mg: float) -> tuple[VialUse, ...]:
-    """The vial combination with the least drug drawn, then the fewest vials."""
+def _is_real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _bsa_array(bsa_m2) -> np.ndarray:
+    # Plain real numbers only: a string, a bool or a pint Quantity (whose unit
+    # numpy would strip — 18000 cm² read as 18000 m²) is refused, not coerced.
+    if isinstance(bsa_m2, np.ndarray):
+        plain = bsa_m2.dtype.kind in "fiu"
+    else:
+        plain = all(_is_real(v) for v in (bsa_m2 if isinstance(bsa_m2, (list, tuple)) else [bsa_m2]))
+    if not plain:
+        raise DoseInputError("bsa", f"expected BSA as plain numbers in m² (float or numpy array), got {bsa_m2!r}")
+    bsa = np.asarray(bsa_m2, dtype=float)
+    low, high = BSA_M2_RANGE
+    if bsa.size == 0 or not np.all(np.isfinite(bsa)) or np.any(bsa < low) or np.any(bsa > high):
+        raise DoseInputError("bsa", f"expected finite BSA values of {low:g}–{high:g} m², got {bsa_m2!r}")
+    return bsa
+
+
+def _vial_dose_mg(dose) -> float:
+    if not _is_real(dose):
+        return quantity(dose, "dose", "mass", unit="mg", maximum=MAX_SINGLE_DOSE_MG).magnitude
+    mg = float(dose)
+    if not np.isfinite(mg) or mg <= 0 or mg > MAX_SINGLE_DOSE_MG:
+        raise DoseInputError("dose", f"expected a finite dose of 0–{MAX_SINGLE_DOSE_MG:g} mg, got {dose!r}")
+    return mg
+
+
+def vials_for(dose_mg) -> tuple[VialUse, ...]:
+    """The vial combination with the least drug drawn, then the fewest vials.
+
+    ``dose_mg`` is mg as a plain number, or a mass quantity ("680 mg"); at most
+    one infusion's worth (1000 mg).
+    """
+    dose_mg = _vial_dose_mg(dose_mg)
     big, small = VIAL_SIZES_MG
     best = None
     for n_big in range(int(np.ceil(dose_mg / big)) + 1):
@@ -173,6 +208,22 @@ def _reminders() -> tuple[Finding, ...]:
             RITUXAN_LABEL,
         ),
     )
+
+
+def _fixed_dose_paediatric(patient: Patient) -> list[Finding]:
+    # The 2 × 1000 mg regimen is the Rituxan label's adult RA regimen; the label's
+    # paediatric dosing (GPA/MPA, ≥ 2 years) is by BSA, as in the RIM trial's juveniles.
+    if patient.age.magnitude >= ADULT_YEARS:
+        return []
+    return [
+        Finding.of(
+            "rituximab.fixed-dose-paediatric",
+            Severity.MAJOR,
+            f"Patient is {patient.age.magnitude:g} years old: 1000 mg on days 1 and 15 is the adult (RA) regimen. "
+            "Under 18, dose by body surface area (375 mg/m² weekly x4, Rituxan US PI paediatric GPA/MPA).",
+            RITUXAN_LABEL,
+        )
+    ]
 
 
 def _onset_note() -> Finding:
@@ -223,6 +274,7 @@ def calculate_rituximab(
         days = [0, FIXED_INTERVAL_DAYS]
         labels = ["day 1", "day 15"]
         details = {"dose": "1000 mg fixed on days 1 and 15 (Rituxan US PI rheumatology regimen)"}
+        findings += _fixed_dose_paediatric(patient)
     dose = Quantity(dose_mg, "mg")
     vials = vials_for(dose_mg)
     schedule = tuple(Administration(start + dt.timedelta(days=d), dose, label) for d, label in zip(days, labels))
@@ -273,7 +325,8 @@ def _weekly_findings(freq: Frequency) -> list[Finding]:
         return [
             Finding.of(
                 "rituximab.course-length-unstated",
-                Severity.INFO,
+                # An open-ended weekly order for a 4-infusion course has no stop: warn.
+                Severity.CAUTION,
                 f"'{freq.text}': the course is 4 weekly infusions; write 'weekly x4' so it stops after the fourth.",
                 RITUXAN_LABEL,
             )
@@ -346,6 +399,10 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
     HBV status itself is judged by the interaction rules; here only the
     screening and premedication reminders are added.
     """
+    if not isinstance(order, Order):
+        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
     freq = order.frequency
     bsa = patient.bsa()
     target_mg = rituximab_dose_mg(bsa.magnitude)
@@ -373,6 +430,7 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
         recommended_mg, recommended = FIXED_DOSE_MG, "1000 mg IV on days 1 and 15"
         findings += _compare(ordered_mg, FIXED_DOSE_MG, "the fixed 1000 mg dose", RITUXAN_LABEL)
         findings += _fixed_findings(freq)
+        findings += _fixed_dose_paediatric(patient)
     else:
         recommended_mg = target_mg
         recommended = f"375 mg/m² = {target_mg:g} mg IV weekly x4"
@@ -394,7 +452,9 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
             )
         )
     findings.extend(_reminders())
-    if order.start_date is not None and not any(f.rule_id == "rituximab.frequency" for f in findings):
+    # A dated schedule only when the order's schedule is the regimen's: for "weekly x8"
+    # four dates would read as if the order stopped after four.
+    if order.start_date is not None and not any(f.rule_id in ("rituximab.frequency", "rituximab.course-length") for f in findings):
         days = [0, FIXED_INTERVAL_DAYS] if _is_two_weekly(freq) and not per_area else [7 * i for i in range(WEEKLY_DOSES)]
         details["schedule"] = ", ".join((order.start_date + dt.timedelta(days=d)).isoformat() for d in days)
     details["tolerance"] = f"ordered dose accepted within ±10 % of the recommended dose ({HOPA_ROUNDING.citation})"

@@ -83,7 +83,9 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
         raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
     mg = round(_daily_mg(daily_dose), 6)
     weight = patient.weight.magnitude
-    per_kg = mg / weight
+    # Rounded so float noise cannot cross a threshold: 19.5 mg on 39 kg entered as
+    # 85.98 lb (39.00000000000001 kg) must be 0.5 mg/kg, as it is in kg.
+    per_kg = round(mg / weight, 9)
     caution_at = _threshold(CAUTION_MG_PER_KG, CAUTION_DAILY_MG, weight)
     major_at = _threshold(MAJOR_MG_PER_KG, MAJOR_DAILY_MG, weight)
     findings: list[Finding] = []
@@ -174,7 +176,7 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     if dose.check("[mass]"):
         mg = float(dose.to("mg").magnitude)
         return mg, f"{mg:g} mg"
-    if dose.is_compatible_with("mg/kg") and not dose.check("[tablet]") and not dose.check("[capsule]"):
+    if dose.is_compatible_with("mg/kg"):  # tablets and capsules are dimensions of their own, never mg/kg
         per_kg = float(dose.to("mg/kg").magnitude)
         mg = per_kg * patient.weight.magnitude
         return mg, f"{per_kg:g} mg/kg × {patient.weight.magnitude:.4g} kg (actual) = {mg:.4g} mg"
@@ -185,8 +187,21 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     raise DoseInputError("dose", f"prednisone is ordered in mg (or mg/kg), got {fmt(dose)}")
 
 
+def _checked_daily(daily_mg: float) -> float:
+    # An implausible order is a typing error in the order's dose field: name that field.
+    if daily_mg > PLAUSIBLE_MAX_DAILY_MG:
+        raise DoseInputError(
+            "dose", f"{daily_mg:g} mg/day of prednisone is above the plausible maximum {PLAUSIBLE_MAX_DAILY_MG:g} mg/day"
+        )
+    return daily_mg
+
+
 def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
     """Check a prednisone order against the plan: 5 mg daily, oral."""
+    if not isinstance(order, Order):
+        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    if not isinstance(patient, Patient):
+        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
     freq = order.frequency
     dose_mg, ordered_text = _ordered_mg(order, patient)
     findings: list[Finding] = []
@@ -235,10 +250,10 @@ def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
                 refs.SEED_PLAN,
             )
         )
-    assessment = assess_prednisone(patient, Quantity(daily, "mg"))
+    assessment = assess_prednisone(patient, Quantity(_checked_daily(daily), "mg"))
     # On alternate days the dose actually taken on a dosing day also counts for "high dose".
     if freq.interval_days == 2 and dose_mg != daily:
-        peak = assess_prednisone(patient, Quantity(dose_mg, "mg"))
+        peak = assess_prednisone(patient, Quantity(_checked_daily(dose_mg), "mg"))
         extra = [f for f in peak.findings if f.rule_id in ("prednisone.high-dose", "prednisone.very-high-dose")]
         findings.extend(f for f in extra if f not in assessment.findings)
     findings.extend(assessment.findings)

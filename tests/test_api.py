@@ -160,3 +160,30 @@ def test_verify_answers_or_refuses_never_crashes(drug, dose, frequency, route, c
     assert verdict.status is status_of(verdict.findings)
     if verdict.recommended_dose is not None:
         assert verdict.recommended_dose.magnitude > 0
+
+
+def test_short_patient_ivig_needs_an_explicit_weight_basis():
+    # 4 ft 11 in: Devine IBW (defined from 5 ft) cannot decide actual vs adjusted weight.
+    short = Patient("50 kg", "4 ft 11 in", "54 years", "female", "0.8 mg/dL")
+    order = {"drug": "IVIG", "dose": "25 g", "frequency": "daily for 2 days every 4 weeks", "route": "IV"}
+    with pytest.raises(DoseInputError) as info:
+        verify(order, short)
+    assert info.value.parameter == "height"
+    verdict = verify({**order, "weight_basis": "actual"}, short)
+    # 2 g/kg × 50 kg = 100 g over 2 days = 50 g/day; 25 g/day is half of it.
+    assert verdict.recommended_dose.to("g").magnitude == 50.0
+    assert "ivig.course-below-plan" in rule_ids(verdict)
+
+
+def test_weight_basis_is_refused_where_no_dose_rule_uses_it():
+    order = {"drug": "methotrexate", "dose": "20 mg", "frequency": "weekly", "route": "SC", "weight_basis": "ideal"}
+    with pytest.raises(DoseInputError) as info:
+        verify(order, PATIENT)
+    assert info.value.parameter == "weight_basis"
+    with pytest.raises(DoseInputError):
+        Order("IVIG", "50 g", "daily for 2 days every 4 weeks", "IV", weight_basis="lean")
+
+
+def test_order_with_weight_basis_round_trips():
+    order = Order("IVIG", "50 g", "daily for 2 days every 4 weeks", "IV", weight_basis="adjusted")
+    assert Order.from_dict(order.to_dict()) == order

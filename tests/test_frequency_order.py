@@ -299,6 +299,7 @@ def test_order_to_dict():
         "indication": "dermatomyositis",
         "start_date": "2024-03-01",
         "override_reason": "tumour board",
+        "weight_basis": None,
     }
     assert Order.from_dict(json.loads(json.dumps(d))) == o
 

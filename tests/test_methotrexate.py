@@ -85,6 +85,29 @@ def test_syringe_conversion():
     assert mg_to_volume("22.5 mg").to("mL").magnitude == 0.9
 
 
+@pytest.mark.parametrize(
+    "convert, bad, parameter",
+    [
+        (mg_to_volume, "1e30 mg", "dose"),  # was decimal.InvalidOperation
+        (mg_to_tablets, "1e30 mg", "dose"),  # was decimal.InvalidOperation
+        (tablets_to_mg, "1e308 tablets", "tablets"),  # was inf mg
+        (volume_to_mg, "1e308 mL", "volume"),
+        (volume_to_mg, "1e-12 mL", "volume"),  # was 0 mg
+        (mg_to_volume, "40001 mg", "dose"),  # above the largest labelled (oncologic) dose, ~37.5 g
+    ],
+)
+def test_conversions_refuse_absurd_amounts(convert, bad, parameter):
+    with pytest.raises(DoseInputError) as err:
+        convert(bad)
+    assert err.value.parameter == parameter
+
+
+def test_conversions_at_the_plausible_maximum():
+    # 40 g = 16000 tablets = 1600 mL of 25 mg/mL: the edge still converts exactly
+    assert mg_to_tablets("40000 mg") == 16000
+    assert mg_to_volume("40000 mg").to("mL").magnitude == 1600.0
+
+
 @pytest.mark.parametrize("bad", [6, "6 mg", "6 capsules", "-6 tablets", "nan tablets", None])
 def test_tablets_to_mg_refuses_non_tablets(bad):
     with pytest.raises(DoseInputError):
@@ -107,6 +130,48 @@ def test_helper_hand_worked():
     assert weekly_dose_mg_from_bsa(1.80, 15.0, renal_factor=0.5) == 12.5
     # 22.5 × 0.5 = 11.25 → rounded DOWN to 10 mg
     assert weekly_dose_mg_from_bsa(1.50, 15.0, renal_factor=0.5) == 10.0
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        np.array([20 + 1j]),  # was silently 20 mg (imaginary part dropped)
+        [20 + 1j],
+        np.array(["20"], dtype=object),  # was read as 20 mg
+        ["20"],
+        np.array([True]),
+        [Quantity(20, "mg")],
+    ],
+)
+def test_helper_refuses_non_real_magnitudes(target):
+    with pytest.raises(DoseInputError) as err:
+        weekly_dose_mg(target)
+    assert err.value.parameter == "target_mg"
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(target_mg=2.0),  # 2 mg < one 2.5 mg step: was 0.0 mg
+        dict(target_mg=4.0, renal_factor=0.5),  # 2 mg after renal halving
+        dict(target_mg=20.0, cap_mg=1.0),
+        dict(target_mg=20.0, step_mg=100.0),
+        dict(target_mg=np.array([20.0, 2.0])),  # one patient in a batch
+    ],
+)
+def test_helper_never_returns_zero_mg(kwargs):
+    with pytest.raises(DoseInputError) as err:
+        weekly_dose_mg(**kwargs)
+    assert err.value.parameter == "target_mg"
+
+
+def test_helper_exact_numbers_still_accepted():
+    # ints, numpy floats and Decimals are real numbers
+    from decimal import Decimal
+
+    assert weekly_dose_mg(20) == 20.0
+    assert weekly_dose_mg(np.float32(22.5)) == 22.5
+    assert weekly_dose_mg(Decimal("21")) == 20.0
 
 
 def test_helper_float_noise_does_not_lose_a_step():
@@ -151,6 +216,12 @@ def test_helper_bad_inputs_raise(kwargs, parameter):
     factor=st.sampled_from([1.0, 0.5]),
 )
 def test_helper_never_exceeds_target_cap_or_renal_limit(bsa, per_m2, cap, factor):
+    if bsa * per_m2 * factor < 2.5 - 1e-9:
+        # less than one 2.5 mg step: refused, never 0 mg
+        with pytest.raises(DoseInputError) as err:
+            weekly_dose_mg_from_bsa(bsa, per_m2, cap_mg=cap, renal_factor=factor)
+        assert err.value.parameter == "target_mg"
+        return
     dose = weekly_dose_mg_from_bsa(bsa, per_m2, cap_mg=cap, renal_factor=factor)
     assert dose <= cap * factor + 1e-9
     assert dose <= bsa * per_m2 * factor + 1e-6
@@ -159,7 +230,7 @@ def test_helper_never_exceeds_target_cap_or_renal_limit(bsa, per_m2, cap, factor
 
 
 @settings(max_examples=200)
-@given(a=st.floats(0.2, 3.5), b=st.floats(0.2, 3.5), per_m2=st.floats(15.0, 20.0))
+@given(a=st.floats(0.17, 3.5), b=st.floats(0.17, 3.5), per_m2=st.floats(15.0, 20.0))  # 0.17 m² × 15 = 2.55 mg ≥ one step
 def test_helper_monotonic_in_bsa(a, b, per_m2):
     lo, hi = sorted((a, b))
     assert weekly_dose_mg_from_bsa(lo, per_m2) <= weekly_dose_mg_from_bsa(hi, per_m2)
@@ -474,9 +545,105 @@ def test_weekly_passes(frequency):
     assert status_of(check.findings) is Status.OK
 
 
-def test_less_often_than_weekly_is_major():
-    check = check_order(order("20 mg", "q2w"), patient())
-    assert severity_of(check.findings, "mtx.interval-not-weekly") is Severity.MAJOR
+# Every non-weekly form the parser yields (interval < 7, cycles, single doses, interval > 7) is a hard stop.
+MORE_OFTEN = ["daily", "BID", "TID", "QID", "q12h", "q8h", "q6h", "qhs", "QOD", "every other day", "q48h", "q2d", "q3d",
+              "q6d", "every 6 days", "daily for 2 days every 4 weeks", "daily x 5 days q4w", "once daily for 2 days every 1 week"]
+LESS_OFTEN_OR_ONCE = ["once", "stat", "single dose", "x1", "days 1 and 15", "days 1 and 22", "q2w", "every 2 weeks",
+                      "q4w", "q8d", "every 10 days"]
+
+
+@pytest.mark.parametrize("frequency", MORE_OFTEN)
+def test_every_more_often_than_weekly_form_is_blocked(frequency):
+    check = check_order(order("2.5 mg", frequency, "oral"), patient())
+    assert severity_of(check.findings, "mtx.not-weekly") is Severity.CONTRAINDICATED
+    assert status_of(check.findings) is Status.BLOCK
+
+
+@pytest.mark.parametrize("frequency", LESS_OFTEN_OR_ONCE)
+def test_single_or_less_often_than_weekly_is_blocked(frequency):
+    # Was MAJOR: the weekly default is a hard stop both ways (ISMP); the prescriber re-writes it as weekly.
+    check = check_order(order("20 mg", frequency), patient())
+    assert severity_of(check.findings, "mtx.interval-not-weekly") is Severity.CONTRAINDICATED
+    assert "mtx.not-weekly" not in rule_ids(check.findings)
+    assert status_of(check.findings) is Status.BLOCK
+
+
+@pytest.mark.parametrize("frequency", ["every week", "1x/week", "qweek", "every 7 days", "q7d", "weekly for 4 weeks",
+                                       "weekly x 4 doses", "every 1 week",
+                                       "day 1 and day 8"])  # the last: weekly x2
+def test_more_weekly_spellings_pass(frequency):
+    check = check_order(order("20 mg", frequency), patient())
+    assert status_of(check.findings) is Status.OK
+
+
+def test_cycle_message_counts_the_doses_of_the_cycle():
+    # daily for 2 days every 4 weeks: at most 2 doses in any 7 days → 5 mg × 2 = 10 mg (was "35 mg in 7 doses")
+    check = check_order(order("5 mg", "daily for 2 days every 4 weeks", "oral"), patient())
+    message = next(f.message for f in check.findings if f.rule_id == "mtx.not-weekly")
+    assert "up to 10 mg in 2 doses within 7 days" in message
+    # q2d: days 0, 2, 4, 6 fall in one week → 4 doses × 5 mg = 20 mg
+    qod = check_order(order("5 mg", "q2d", "oral"), patient())
+    assert "up to 20 mg in 4 doses" in next(f.message for f in qod.findings if f.rule_id == "mtx.not-weekly")
+    assert "(up to 20 mg within 7 days)" in dict(qod.details)["ordered"]
+
+
+def test_non_weekly_order_is_capped_on_its_weekly_exposure():
+    # 10 mg daily = 70 mg in a week: above the absolute maximum too, not judged on the 10 mg alone
+    check = check_order(order("10 mg", "daily", "oral"), patient())
+    assert severity_of(check.findings, "mtx.above-max") is Severity.CONTRAINDICATED
+
+
+def test_three_administrations_on_the_weekly_day_count_all_three():
+    # 10 mg × 3 on one day = 30 mg weekly: above the 25 mg cap (was judged as 10 mg)
+    three = Frequency("TID once weekly", interval_days=7, times_per_day=3)
+    check = check_order(order("4 tablets", three, "oral"), patient())
+    assert severity_of(check.findings, "mtx.split-not-planned") is Severity.MAJOR
+    assert severity_of(check.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+    # 2.5 mg × 3 = 7.5 mg weekly: below range, and still not the plan's two-part split
+    small = check_order(order("1 tablet", three, "oral"), patient())
+    assert severity_of(small.findings, "mtx.below-range") is Severity.CAUTION
+    assert "×3 on one day = 7.5 mg weekly" in dict(small.details)["ordered"]
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        dict(interval_days=0),  # was ZeroDivisionError
+        dict(interval_days=-7),  # was "about -20 mg per week"
+        dict(interval_days="7"),  # was TypeError
+        dict(interval_days=7.5),
+        dict(interval_days=True),
+        dict(interval_days=7, times_per_day=0),
+        dict(interval_days=7, count=0),
+        dict(interval_days=1, count=2, cycle_days=0),
+        dict(interval_days=None, count=3),
+        dict(interval_days=None, count=1, cycle_days=28),
+    ],
+)
+def test_hand_built_frequency_with_impossible_fields_raises(fields):
+    with pytest.raises(DoseInputError) as err:
+        check_order(order("20 mg", Frequency("hand-built", **fields)), patient())
+    assert err.value.parameter == "frequency"
+
+
+@settings(max_examples=150)
+@given(
+    interval=st.one_of(st.none(), st.integers(-2, 60)),
+    times=st.integers(-1, 5),
+    count=st.one_of(st.none(), st.integers(-1, 12)),
+    cycle=st.one_of(st.none(), st.integers(-1, 60)),
+    tablets=st.integers(1, 12),
+)
+def test_any_frequency_is_blocked_unless_weekly_and_never_crashes(interval, times, count, cycle, tablets):
+    freq = Frequency("hand-built", interval_days=interval, times_per_day=times, count=count, cycle_days=cycle)
+    try:
+        check = check_order(order(Quantity(tablets, "tablet"), freq, "oral"), patient())
+    except DoseInputError as err:
+        assert err.parameter == "frequency"
+        return
+    weekly_day = interval == 7 and cycle is None
+    if not weekly_day or tablets * times > 10:  # 10 tablets = 25 mg/week cap
+        assert status_of(check.findings) is Status.BLOCK
 
 
 def test_split_weekly_frequency_counts_both_doses():
@@ -642,6 +809,27 @@ def test_order_bad_dose_forms_raise(dose, route):
     with pytest.raises(DoseInputError) as err:
         check_order(order(dose, route=route), patient())
     assert err.value.parameter == "dose"
+
+
+@pytest.mark.parametrize("dose", ["1e308 tablets", "1e308 mg/m2", "1e308 mg", "50 g"])
+def test_order_absurd_amounts_raise(dose):
+    # was OverflowError (inf mg) for tablets and mg/m²; above 40 g no order is plausible
+    with pytest.raises(DoseInputError) as err:
+        check_order(order(dose, route="oral" if "tablet" in dose else "subcutaneous"), patient())
+    assert err.value.parameter == "dose"
+
+
+def test_patient_too_small_for_one_step_raises_naming_the_patient():
+    # Adult, 2 kg, 40 cm: BSA = sqrt(40 × 2 / 3600) = 0.149 m²; 20 mg/m² × 0.149 = 2.98 mg;
+    # CrCl = (140 − 20) × 2 / (72 × 0.1) = 33.3 mL/min → × 0.5 = 1.49 mg < 2.5 mg: no rule dose, never 0 mg
+    tiny = Patient("2 kg", "40 cm", "20 years", "male", serum_creatinine="0.1 mg/dL")
+    with pytest.raises(DoseInputError) as err:
+        check_order(order("2.5 mg"), tiny)
+    assert err.value.parameter == "patient"
+    # calculator: 15 mg/m² × 0.149 m² = 2.24 mg < 2.5 mg
+    with pytest.raises(DoseInputError) as err:
+        calculate_methotrexate(tiny, crcl="90 mL/min")
+    assert err.value.parameter == "patient" and "2.5 mg step" in err.value.problem
 
 
 def test_check_order_refuses_non_order():

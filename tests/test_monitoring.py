@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 from dosing.monitoring import CANONICAL_DRUGS, MonitoringItem, monitoring_plan
 from dosing.patient import Patient
 from dosing.serialize import jsonable
-from dosing.units import DoseInputError
+from dosing.units import DoseInputError, Quantity
 
 DISEASE_LABS = ["CK", "aldolase", "AST", "ALT", "LDH", "ESR", "CRP"]
 
@@ -112,7 +112,8 @@ def test_results_are_frozen():
 
 
 @pytest.mark.parametrize(
-    "drugs", [["etanercept"], ["mmf"], "ivig", [None], [3], 5, None, ["ivig", "cyclosporine"]]
+    # A scalar Quantity says it is iterable and then raises TypeError when iterated.
+    "drugs", [["etanercept"], ["mmf"], "ivig", [None], [3], 5, None, ["ivig", "cyclosporine"], Quantity(0, "mg")]
 )
 def test_unknown_or_malformed_drugs_raise(drugs):
     with pytest.raises(DoseInputError) as err:
@@ -139,3 +140,10 @@ def test_every_item_has_reference_and_plan_grows_with_drugs(drugs, conditions):
     assert set(smaller.items) <= set(plan.items)
     for drug in set(drugs):
         assert plan.for_drug(drug)
+
+
+def test_glucocorticoid_bone_assessment_as_soon_as_possible():
+    # ACR 2022: initial fracture-risk assessment "as soon as possible" after starting, not "within 6 months".
+    item = monitoring_plan(["prednisone"], patient()).for_drug("prednisone")[0]
+    assert item.frequency.startswith("as soon as possible")
+    assert "2022" in item.reference

@@ -1,9 +1,10 @@
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dosing.findings import Severity
-from dosing.mycophenolate import calculate_mycophenolate, check_mmf_order, check_mps_order
+from dosing.mycophenolate import calculate_mycophenolate, check_mmf_order, check_mps_order, mmf_mg
 from dosing.order import Order
 from dosing.patient import Patient
 from dosing.units import DoseInputError, Quantity
@@ -247,3 +248,56 @@ def test_orders_above_daily_cap_always_block(mg, freq, scr):
 def test_bad_plan_inputs_raise(value):
     with pytest.raises(DoseInputError):
         calculate_mycophenolate(patient(), dose_per_administration=value)
+
+
+# ---------------------------------------------------------------- review regressions
+
+
+@pytest.mark.parametrize(
+    "dose",
+    [
+        Quantity(float("inf"), "capsule"),  # was OverflowError from int(inf)
+        Quantity(float("nan"), "tablet"),
+        Quantity(np.array([4, 4]), "capsule"),  # was TypeError
+        Quantity(4 + 1j, "capsule"),  # was TypeError
+        Quantity(-4, "capsule"),
+        Quantity(0, "tablet"),
+    ],
+)
+def test_counts_that_are_not_one_real_whole_number_raise(dose):
+    with pytest.raises(DoseInputError) as err:
+        mmf_mg(dose)
+    assert err.value.parameter == "dose"
+
+
+def child(creatinine="0.5 mg/dL"):
+    return Patient("25 kg", "125 cm", "9 years", "female", serum_creatinine=creatinine)
+
+
+def test_child_with_creatinine_gets_renal_unknown_not_a_crash():
+    # CKD-EPI 2021 is an adult equation: the check used to raise DoseInputError('age').
+    check = check_mmf_order(order("500 mg"), child())
+    assert rules(check)["mycophenolate.renal-unknown"] is Severity.CAUTION
+    assert "adults" in dict(check.details)["eGFR"]
+    plan = calculate_mycophenolate(child())
+    assert plan.egfr is None and rules(plan)["mycophenolate.renal-unknown"] is Severity.CAUTION
+    # A paediatric eGFR given explicitly is used: 20 < 25 → 1500 mg capped to 1000 mg
+    given = calculate_mycophenolate(child(), dose_per_administration="1500 mg", egfr="20 mL/min/1.73 m2")
+    assert given.dose_per_administration == Quantity(1000, "mg") and given.renal_cap_applied
+
+
+def test_capsules_ordered_iv_is_major():
+    # 4 capsules IV: an oral form on an IV order — which was meant?
+    check = check_mmf_order(order("4 capsules", route="IV"), patient())
+    assert rules(check) == {"mycophenolate.form-route": Severity.MAJOR}
+    assert check_mmf_order(order("1000 mg", route="IV"), patient()).findings == ()
+
+
+@pytest.mark.parametrize("check", [check_mmf_order, check_mps_order])
+def test_order_checks_refuse_non_orders_and_non_patients(check):
+    with pytest.raises(DoseInputError) as err:
+        check({"drug": "mmf"}, patient())
+    assert err.value.parameter == "order"
+    with pytest.raises(DoseInputError) as err:
+        check(order("1000 mg"), None)
+    assert err.value.parameter == "patient"

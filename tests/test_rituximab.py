@@ -166,7 +166,8 @@ def test_absolute_weekly_dose_far_below_is_caution():
 def test_fixed_1000_mg_given_weekly_is_major():
     check = check_rituximab_order(Order("rituximab", "1000 mg", "weekly", "IV"), patient())
     assert rules(check)["rituximab.above-recommended"] is Severity.MAJOR
-    assert rules(check)["rituximab.course-length-unstated"] is Severity.INFO
+    # An open-ended weekly order for a 4-infusion course has no stop date: it warns.
+    assert rules(check)["rituximab.course-length-unstated"] is Severity.CAUTION
 
 
 def test_single_dose_above_1000_mg_is_contraindicated():
@@ -277,3 +278,77 @@ def test_order_start_date_gives_dated_schedule():
     assert dict(weekly.details)["schedule"] == "2026-12-01, 2026-12-08, 2026-12-15, 2026-12-22"
     fixed = check_rituximab_order(Order("rituximab", "1000 mg", "days 1 and 15", "IV", start_date="2026-12-01"), patient())
     assert dict(fixed.details)["schedule"] == "2026-12-01, 2026-12-15"
+
+
+# ---------------------------------------------------------------- review regressions
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "1.8",  # a string of a number
+        True,  # a bool is not a BSA
+        Quantity(18000, "cm**2"),  # numpy would strip the unit and read 18000 m² → capped 1000 mg
+        Quantity(1.8, "m**2"),  # the numeric core takes plain m² numbers only
+        180.0,  # cm-for-m slip: far above any human BSA
+        0.05,
+        1 + 2j,
+        "abc",
+        np.array(["1.8"]),
+        np.array([True]),
+    ],
+)
+def test_numeric_helper_refuses_non_numbers_and_implausible_bsa(bad):
+    with pytest.raises(DoseInputError) as err:
+        rituximab_dose_mg(bad)
+    assert err.value.parameter == "bsa"
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -5.0, 0.0, 1e12, "abc", "2 g", True, Quantity(5, "mL")])
+def test_vials_for_refuses_bad_doses(bad):
+    # nan raised ValueError, a string TypeError, 1e12 looped ~2e9 times.
+    with pytest.raises(DoseInputError) as err:
+        vials_for(bad)
+    assert err.value.parameter == "dose"
+
+
+def test_vials_for_accepts_a_mass_quantity():
+    # 680 mg: 1 × 500 mg + 2 × 100 mg, whichever way it is written
+    expected = [(500, 1), (100, 2)]
+    for dose in (680, 680.0, Quantity(680, "mg"), "0.68 g"):
+        assert [(v.strength.magnitude, v.count) for v in vials_for(dose)] == expected
+
+
+@pytest.mark.parametrize("order,who", [({"drug": "rituximab"}, "order"), (None, "patient")])
+def test_order_check_refuses_non_orders_and_non_patients(order, who):
+    real = Order("rituximab", "1000 mg", "days 1 and 15", "IV")
+    with pytest.raises(DoseInputError) as err:
+        if who == "order":
+            check_rituximab_order(order, patient())
+        else:
+            check_rituximab_order(real, order)
+    assert err.value.parameter == who
+
+
+def child():
+    # 9 years, 25 kg, 125 cm: Mosteller sqrt(125 × 25 / 3600) = 0.93 m²; 375 × 0.93 = 349 mg → 350 mg
+    return Patient("25 kg", "125 cm", "9 years", "female")
+
+
+def test_fixed_1000_mg_in_a_child_is_major():
+    # 1000 mg for a 0.93 m² child is ~1070 mg/m²: the adult RA regimen must not pass silently.
+    check = check_rituximab_order(Order("rituximab", "1000 mg", "days 1 and 15", "IV"), child())
+    assert rules(check)["rituximab.fixed-dose-paediatric"] is Severity.MAJOR
+    plan = calculate_rituximab(child(), regimen="fixed-days-1-15", start_date=START)
+    assert rules(plan)["rituximab.fixed-dose-paediatric"] is Severity.MAJOR
+    # BSA dosing in the child is fine, and adults get no paediatric finding
+    bsa_plan = calculate_rituximab(child(), start_date=START)
+    assert bsa_plan.dose_per_administration == Quantity(350, "mg")
+    assert "rituximab.fixed-dose-paediatric" not in rules(bsa_plan)
+    adult = check_rituximab_order(Order("rituximab", "1000 mg", "days 1 and 15", "IV"), patient())
+    assert "rituximab.fixed-dose-paediatric" not in rules(adult)
+
+
+def test_no_four_date_schedule_for_a_longer_course():
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x 8", "IV", start_date="2026-12-01"), patient())
+    assert "schedule" not in dict(check.details)

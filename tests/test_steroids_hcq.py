@@ -230,3 +230,59 @@ def test_hcq_same_in_kg_and_lb(w):
     b = calculate_hydroxychloroquine(patient(Quantity(w, "kg").to("lb")), daily_dose="0.4 g")
     assert a.suggested_daily_dose == b.suggested_daily_dose
     assert rules(a) == rules(b)
+
+
+# ================================================================ review regressions
+
+
+@pytest.mark.parametrize("w,mg,rule", [(39.0, 19.5, "prednisone.high-dose"), (37.6, 18.8, "prednisone.high-dose"), (41.3, 41.3, "prednisone.high-dose")])
+def test_mg_per_kg_boundary_same_in_kg_and_lb(w, mg, rule):
+    # 19.5 mg ÷ 39 kg = 0.5 mg/kg/day exactly (caution); 39 kg → lb → kg is 39.00000000000001 kg,
+    # which used to give 0.49999999999999994 and no caution. 41.3 mg ÷ 41.3 kg = 1.0: caution, not major.
+    kg = assess_prednisone(patient(Quantity(w, "kg")), Quantity(mg, "mg"))
+    lb = assess_prednisone(patient(Quantity(w, "kg").to("lb")), Quantity(mg, "mg"))
+    assert rules(kg) == rules(lb)
+    assert rule in rules(lb) and "prednisone.very-high-dose" not in rules(lb)
+
+
+@settings(max_examples=60)
+@given(st.floats(30, 160, allow_nan=False).map(lambda w: round(w, 1)), st.sampled_from([0.5, 1.0]))
+def test_prednisone_boundaries_same_in_kg_and_lb(w, per_kg):
+    mg = round(w * per_kg, 6)
+    a = assess_prednisone(patient(Quantity(w, "kg")), Quantity(mg, "mg"))
+    b = assess_prednisone(patient(Quantity(w, "kg").to("lb")), Quantity(mg, "mg"))
+    assert rules(a) == rules(b)
+
+
+@pytest.mark.parametrize("dose,frequency", [("500 mg", "QID"), ("1.5 g", "daily"), ("3000 mg", "every other day")])
+def test_implausible_prednisone_order_names_the_dose_field(dose, frequency):
+    # Was DoseInputError('daily_dose'), a parameter the order does not have.
+    with pytest.raises(DoseInputError) as err:
+        check_prednisone_order(Order("prednisone", dose, frequency, "PO"), patient())
+    assert err.value.parameter == "dose"
+
+
+def hcq_child(creatinine="0.5 mg/dL"):
+    return Patient("45 kg", "150 cm", "14 years", "female", serum_creatinine=creatinine)
+
+
+def test_hcq_child_with_creatinine_gets_renal_unknown_not_a_crash():
+    # CKD-EPI 2021 is adult-only: the check used to raise DoseInputError('age').
+    check = check_hcq_order(Order("hcq", "200 mg", "daily", "PO"), hcq_child())
+    assert rules(check)["hcq.renal-unknown"] is Severity.CAUTION
+    assert "adults" in dict(check.details)["eGFR"]
+    plan = calculate_hydroxychloroquine(hcq_child(), daily_dose="200 mg")
+    assert plan.egfr is None and rules(plan)["hcq.renal-unknown"] is Severity.CAUTION
+    # An explicit paediatric eGFR is used
+    low = calculate_hydroxychloroquine(hcq_child(), daily_dose="200 mg", egfr="25 mL/min/1.73 m2")
+    assert rules(low)["hcq.renal"] is Severity.CAUTION
+
+
+@pytest.mark.parametrize("check", [check_prednisone_order, check_hcq_order])
+def test_order_checks_refuse_non_orders_and_non_patients(check):
+    with pytest.raises(DoseInputError) as err:
+        check({"drug": "x"}, patient())
+    assert err.value.parameter == "order"
+    with pytest.raises(DoseInputError) as err:
+        check(Order("x", "200 mg", "daily", "PO"), None)
+    assert err.value.parameter == "patient"
