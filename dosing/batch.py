@@ -62,7 +62,7 @@ def batch_bsa(weights, heights, formula: "body.BSAFormula | str" = body.BSAFormu
 
 
 def _sexes_male(sexes, n: int) -> np.ndarray:
-    if isinstance(sexes, str) or len(sexes) != n:
+    if not isinstance(sexes, (list, tuple, np.ndarray)) or len(sexes) != n:
         raise DoseInputError("sexes", f"expected a list of {n} sexes ('female'/'male')")
     male = []
     for i, s in enumerate(sexes):

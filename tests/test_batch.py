@@ -102,3 +102,11 @@ def test_batch_ivig_rejects_short_patient_and_bad_sex():
     with pytest.raises(DoseInputError) as info:
         batch_ivig(w, Quantity(np.array([170.0, 170.0]), "cm"), ["f", "x"])
     assert info.value.parameter == "sexes[1]"
+
+
+@pytest.mark.parametrize("sexes", [None, "ff", (s for s in ["f", "f"]), ["f"]])
+def test_batch_ivig_sexes_must_be_a_list_of_the_right_length(sexes):
+    w = Quantity(np.array([60.0, 60.0]), "kg")
+    with pytest.raises(DoseInputError) as info:
+        batch_ivig(w, Quantity(np.array([170.0, 170.0]), "cm"), sexes)
+    assert info.value.parameter == "sexes"
