@@ -34,11 +34,19 @@ class Frequency:
     ``cycle_days``: length of a repeating cycle ("daily × 2 days every 4 weeks" → 28).
     """
 
-    text: str
-    interval_days: int | None
-    times_per_day: int = 1
-    count: int | None = None
-    cycle_days: int | None = None
+    text: str = attrs.field(validator=attrs.validators.instance_of(str))
+    interval_days: int | None = attrs.field(validator=lambda i, a, v: _whole(a.name, v, optional=True))
+    times_per_day: int = attrs.field(default=1, validator=lambda i, a, v: _whole(a.name, v))
+    count: int | None = attrs.field(default=None, validator=lambda i, a, v: _whole(a.name, v, optional=True))
+    cycle_days: int | None = attrs.field(default=None, validator=lambda i, a, v: _whole(a.name, v, optional=True))
+
+    def __attrs_post_init__(self) -> None:
+        # A schedule that cannot happen is refused here, so no calculator divides by it.
+        if self.interval_days is None and self.count != 1:
+            raise DoseInputError("frequency", f"{self.text!r}: a schedule without an interval must be a single dose")
+        if self.cycle_days is not None:
+            if self.count is None or self.interval_days is None or self.count * self.interval_days > self.cycle_days:
+                raise DoseInputError("frequency", f"{self.text!r}: the doses of a cycle must fit in its {self.cycle_days} days")
 
     @property
     def is_weekly(self) -> bool:
@@ -58,6 +66,13 @@ class Frequency:
 
     def __str__(self) -> str:
         return self.text
+
+
+def _whole(name: str, value, *, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DoseInputError("frequency", f"{name} must be a whole number of at least 1, got {value!r}")
 
 
 def _num(token: str) -> int:

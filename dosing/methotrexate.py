@@ -582,7 +582,7 @@ def calculate_methotrexate(
     findings += _condition_findings(patient, route)
     if route is Route.ORAL:
         findings.append(Finding.of("mtx.sc-preferred", Severity.INFO,
-                                   "The plan prefers subcutaneous methotrexate (better absorption above 15 mg, fewer GI effects).",
+                                   "The plan prefers subcutaneous methotrexate (seed plan: '15-20 mg/m² weekly, subcutaneous preferred').",
                                    refs.SEED_PLAN))
     if reason and target.magnitude > CAP_MG:
         findings.append(Finding.of("mtx.above-cap-override", Severity.MAJOR,
@@ -662,17 +662,9 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
 
 
 def _schedule(freq) -> Frequency:
-    """The order's frequency with its fields checked: the parser guarantees them, a hand-built Frequency may not."""
+    """The order's frequency; a Frequency validates its own fields (dosing.frequency)."""
     if not isinstance(freq, Frequency):
         raise DoseInputError("frequency", f"expected a Frequency, got {type(freq).__name__}")
-    for name, optional in (("interval_days", True), ("times_per_day", False), ("count", True), ("cycle_days", True)):
-        value = getattr(freq, name)
-        if value is None and optional:
-            continue
-        if not isinstance(value, numbers.Integral) or isinstance(value, (bool, np.bool_)) or value < 1:
-            raise DoseInputError("frequency", f"{freq.text!r}: {name} must be a whole number of at least 1, got {value!r}")
-    if freq.interval_days is None and (freq.cycle_days is not None or freq.count not in (None, 1)):
-        raise DoseInputError("frequency", f"{freq.text!r}: a repeated or cyclic schedule needs an interval in days")
     return freq
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing.frequency import parse_frequency
+from dosing.frequency import Frequency, parse_frequency
 from dosing.order import Order, Route
 from dosing.units import DoseInputError, Quantity
 
@@ -348,3 +348,25 @@ def test_order_round_trip(dose, frequency, route, start, override, indication):
     assert again == o
     assert again.to_dict() == d
     assert again.dose.magnitude == o.dose.magnitude and again.dose.units == o.dose.units
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"interval_days": 0},
+        {"interval_days": -7},
+        {"interval_days": "7"},
+        {"interval_days": 7.0},
+        {"interval_days": True},
+        {"interval_days": 7, "times_per_day": 0},
+        {"interval_days": 7, "count": 0},
+        {"interval_days": None},
+        {"interval_days": None, "count": 3},
+        {"interval_days": 1, "count": 30, "cycle_days": 7},
+        {"interval_days": 1, "cycle_days": 28},
+    ],
+)
+def test_hand_built_frequency_that_cannot_happen_is_refused(fields):
+    with pytest.raises(DoseInputError) as info:
+        Frequency("hand-built", **fields)
+    assert info.value.parameter == "frequency"

@@ -621,7 +621,7 @@ def test_three_administrations_on_the_weekly_day_count_all_three():
     ],
 )
 def test_hand_built_frequency_with_impossible_fields_raises(fields):
-    with pytest.raises(DoseInputError) as err:
+    with pytest.raises(DoseInputError) as err:  # refused when built (dosing.frequency), never reaching a dose
         check_order(order("20 mg", Frequency("hand-built", **fields)), patient())
     assert err.value.parameter == "frequency"
 
@@ -635,8 +635,8 @@ def test_hand_built_frequency_with_impossible_fields_raises(fields):
     tablets=st.integers(1, 12),
 )
 def test_any_frequency_is_blocked_unless_weekly_and_never_crashes(interval, times, count, cycle, tablets):
-    freq = Frequency("hand-built", interval_days=interval, times_per_day=times, count=count, cycle_days=cycle)
     try:
+        freq = Frequency("hand-built", interval_days=interval, times_per_day=times, count=count, cycle_days=cycle)
         check = check_order(order(Quantity(tablets, "tablet"), freq, "oral"), patient())
     except DoseInputError as err:
         assert err.parameter == "frequency"
