@@ -18,11 +18,10 @@ import attrs
 import pint
 
 from dosing import references as refs
-from dosing.body import ADULT_YEARS, egfr_value
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
 from dosing.order import Order, Route
-from dosing.patient import Patient
+from dosing.patient import Patient, known_egfr
 from dosing.units import DoseInputError, Quantity, daily_amount, fmt, round_to_step
 from dosing.verdict import DoseCheck
 
@@ -157,20 +156,6 @@ def _suggestion_text(limit_mg: float) -> str:
     return _regimen_text(tablets)
 
 
-def _kidney(patient: Patient, egfr=None) -> tuple[pint.Quantity | None, str]:
-    """eGFR (given, or CKD-EPI 2021 from the patient) and where it came from; None when it cannot be known."""
-    if egfr is not None:
-        value = egfr_value(egfr)
-        return value, f"{value.magnitude:.0f} mL/min/1.73 m² (given)"
-    if patient.serum_creatinine is None:
-        return None, "unknown (no serum creatinine)"
-    if patient.age.magnitude < ADULT_YEARS:
-        # CKD-EPI 2021 is an adult equation: a child's eGFR must be given, not guessed.
-        return None, "unknown (CKD-EPI 2021 is for adults; give a paediatric eGFR explicitly)"
-    value = patient.egfr()
-    return value, f"{value.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
-
-
 def _checked_patient(patient) -> Patient:
     if not isinstance(patient, Patient):
         raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
@@ -182,7 +167,7 @@ def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=
     _checked_patient(patient)
     requested = _daily_mg(daily_dose)
     weight = patient.weight.magnitude
-    kidney, kidney_text = _kidney(patient, egfr)
+    kidney, kidney_text = known_egfr(patient, egfr)
     limit = max_daily_mg(weight)
     suggested = _suggested_mg(requested, weight)
     findings = _dose_findings(requested, requested, weight)
@@ -287,7 +272,7 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
                 PLAQUENIL_LABEL,
             )
         )
-    kidney, kidney_text = _kidney(patient)
+    kidney, kidney_text = known_egfr(patient)
     findings += _renal_findings(patient, kidney, kidney_text)
     findings.append(_retinal_screening())
     suggested = _suggested_mg(PLAN_DAILY_MG, weight)

@@ -44,7 +44,7 @@ from dosing.body import WeightBasis
 from dosing.findings import Finding, Severity
 from dosing.inputs import choice, iso_date
 from dosing.order import Order, Route
-from dosing.patient import Patient
+from dosing.patient import Patient, known_egfr
 from dosing.references import Reference
 from dosing.units import DoseInputError, Quantity, fmt, is_mass_ratio, quantity
 from dosing.verdict import DoseCheck
@@ -521,31 +521,19 @@ def _rate_risks(patient: Patient) -> tuple[list[str], list[Finding]]:
         reasons.append("thrombosis risk")
     if patient.age.magnitude > RENAL_RISK_AGE_YEARS:
         reasons.append(f"age {patient.age.magnitude:g} years (> 65 predisposes to renal dysfunction, label boxed warning)")
-    if patient.serum_creatinine is None:
+    egfr, source = known_egfr(patient)
+    if egfr is None:
         findings.append(
             Finding.of(
                 "ivig.renal-function-unknown",
                 Severity.CAUTION,
-                "Renal function unknown (no serum creatinine): check creatinine before the first infusion; "
+                f"Renal function {source}: check it before the first infusion; "
                 "if renal function is impaired the infusion rate must be capped at the label's at-risk maximum.",
                 OCTAGAM_10_US_PI,
             )
         )
-    else:
-        try:
-            egfr = patient.egfr()
-        except DoseInputError as exc:  # e.g. under 18: CKD-EPI is not defined
-            findings.append(
-                Finding.of(
-                    "ivig.renal-function-unknown",
-                    Severity.CAUTION,
-                    f"eGFR cannot be estimated ({exc.problem}); assess renal function before infusing.",
-                    OCTAGAM_10_US_PI,
-                )
-            )
-        else:
-            if egfr.magnitude < RENAL_RISK_EGFR:
-                reasons.append(f"eGFR {egfr.magnitude:.0f} mL/min/1.73 m² (< 60, KDIGO)")
+    elif egfr.magnitude < RENAL_RISK_EGFR:
+        reasons.append(f"eGFR {egfr.magnitude:.0f} mL/min/1.73 m² (< 60, KDIGO)")
     return reasons, findings
 
 

@@ -404,6 +404,9 @@ def _renal(patient: Patient, crcl=None) -> _Renal:
         return _Renal(value, renal_dose_factor(value.magnitude), "given explicitly", None)
     if patient.serum_creatinine is None:
         return _Renal(None, 1.0, "unknown: no serum creatinine", None)
+    if patient.age.magnitude < body.ADULT_YEARS:
+        # Cockcroft–Gault is an adult equation: a child's CrCl must be given, not guessed.
+        return _Renal(None, 1.0, "unknown: Cockcroft–Gault is for adults; give CrCl explicitly", None)
     cg = patient.creatinine_clearance()
     source = f"Cockcroft–Gault, SCr {fmt(patient.serum_creatinine)}, {cg.reason} {fmt(cg.weight_used)}"
     return _Renal(cg.value, renal_dose_factor(cg.value.magnitude), source, cg.weight_used)

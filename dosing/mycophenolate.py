@@ -19,11 +19,10 @@ import attrs
 import pint
 
 from dosing import references as refs
-from dosing.body import ADULT_YEARS, egfr_value
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
 from dosing.order import Order, Route
-from dosing.patient import Patient
+from dosing.patient import Patient, known_egfr
 from dosing.units import DoseInputError, Quantity, count_of, fmt, parse_text, quantity, round_to_step
 from dosing.verdict import DoseCheck
 
@@ -183,20 +182,6 @@ def _mps_tablets(mps: float) -> tuple[TabletCount, ...]:
     return tuple(TabletCount(Quantity(s, "mg"), n) for s, n in ((big, n_big), (small, n_small)) if n)
 
 
-def _egfr(patient: Patient, egfr=None) -> tuple[pint.Quantity | None, str]:
-    """eGFR (given, or CKD-EPI 2021 from the patient) and where it came from; None when it cannot be known."""
-    if egfr is not None:
-        value = egfr_value(egfr)
-        return value, f"{value.magnitude:.0f} mL/min/1.73 m² (given)"
-    if patient.serum_creatinine is None:
-        return None, "unknown (no serum creatinine)"
-    if patient.age.magnitude < ADULT_YEARS:
-        # CKD-EPI 2021 is an adult equation: a child's eGFR must be given, not guessed.
-        return None, "unknown (CKD-EPI 2021 is for adults; give a paediatric eGFR explicitly)"
-    value = patient.egfr()
-    return value, f"{value.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
-
-
 def _renal_unknown(product: Product, why: str) -> Finding:
     cap = product.renal_max_dose
     return Finding.of(
@@ -231,7 +216,7 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
         raise DoseInputError(
             "dose_per_administration", f"{requested:g} mg cannot be made from 250 mg capsules / 500 mg tablets"
         ) from None
-    kidney, kidney_text = _egfr(patient, egfr)
+    kidney, kidney_text = known_egfr(patient, egfr)
     findings: list[Finding] = []
     dose = requested
     capped = False
@@ -371,7 +356,7 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
             )
         )
 
-    kidney, details["eGFR"] = _egfr(patient)
+    kidney, details["eGFR"] = known_egfr(patient)
     if kidney is None:
         findings.append(_renal_unknown(product, details["eGFR"]))
     elif kidney.magnitude < SEVERE_RENAL_EGFR:

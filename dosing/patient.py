@@ -49,6 +49,24 @@ def _conditions(values) -> frozenset[str]:
     return frozenset(out)
 
 
+def known_egfr(patient: "Patient", given=None) -> tuple[pint.Quantity | None, str]:
+    """eGFR (given, or CKD-EPI 2021 from the patient) and where it came from; None when it cannot be known.
+
+    Unknown is an answer, not an error: each drug rule turns it into a caution
+    rather than assume normal kidneys.
+    """
+    if given is not None:
+        value = body.egfr_value(given)
+        return value, f"{value.magnitude:.0f} mL/min/1.73 m² (given)"
+    if patient.serum_creatinine is None:
+        return None, "unknown (no serum creatinine)"
+    if patient.age.magnitude < body.ADULT_YEARS:
+        # CKD-EPI 2021 is an adult equation: a child's eGFR must be given, not guessed.
+        return None, "unknown (CKD-EPI 2021 is for adults; give a paediatric eGFR explicitly)"
+    value = patient.egfr()
+    return value, f"{value.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
+
+
 def _optional(converter):
     return lambda value: None if value is None else converter(value)
 

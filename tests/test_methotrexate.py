@@ -843,3 +843,10 @@ def test_folic_acid_plan_values():
     assert folic_acid_plan().schedule == "daily"
     with pytest.raises(DoseInputError):
         folic_acid_plan(None)
+
+
+def test_child_with_creatinine_gets_renal_unknown_not_an_error():
+    # Cockcroft–Gault is an adult equation: a 12-year-old's CrCl is not estimated from it.
+    child = Patient("40 kg", "150 cm", "12 years", "female", "0.5 mg/dL")
+    check = check_order(order("10 mg", "weekly", "oral"), child)
+    assert severity_of(check.findings, "mtx.renal-unknown") is Severity.CAUTION
