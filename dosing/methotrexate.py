@@ -360,12 +360,6 @@ def _override(reason) -> str | None:
     return reason.strip()
 
 
-def _order_override(order: Order) -> str | None:
-    # The Order does not validate this field; blank or non-text is no reason (the cap stays 25 mg).
-    reason = order.override_reason
-    return _override(reason) if isinstance(reason, str) and reason.strip() else None
-
-
 def _flag(value, parameter: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise DoseInputError(parameter, f"expected True or False, got {value!r}")
@@ -752,7 +746,7 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
     per_dose_mg, conversion = _ordered_mg(order, patient)
     freq = _schedule(order.frequency)
     per_week = _administrations_per_week(freq)
-    reason = _order_override(order)
+    reason = order.override_reason
     renal = _renal(patient)
     folate = folic_acid_plan("daily")
     bsa = patient.bsa()

@@ -83,7 +83,7 @@ class Order:
     indication: str = attrs.field(default="dermatomyositis", converter=_text("indication"))
     start_date: dt.date | None = attrs.field(default=None, converter=_start)
     # A dose above a hard cap may be given only with a written clinical reason.
-    override_reason: str | None = attrs.field(default=None)
+    override_reason: str | None = attrs.field(default=None, converter=lambda v: None if v is None else _text("override_reason")(v))
     # The prescriber's choice of IVIG dosing weight (actual / ideal / adjusted),
     # e.g. for a patient under 5 ft, where Devine's IBW is not defined.
     weight_basis: WeightBasis | None = attrs.field(default=None, converter=_weight_basis)

@@ -187,6 +187,7 @@ def _decimal(q: pint.Quantity, unit: str) -> Decimal:
     return Decimal(repr(float(q.to(unit).magnitude))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
 
 
+_MAX_COUNT = 1e15
 _ROUNDING = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}
 
 
@@ -197,6 +198,9 @@ def _step_decimal(q: pint.Quantity, step: pint.Quantity) -> tuple[Decimal, Decim
         raise DoseInputError("step", f"{step:~P} cannot measure {q:~P} (different dimensions)")
     if not (math.isfinite(float(step.magnitude)) and math.isfinite(float(q.magnitude))):
         raise DoseInputError("dose" if math.isfinite(float(step.magnitude)) else "step", "must be a finite number")
+    if abs(float(q.to(unit).magnitude)) > _MAX_COUNT or abs(float(step.magnitude)) > _MAX_COUNT:
+        # Decimal's 28 digits hold any real dose to 1e-9; past 1e15 steps it is no dose at all.
+        raise DoseInputError("dose", f"{q:~P} is implausibly large to count in {step:~P}")
     step_d = _decimal(step, unit)
     if step_d <= 0:
         raise DoseInputError("step", "must be positive")

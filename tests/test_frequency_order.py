@@ -338,7 +338,7 @@ FREQUENCIES = st.sampled_from(
     FREQUENCIES,
     st.sampled_from(list(Route)),
     st.one_of(st.none(), st.dates()),
-    st.one_of(st.none(), st.text(max_size=20)),
+    st.one_of(st.none(), st.text(max_size=20).filter(str.strip)),
     st.sampled_from(["dermatomyositis", "refractory dermatomyositis"]),
 )
 def test_order_round_trip(dose, frequency, route, start, override, indication):
@@ -370,3 +370,10 @@ def test_hand_built_frequency_that_cannot_happen_is_refused(fields):
     with pytest.raises(DoseInputError) as info:
         Frequency("hand-built", **fields)
     assert info.value.parameter == "frequency"
+
+
+@pytest.mark.parametrize("reason", [5, "", "   ", ["x"]])
+def test_override_reason_must_be_written_text(reason):
+    with pytest.raises(DoseInputError) as info:
+        Order("methotrexate", "30 mg", "weekly", "oral", override_reason=reason)
+    assert info.value.parameter == "override_reason"

@@ -692,9 +692,11 @@ def test_25_to_30_with_override_is_major(dose):
     assert status_of(check.findings) is Status.WARN
 
 
-def test_blank_override_is_no_override():
-    check = check_order(order("27.5 mg", override_reason="   "), patient())
-    assert severity_of(check.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+def test_blank_override_is_refused_by_the_order():
+    # An Order validates its override reason: blank text is not a reason (dosing.order).
+    with pytest.raises(DoseInputError) as err:
+        order("27.5 mg", override_reason="   ")
+    assert err.value.parameter == "override_reason"
 
 
 @settings(max_examples=50)

@@ -372,3 +372,11 @@ def test_error_prone_units_are_refused(text):
     with pytest.raises(DoseInputError) as info:
         parse_text(text, "dose")
     assert info.value.parameter == "dose"
+
+
+@pytest.mark.parametrize("value", ["1e19 mg", "1e300 mg"])
+def test_counting_absurd_amounts_is_refused_not_a_decimal_error(value):
+    with pytest.raises(DoseInputError):
+        round_to_step(Quantity(value), Quantity(2.5, "mg"), "down")
+    with pytest.raises(DoseInputError):
+        count_of(Quantity(value), Quantity(2.5, "mg"))
