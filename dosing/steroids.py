@@ -4,12 +4,14 @@ Seed plan: "Continue prednisone 5 mg daily — do NOT taper further at this time
 given active disease"; "Avoid increasing prednisone back to high doses; instead
 rely on adding IVIG and optimizing methotrexate".
 
-Thresholds on the daily dose (actual body weight for mg/kg):
+Thresholds on the daily dose, the EULAR 2002 glucocorticoid dose bands:
 
 * below 5 mg/day while ``patient.disease_active`` → MAJOR (seed plan);
-* ≥ 0.5 mg/kg/day or > 20 mg/day → CAUTION: the plan prefers IVIG/MTX escalation;
-* > 1 mg/kg/day or > 80 mg/day → MAJOR: above the usual maximal initial myositis
-  dose and well into EULAR's "high dose" band (> 30 mg/day).
+* above 5 and up to 7.5 mg/day (EULAR "low dose") → INFO: above the plan's 5 mg;
+* above 7.5 and up to 30 mg/day (EULAR "medium dose") → CAUTION: the plan
+  escalates IVIG and methotrexate rather than prednisone;
+* above 30 mg/day (EULAR "high dose" and above) → MAJOR: the plan says to avoid
+  returning to high doses.
 """
 
 from __future__ import annotations
@@ -46,12 +48,9 @@ PREDNISONE_LABEL = refs.Reference(
 
 # Seed plan: continue 5 mg daily; do not taper below 5 mg while disease is active.
 PLAN_DAILY_MG = 5.0
-# Seed plan "avoid high doses": caution from 0.5 mg/kg/day or above 20 mg/day.
-CAUTION_MG_PER_KG = 0.5
-CAUTION_DAILY_MG = 20.0
-# Above the usual maximal initial myositis dose, 1 mg/kg/day capped at 80 mg/day (EULAR high-dose band).
-MAJOR_MG_PER_KG = 1.0
-MAJOR_DAILY_MG = 80.0
+# EULAR 2002 bands (Buttgereit): low ≤ 7.5, medium > 7.5–30, high > 30 mg/day prednisone.
+LOW_DOSE_MAX_MG = 7.5
+MEDIUM_DOSE_MAX_MG = 30.0
 # ACR 2022 GIOP: fracture-risk assessment for ≥ 2.5 mg/day for > 3 months.
 GIOP_DAILY_MG = 2.5
 # More than 1 g/day of oral prednisone is no order anyone means (pulses are IV methylprednisolone).
@@ -73,41 +72,33 @@ def _daily_mg(daily_dose) -> float:
     return daily_amount(daily_dose, "daily_dose", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude
 
 
-def _threshold(per_kg: float, absolute: float, weight_kg: float) -> float:
-    return min(per_kg * weight_kg, absolute)
-
-
 def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
     """Judge a total daily prednisone dose (mg, or mg/day) against the seed plan."""
     if not isinstance(patient, Patient):
         raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
     mg = round(_daily_mg(daily_dose), 6)
     weight = patient.weight.magnitude
-    # Rounded so float noise cannot cross a threshold: 19.5 mg on 39 kg entered as
-    # 85.98 lb (39.00000000000001 kg) must be 0.5 mg/kg, as it is in kg.
-    per_kg = round(mg / weight, 9)
-    caution_at = _threshold(CAUTION_MG_PER_KG, CAUTION_DAILY_MG, weight)
-    major_at = _threshold(MAJOR_MG_PER_KG, MAJOR_DAILY_MG, weight)
+    per_kg = round(mg / weight, 9)  # reported for the pharmacist; the bands are on mg/day
     findings: list[Finding] = []
 
-    if per_kg > MAJOR_MG_PER_KG or mg > MAJOR_DAILY_MG:
-        findings.append(
-            Finding.of(
-                "prednisone.very-high-dose",
-                Severity.MAJOR,
-                f"{mg:g} mg/day ({per_kg:.2f} mg/kg/day) is above 1 mg/kg/day or 80 mg/day. The plan says to avoid "
-                "returning to high-dose prednisone and to escalate IVIG and methotrexate instead.",
-                EULAR_GC_NOMENCLATURE,
-            )
-        )
-    elif per_kg >= CAUTION_MG_PER_KG or mg > CAUTION_DAILY_MG:
+    if mg > MEDIUM_DOSE_MAX_MG:
         findings.append(
             Finding.of(
                 "prednisone.high-dose",
+                Severity.MAJOR,
+                f"{mg:g} mg/day is a high dose (EULAR: > 30 mg/day). The plan says to avoid returning to high-dose "
+                "prednisone and to rely on IVIG and methotrexate escalation instead.",
+                EULAR_GC_NOMENCLATURE,
+            )
+        )
+    elif mg > LOW_DOSE_MAX_MG:
+        findings.append(
+            Finding.of(
+                "prednisone.medium-dose",
                 Severity.CAUTION,
-                f"{mg:g} mg/day ({per_kg:.2f} mg/kg/day) is a high dose (≥ 0.5 mg/kg/day or > 20 mg/day): "
-                "the plan prefers IVIG/MTX escalation over high-dose steroids.",
-                refs.SEED_PLAN,
+                f"{mg:g} mg/day is a medium dose (EULAR: > 7.5–30 mg/day), above the plan's 5 mg daily: "
+                "the plan escalates IVIG and methotrexate rather than prednisone.",
+                EULAR_GC_NOMENCLATURE,
             )
         )
     elif mg > PLAN_DAILY_MG:
@@ -157,15 +148,15 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
         "daily dose": f"{mg:g} mg/day",
         "dosing weight": f"{weight:.4g} kg (actual)",
         "mg/kg/day": f"{mg:g} mg ÷ {weight:.4g} kg = {per_kg:.3f} mg/kg/day",
-        "caution from": f"min(0.5 mg/kg × {weight:.4g} kg, 20 mg) = {caution_at:.4g} mg/day (≥ 0.5 mg/kg or > 20 mg)",
-        "major above": f"min(1 mg/kg × {weight:.4g} kg, 80 mg) = {major_at:.4g} mg/day",
+        "caution above": f"{LOW_DOSE_MAX_MG:g} mg/day (EULAR medium dose)",
+        "major above": f"{MEDIUM_DOSE_MAX_MG:g} mg/day (EULAR high dose)",
     }
     return PrednisoneAssessment(
         daily_dose=Quantity(mg, "mg/day"),
         dose_per_weight=Quantity(per_kg, "mg/kg/day"),
         plan_daily_dose=Quantity(PLAN_DAILY_MG, "mg/day"),
-        caution_threshold=Quantity(caution_at, "mg/day"),
-        major_threshold=Quantity(major_at, "mg/day"),
+        caution_threshold=Quantity(LOW_DOSE_MAX_MG, "mg/day"),
+        major_threshold=Quantity(MEDIUM_DOSE_MAX_MG, "mg/day"),
         findings=tuple(findings),
         details=tuple(details.items()),
     )
@@ -254,7 +245,7 @@ def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
     # On alternate days the dose actually taken on a dosing day also counts for "high dose".
     if freq.interval_days == 2 and dose_mg != daily:
         peak = assess_prednisone(patient, Quantity(_checked_daily(dose_mg), "mg"))
-        extra = [f for f in peak.findings if f.rule_id in ("prednisone.high-dose", "prednisone.very-high-dose")]
+        extra = [f for f in peak.findings if f.rule_id in ("prednisone.high-dose", "prednisone.medium-dose")]
         findings.extend(f for f in extra if f not in assessment.findings)
     findings.extend(assessment.findings)
     details = {"ordered": f"{ordered_text} {freq.text}", "daily": daily_text, **dict(assessment.details)}

@@ -43,28 +43,23 @@ def test_taper_below_5_when_inactive_is_info():
     assert "prednisone.bone-protection" not in rules(assess_prednisone(patient(disease_active=False), "2 mg"))
 
 
-def test_caution_thresholds_hand_worked():
-    # 70 kg: 0.5 mg/kg = 35 mg, but > 20 mg/day comes first: 20 mg is not caution, 22.5 mg is
-    assert "prednisone.high-dose" not in rules(assess_prednisone(patient(), "20 mg"))
-    assert rules(assess_prednisone(patient(), "22.5 mg"))["prednisone.high-dose"] is Severity.CAUTION
-    # 30 kg: 0.5 mg/kg × 30 kg = 15 mg → 15 mg/day is already ≥ 0.5 mg/kg
-    assert rules(assess_prednisone(patient("30 kg"), "15 mg"))["prednisone.high-dose"] is Severity.CAUTION
-    assert assess_prednisone(patient("30 kg"), "15 mg").caution_threshold == Quantity(15, "mg/day")
-
-
-def test_major_thresholds_hand_worked():
-    # 70 kg: 1 mg/kg = 70 mg: 70 mg is caution (not above), 75 mg is major
-    assert rules(assess_prednisone(patient(), "70 mg"))["prednisone.high-dose"] is Severity.CAUTION
-    assert rules(assess_prednisone(patient(), "75 mg"))["prednisone.very-high-dose"] is Severity.MAJOR
-    # 100 kg: 1 mg/kg = 100 mg but > 80 mg/day is major: 85 mg
-    assert rules(assess_prednisone(patient("100 kg"), "85 mg"))["prednisone.very-high-dose"] is Severity.MAJOR
-    assert assess_prednisone(patient("100 kg"), "85 mg").major_threshold == Quantity(80, "mg/day")
+def test_eular_bands_hand_worked():
+    # EULAR 2002: low ≤ 7.5, medium > 7.5–30, high > 30 mg/day.
+    assert rules(assess_prednisone(patient(), "7.5 mg"))["prednisone.above-plan"] is Severity.INFO
+    assert rules(assess_prednisone(patient(), "10 mg"))["prednisone.medium-dose"] is Severity.CAUTION
+    assert rules(assess_prednisone(patient(), "30 mg"))["prednisone.medium-dose"] is Severity.CAUTION
+    assert "prednisone.high-dose" not in rules(assess_prednisone(patient(), "30 mg"))
+    assert rules(assess_prednisone(patient(), "32.5 mg"))["prednisone.high-dose"] is Severity.MAJOR
+    assert rules(assess_prednisone(patient("100 kg"), "60 mg"))["prednisone.high-dose"] is Severity.MAJOR
+    result = assess_prednisone(patient(), "10 mg")
+    assert result.caution_threshold == Quantity(7.5, "mg/day")
+    assert result.major_threshold == Quantity(30, "mg/day")
 
 
 def test_split_daily_dose_is_summed():
-    # 15 mg BID = 30 mg/day > 20 mg/day
+    # 15 mg BID = 30 mg/day: EULAR medium dose (> 7.5–30)
     check = check_prednisone_order(Order("prednisone", "15 mg", "BID", "PO"), patient())
-    assert rules(check)["prednisone.high-dose"] is Severity.CAUTION
+    assert rules(check)["prednisone.medium-dose"] is Severity.CAUTION
     assert rules(check)["prednisone.split-daily"] is Severity.INFO
 
 
@@ -73,8 +68,10 @@ def test_alternate_day_is_caution_and_peak_dose_counts():
     check = check_prednisone_order(Order("prednisone", "10 mg", "every other day", "PO"), patient())
     assert rules(check)["prednisone.alternate-day"] is Severity.CAUTION
     assert "prednisone.taper-below-5-active" not in rules(check)
-    # 50 mg qod: average 25 (caution) and 50 mg on dosing days
-    assert rules(check_prednisone_order(Order("prednisone", "50 mg", "qod", "PO"), patient()))["prednisone.high-dose"] is Severity.CAUTION
+    # 50 mg qod: average 25 mg/day (medium) but 50 mg on dosing days (high)
+    alternate = rules(check_prednisone_order(Order("prednisone", "50 mg", "qod", "PO"), patient()))
+    assert alternate["prednisone.medium-dose"] is Severity.CAUTION
+    assert alternate["prednisone.high-dose"] is Severity.MAJOR
 
 
 def test_weekly_prednisone_is_major_and_iv_is_contraindicated():
@@ -83,9 +80,9 @@ def test_weekly_prednisone_is_major_and_iv_is_contraindicated():
 
 
 def test_mg_per_kg_order_uses_actual_weight():
-    # 1 mg/kg × 70 kg = 70 mg/day → caution (≥ 0.5 mg/kg), not major
+    # 1 mg/kg × 70 kg = 70 mg/day → EULAR high dose (> 30 mg/day)
     check = check_prednisone_order(Order("prednisone", "1 mg/kg", "daily", "PO"), patient())
-    assert rules(check)["prednisone.high-dose"] is Severity.CAUTION
+    assert rules(check)["prednisone.high-dose"] is Severity.MAJOR
     assert "70 mg" in dict(check.details)["ordered"]
 
 
@@ -235,14 +232,12 @@ def test_hcq_same_in_kg_and_lb(w):
 # ================================================================ review regressions
 
 
-@pytest.mark.parametrize("w,mg,rule", [(39.0, 19.5, "prednisone.high-dose"), (37.6, 18.8, "prednisone.high-dose"), (41.3, 41.3, "prednisone.high-dose")])
-def test_mg_per_kg_boundary_same_in_kg_and_lb(w, mg, rule):
-    # 19.5 mg ÷ 39 kg = 0.5 mg/kg/day exactly (caution); 39 kg → lb → kg is 39.00000000000001 kg,
-    # which used to give 0.49999999999999994 and no caution. 41.3 mg ÷ 41.3 kg = 1.0: caution, not major.
+@pytest.mark.parametrize("w,mg", [(39.0, 19.5), (37.6, 18.8), (41.3, 41.3), (68.0, 30.0)])
+def test_same_findings_in_kg_and_lb(w, mg):
+    # Thresholds are on mg/day (EULAR bands), so the weight's unit can never move a finding.
     kg = assess_prednisone(patient(Quantity(w, "kg")), Quantity(mg, "mg"))
     lb = assess_prednisone(patient(Quantity(w, "kg").to("lb")), Quantity(mg, "mg"))
     assert rules(kg) == rules(lb)
-    assert rule in rules(lb) and "prednisone.very-high-dose" not in rules(lb)
 
 
 @settings(max_examples=60)
