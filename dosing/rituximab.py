@@ -73,9 +73,11 @@ TOLERANCE = 0.10
 # 0.14–5.1 m² across the five formulas; outside is a unit slip (cm², a weight), not a patient.
 BSA_M2_RANGE = (0.1, 6.0)
 
+# The label names the three premedications and the methylprednisolone dose; the
+# paracetamol and antihistamine doses are not on the label, so none is stated.
 PREMEDICATION = (
-    "paracetamol (acetaminophen) 1 g orally before each infusion",
-    "an antihistamine before each infusion, e.g. diphenhydramine 50 mg (or equivalent)",
+    "paracetamol (acetaminophen) orally before each infusion (dose per local protocol)",
+    "an antihistamine before each infusion, e.g. diphenhydramine (dose per local protocol)",
     "methylprednisolone 100 mg IV (or equivalent) 30 minutes before each infusion",
 )
 HBV_SCREENING = (
