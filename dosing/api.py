@@ -46,16 +46,6 @@ def _as(cls, value, name: str):
     raise DoseInputError(name, f"expected {cls.__name__} or a mapping, got {type(value).__name__}")
 
 
-def _medications(current_medications) -> tuple[str, ...]:
-    if isinstance(current_medications, str) or not isinstance(current_medications, Iterable):
-        raise DoseInputError("current_medications", "expected a list of drug names")
-    names = tuple(current_medications)
-    for name in names:
-        if not isinstance(name, str) or not name.strip():
-            raise DoseInputError("current_medications", f"expected drug names, got {name!r}")
-    return names
-
-
 def _no_calculator(drug: str) -> DoseCheck:
     # Never let an order through as "ok" when its dose was not looked at.
     finding = Finding.of(
@@ -73,13 +63,13 @@ def verify(order: Order | Mapping, patient: Patient | Mapping, current_medicatio
 
     order = _as(Order, order, "order")
     patient = _as(Patient, patient, "patient")
-    medications = _medications(current_medications)
     drug = interactions.resolve(order.drug)
     if order.weight_basis is not None and drug not in WEIGHT_BASIS_DRUGS:
         raise DoseInputError("weight_basis", f"only IVIG orders take a dosing weight basis; {drug} is not dosed that way")
+    # The rules engine validates current_medications (names, not a bare string).
+    rules = interactions.check(drug, patient, current_medications)
     checker = _dose_checkers().get(drug)
     dose = checker(order, patient) if checker else _no_calculator(drug)
-    rules = interactions.check(drug, patient, medications)
     findings = _merge(dose.findings, rules.findings)
     ordered = f"{order.drug} {fmt(order.dose)} {order.frequency.text} {order.route.value}"
     return Verdict(

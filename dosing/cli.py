@@ -1,7 +1,8 @@
 """The ``dmdose`` command: verify orders, or run one calculator.
 
-Exit codes (for pharmacy verification scripts): 0 ok, 1 warn, 2 block, 3 bad input.
-With several orders the worst code wins (bad input above block).
+Exit codes (for pharmacy verification scripts): 0 ok, 1 warn, 2 block, 3 bad input,
+4 internal error (a bug: nothing is to be trusted). With several orders the worst
+code wins (bad input above block).
 """
 
 from __future__ import annotations
@@ -21,26 +22,34 @@ from dosing.units import DoseInputError, fmt
 from dosing.verdict import Verdict
 
 EXIT_BAD_INPUT = 3
+EXIT_INTERNAL_ERROR = 4
 
 
 # ---------------------------------------------------------------- verify
 
 
-def _read_requests(path: str) -> list[dict]:
-    """One request (JSON object), a JSON array of them, or JSON lines."""
+def _read_requests(path: str) -> list[tuple[int, object]]:
+    """(line, request) pairs from one JSON object, a JSON array, or JSON lines.
+
+    In JSON lines each line stands alone: a line that is not JSON becomes a
+    DoseInputError for that line, and the other lines are still verified.
+    """
     text = sys.stdin.read() if path == "-" else _read_file(path)
     try:
         data = json.loads(text)
-    except json.JSONDecodeError:
-        lines = [line for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as whole:
+        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
         if len(lines) < 2:
-            raise
-        data = [json.loads(line) for line in lines]
-    requests = data if isinstance(data, list) else [data]
-    for request in requests:
-        if not isinstance(request, dict):
-            raise DoseInputError("request", f"expected a JSON object with 'order' and 'patient', got {type(request).__name__}")
-    return requests
+            raise DoseInputError("file", f"not valid JSON: {whole}") from None
+        return [(n, _json_line(line)) for n, line in lines]
+    return list(enumerate(data, start=1)) if isinstance(data, list) else [(1, data)]
+
+
+def _json_line(line: str) -> object:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        return DoseInputError("request", f"not valid JSON: {exc}")
 
 
 def _read_file(path: str) -> str:
@@ -77,23 +86,20 @@ def report(verdict: Verdict) -> str:
     return "\n".join(lines)
 
 
-def _error_record(exc: Exception) -> dict:
-    if isinstance(exc, DoseInputError):
-        return {"parameter": exc.parameter, "problem": exc.problem}
-    return {"parameter": "input", "problem": str(exc)}
+def _error_record(exc: DoseInputError) -> dict:
+    return {"parameter": exc.parameter, "problem": exc.problem}
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    try:
-        requests = _read_requests(args.file)
-    except (DoseInputError, json.JSONDecodeError) as exc:
-        return _fail(args, exc)
+    requests = _read_requests(args.file)
     worst = 0
     many = len(requests) > 1
-    for number, request in enumerate(requests, start=1):
+    for number, request in requests:
         try:
+            if isinstance(request, DoseInputError):
+                raise request
             verdict = _verify_request(request)
-        except (DoseInputError, TypeError, ValueError) as exc:
+        except DoseInputError as exc:
             worst = max(worst, EXIT_BAD_INPUT)
             if args.json:
                 record = {"error": _error_record(exc)}
@@ -324,6 +330,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except DoseInputError as exc:
         return _fail(args, exc)
+    except Exception as exc:  # noqa: BLE001 — an uncaught traceback exits 1, which a script reads as "warn"
+        print(f"dmdose: internal error, nothing was verified: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_INTERNAL_ERROR
 
 
 if __name__ == "__main__":

@@ -185,3 +185,27 @@ def test_ci_runs_exactly_the_readme_test_command():
     install_and_run, test_command = blocks[0], blocks[1]
     assert "examples/" in install_and_run
     assert test_command in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_a_broken_json_line_does_not_stop_the_others(tmp_path):
+    good = json.dumps(request("prednisone", "5 mg", "daily", "oral"))
+    path = write(tmp_path, "\n".join([good, "{broken", "", good]), "orders.jsonl")
+    result = dmdose("verify", path, "--json")
+    assert result.returncode == 3
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["line"] for r in records] == [1, 2, 4]  # numbered as in the file; the blank line is skipped
+    assert records[1]["error"]["parameter"] == "request"
+    assert records[0]["verdict"]["status"] == records[2]["verdict"]["status"] == "ok"
+
+
+def test_an_internal_error_exits_4_never_1(monkeypatch, tmp_path, capsys):
+    # An uncaught traceback exits 1, which a verification script would read as "warn".
+    from dosing import cli
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(cli, "verify", broken)
+    code = cli.main(["verify", write(tmp_path, request("prednisone", "5 mg", "daily", "oral"))])
+    assert code == cli.EXIT_INTERNAL_ERROR == 4
+    assert "internal error" in capsys.readouterr().err
