@@ -110,6 +110,12 @@ POSITIVE = [
     ("interactions.mtx-pregnancy", "methotrexate", [], ["pregnancy"], CONTRA),
     ("interactions.mtx-breastfeeding", "methotrexate", [], ["breastfeeding"], CONTRA),
     ("interactions.mtx-cyclosporine", "methotrexate", ["Neoral"], [], CAUTION),
+    ("interactions.biologic-active-infection", "rituximab", [], ["active_infection"], CONTRA),
+    ("interactions.immunosuppressant-active-infection", "CellCept", [], ["active_infection"], MAJOR),
+    ("interactions.corticosteroid-active-infection", "prednisone", [], ["active_infection"], CAUTION),
+    ("interactions.rituximab-pregnancy", "rituximab", [], ["pregnancy"], MAJOR),
+    ("interactions.ivig-heart-failure", "IVIG", [], ["heart_failure"], CAUTION),
+    ("interactions.ivig-live-vaccine-planned", "IVIG", [], ["live_vaccine_planned"], CAUTION),
     ("interactions.mycophenolate-duplicate", "CellCept", ["Myfortic"], [], CONTRA),
     ("interactions.two-biologics", "rituximab", ["Humira"], [], MAJOR),
     *[("interactions.mtx-liver", "methotrexate", [], [c], MAJOR) for c in ["alcohol_use", "liver_disease", "hepatic_impairment"]],
@@ -166,6 +172,12 @@ NEGATIVE = [
     ("interactions.mtx-pregnancy", "hydroxychloroquine", [], ["pregnancy"]),
     ("interactions.mtx-breastfeeding", "methotrexate", [], ["pregnancy"]),
     ("interactions.mtx-cyclosporine", "methotrexate", ["tacrolimus"], []),
+    ("interactions.biologic-active-infection", "hydroxychloroquine", [], ["active_infection"]),
+    ("interactions.immunosuppressant-active-infection", "IVIG", [], ["active_infection"]),
+    ("interactions.corticosteroid-active-infection", "prednisone", [], ["hepatitis_b_past"]),
+    ("interactions.rituximab-pregnancy", "IVIG", [], ["pregnancy"]),
+    ("interactions.ivig-heart-failure", "IVIG", [], ["cardiac_symptoms"]),
+    ("interactions.ivig-live-vaccine-planned", "methotrexate", [], ["heart_failure"]),
     ("interactions.mycophenolate-duplicate", "CellCept", ["azathioprine"], []),
     ("interactions.two-biologics", "rituximab", ["methotrexate"], []),
     ("interactions.mtx-breastfeeding", "hydroxychloroquine", [], ["breastfeeding"]),
@@ -624,3 +636,18 @@ def test_every_required_rule_has_its_severity():
     }
     shipped = {rule.id: rule.severity for rule in load_rules()}
     assert {rule_id: shipped.get(rule_id) for rule_id in required} == required
+
+
+def test_every_patient_condition_is_used_by_some_rule_or_dose_module():
+    # A condition the tool accepts but never reads would give a false "ok" (e.g. active_infection).
+    from pathlib import Path
+
+    from dosing.patient import KNOWN_CONDITIONS
+
+    root = Path(__file__).resolve().parent.parent
+    used = set()
+    for rule in load_rules():
+        used |= set(rule.patient_any) | set(rule.patient_none)
+    source = "".join(p.read_text() for p in (root / "dosing").glob("*.py") if p.name != "patient.py")
+    used |= {c for c in KNOWN_CONDITIONS if f'"{c}"' in source}
+    assert set(KNOWN_CONDITIONS) <= used, sorted(set(KNOWN_CONDITIONS) - used)
