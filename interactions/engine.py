@@ -42,6 +42,8 @@ from interactions.drugs import (
 
 RULES_FILE = "rules.toml"
 UNKNOWN_DRUG_RULE = "interactions.unknown-drug"
+# Built in, like the unknown-drug finding: it compares the order with the regimen, not a condition.
+DUPLICATE_RULE = "interactions.duplicate-therapy"
 UNKNOWN_DRUG_REF = Reference(
     "dmdose-drug-table",
     "dmdose drug table (interactions/drugs.toml): interactions are checked only between drugs it lists",
@@ -260,7 +262,7 @@ def parse_rules(data: dict[str, Any], table: DrugTable, source: str) -> tuple[Ru
     rules = [_parse_rule(raw, i + 1, references, table, source) for i, raw in enumerate(raw_rules)]
     seen: set[str] = set()
     for rule in rules:
-        if rule.id in seen or rule.id == UNKNOWN_DRUG_RULE:
+        if rule.id in seen or rule.id in (UNKNOWN_DRUG_RULE, DUPLICATE_RULE):
             raise InteractionDataError(source, f"duplicate rule id {rule.id!r}")
         seen.add(rule.id)
     return tuple(rules)
@@ -300,6 +302,16 @@ def _medication_names(current_medications: Any) -> tuple[str, ...]:
         if not isinstance(name, str) or not name.strip():
             raise DoseInputError("current_medications", f"each medication must be a non-empty name, got {name!r}")
     return names
+
+
+def _duplicate_finding(drug: str) -> Finding:
+    return Finding.of(
+        DUPLICATE_RULE,
+        Severity.MAJOR,
+        f"{drug} is already among the current medications: confirm this order replaces the current one, so that both "
+        "are not given (the plan escalates oral methotrexate, where an oral and a subcutaneous dose could overlap).",
+        refs.SEED_PLAN,
+    )
 
 
 def _unknown_finding(unknown: list[tuple[str, UnknownDrugError]]) -> Finding:
@@ -343,6 +355,8 @@ def check(
 
     regimen = [order_drug, *medications]
     findings = [f for rule in rules if (f := rule.evaluate(regimen, patient, table)) is not None]
+    if order_drug in medications:
+        findings.append(_duplicate_finding(order_drug))
     if unknown:
         findings.append(_unknown_finding(list(unknown.values())))
     findings.sort(key=lambda f: (-f.severity.rank, f.rule_id))

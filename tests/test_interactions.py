@@ -651,3 +651,13 @@ def test_every_patient_condition_is_used_by_some_rule_or_dose_module():
     source = "".join(p.read_text() for p in (root / "dosing").glob("*.py") if p.name != "patient.py")
     used |= {c for c in KNOWN_CONDITIONS if f'"{c}"' in source}
     assert set(KNOWN_CONDITIONS) <= used, sorted(set(KNOWN_CONDITIONS) - used)
+
+
+@pytest.mark.parametrize("drug, meds", [("methotrexate", ["Trexall"]), ("Otrexup", ["methotrexate"]), ("CellCept", ["mycophenolate mofetil"])])
+def test_ordering_a_drug_already_taken_is_flagged_as_duplicate(drug, meds):
+    result = check(drug, pt(), meds)
+    assert severity_of(result, "interactions.duplicate-therapy") is MAJOR
+
+
+def test_no_duplicate_finding_for_a_different_drug():
+    assert severity_of(check("methotrexate", pt(), ["folic acid", "prednisone"]), "interactions.duplicate-therapy") is None
