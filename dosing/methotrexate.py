@@ -38,7 +38,7 @@ from dosing import references as refs
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
 from dosing.order import Order, Route
-from dosing.patient import Patient
+from dosing.patient import Patient, dosing_creatinine_clearance
 from dosing.references import Reference
 from dosing.units import DoseInputError, Quantity, count_of, fmt, quantity, round_to_step
 from dosing.verdict import DoseCheck
@@ -397,11 +397,11 @@ def _renal(patient: Patient, crcl=None) -> _Renal:
         value = body.crcl_value(crcl)
         return _Renal(value, renal_dose_factor(value.magnitude), "given explicitly", None)
     if patient.serum_creatinine is None:
-        return _Renal(None, 1.0, "unknown: no serum creatinine", None)
+        return _Renal(None, 1.0, "unknown (no serum creatinine)", None)
     if patient.age.magnitude < body.ADULT_YEARS:
-        # Cockcroft–Gault is an adult equation: a child's CrCl must be given, not guessed.
-        return _Renal(None, 1.0, "unknown: Cockcroft–Gault is for adults; give CrCl explicitly", None)
-    cg = patient.creatinine_clearance()
+        # Cockcroft–Gault is an adult equation: a child's clearance is not estimated from it.
+        return _Renal(None, 1.0, "unknown (Cockcroft–Gault is for adults; assess a child's kidney function by a paediatric method)", None)
+    cg = dosing_creatinine_clearance(patient)  # adjusted weight in obesity (Winter 2012)
     source = f"Cockcroft–Gault, SCr {fmt(patient.serum_creatinine)}, {cg.reason} {fmt(cg.weight_used)}"
     return _Renal(cg.value, renal_dose_factor(cg.value.magnitude), source, cg.weight_used)
 
@@ -413,7 +413,7 @@ def _crcl_text(renal: _Renal) -> str:
 def _renal_gate(renal: _Renal) -> list[Finding] | None:
     """The finding for unknown kidney function or CrCl < 30 mL/min; None when a CrCl band applies."""
     if renal.crcl is None:
-        return [_renal_unknown()]
+        return [_renal_unknown(renal)]
     if renal.factor is None:
         return [_renal_stop(renal)]
     return None
@@ -436,12 +436,12 @@ def _renal_plan_findings(renal: _Renal) -> list[Finding]:
     return []
 
 
-def _renal_unknown() -> Finding:
+def _renal_unknown(renal: _Renal) -> Finding:
     return Finding.of(
         "mtx.renal-unknown",
         Severity.CAUTION,
-        "renal function unknown: dose cannot be renally checked. Obtain a serum creatinine — methotrexate must be "
-        "halved at CrCl 30–59 mL/min and not given below 30 mL/min.",
+        f"renal function {renal.source}: the dose cannot be renally checked. Assess kidney function before dosing — "
+        "methotrexate must be halved at CrCl 30–59 mL/min and not given below 30 mL/min.",
         KINTZEL_DORR,
     )
 

@@ -62,9 +62,32 @@ def known_egfr(patient: "Patient", given=None) -> tuple[pint.Quantity | None, st
         return None, "unknown (no serum creatinine)"
     if patient.age.magnitude < body.ADULT_YEARS:
         # CKD-EPI 2021 is an adult equation: a child's eGFR must be given, not guessed.
-        return None, "unknown (CKD-EPI 2021 is for adults; give a paediatric eGFR explicitly)"
+        return None, "unknown (CKD-EPI 2021 is for adults; assess a child's kidney function by a paediatric method)"
     value = patient.egfr()
     return value, f"{value.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
+
+
+# Above 120 % of ideal body weight, Cockcroft–Gault on actual weight overestimates
+# clearance; adjusted weight is the least biased (Winter 2012). The same 120 %
+# threshold decides IVIG's dosing weight.
+OBESITY_THRESHOLD = 1.2
+
+
+def dosing_creatinine_clearance(patient: "Patient") -> body.CreatinineClearance:
+    """Cockcroft–Gault for drug dosing: adjusted weight above 120 % of IBW, else actual.
+
+    Below 5 ft Devine's IBW is undefined, so obesity cannot be judged: actual
+    weight is used and the reason says so.
+    """
+    try:
+        ibw = patient.ideal_body_weight()
+    except DoseInputError:
+        cg = patient.creatinine_clearance(body.WeightBasis.ACTUAL)
+        return attrs.evolve(cg, reason="actual body weight (IBW undefined below 5 ft, so adjusted weight cannot be judged)")
+    if patient.weight.magnitude > OBESITY_THRESHOLD * ibw.magnitude:
+        cg = patient.creatinine_clearance(body.WeightBasis.ADJUSTED)
+        return attrs.evolve(cg, reason=f"adjusted body weight, because actual weight is above 120 % of IBW ({ibw.magnitude:.1f} kg)")
+    return patient.creatinine_clearance(body.WeightBasis.ACTUAL)
 
 
 def _optional(converter):

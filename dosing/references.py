@@ -31,4 +31,10 @@ BOYD = _r("boyd-1935", "Boyd E. The Growth of the Surface Area of the Human Body
 DEVINE = _r("devine-1974", "Devine BJ. Gentamicin therapy. Drug Intell Clin Pharm 1974;8:650-5 (IBW: 50 kg / 45.5 kg + 2.3 kg per inch over 5 ft)")
 ADJUSTED_BW = _r("adjbw-0.4", "Adjusted body weight = IBW + 0.4 x (actual - IBW); Bauer LA, Applied Clinical Pharmacokinetics, 3rd ed.")
 COCKCROFT_GAULT = _r("cockcroft-gault-1976", "Cockcroft DW, Gault MH. Prediction of creatinine clearance from serum creatinine. Nephron 1976;16:31-41")
+WINTER_2012 = _r(
+    "winter-2012",
+    "Winter MA, Guhr KN, Berg GM. Impact of various body weights and serum creatinine concentrations on the bias and "
+    "accuracy of the Cockcroft-Gault equation. Pharmacotherapy 2012;32:604-12 (adjusted body weight is the least "
+    "biased weight in overweight and obese patients)",
+)
 CKD_EPI_2021 = _r("ckd-epi-2021", "Inker LA et al. New creatinine- and cystatin C-based equations to estimate GFR without race. N Engl J Med 2021;385:1737-49")

@@ -852,3 +852,16 @@ def test_child_with_creatinine_gets_renal_unknown_not_an_error():
     child = Patient("40 kg", "150 cm", "12 years", "female", "0.5 mg/dL")
     check = check_order(order("10 mg", "weekly", "oral"), child)
     assert severity_of(check.findings, "mtx.renal-unknown") is Severity.CAUTION
+
+
+def test_obese_patient_renal_check_uses_adjusted_weight():
+    # 130 kg, 160 cm female, 60 y, SCr 1.3: IBW = 45.5 + 2.3 × (62.99 − 60) = 52.38 kg; 130 > 1.2 × 52.38,
+    # so adjusted = 52.38 + 0.4 × 77.62 = 83.43 kg; CrCl = (140 − 60) × 83.43 / (72 × 1.3) × 0.85 = 60.6 mL/min
+    # (actual weight would give 94.4). 60.6 ≥ 60: full dose, but the weight used is the adjusted one.
+    obese = Patient("130 kg", "160 cm", "60 years", "female", "1.3 mg/dL")
+    check = check_order(order("20 mg", "weekly", "subcutaneous"), obese)
+    assert "adjusted body weight" in " ".join(dict(check.details).values())
+    # With SCr 1.4 the adjusted CrCl is 56.3 mL/min: the 30–59 band halves the maximum to 12.5 mg.
+    heavier_scr = Patient("130 kg", "160 cm", "60 years", "female", "1.4 mg/dL")
+    blocked = check_order(order("20 mg", "weekly", "subcutaneous"), heavier_scr)
+    assert severity_of(blocked.findings, "mtx.renal-above-adjusted") is Severity.MAJOR
