@@ -90,6 +90,13 @@ def dosing_creatinine_clearance(patient: "Patient") -> body.CreatinineClearance:
     return patient.creatinine_clearance(body.WeightBasis.ACTUAL)
 
 
+def _flag(value, parameter: str) -> bool:
+    # "no" and 0 are not False here: a yes/no that is not a JSON boolean is refused.
+    if not isinstance(value, bool):
+        raise DoseInputError(parameter, f"expected true or false, got {value!r}")
+    return value
+
+
 def _optional(converter):
     return lambda value: None if value is None else converter(value)
 
@@ -110,7 +117,7 @@ class Patient:
     sex: body.Sex = attrs.field(converter=body.Sex.parse)
     serum_creatinine: pint.Quantity | None = attrs.field(default=None, converter=_optional(body.creatinine_mg_dl))
     conditions: frozenset[str] = attrs.field(default=frozenset(), converter=_conditions)
-    disease_active: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    disease_active: bool = attrs.field(default=True, converter=lambda v: _flag(v, "disease_active"))
 
     def has(self, condition: str) -> bool:
         if condition not in KNOWN_CONDITIONS:

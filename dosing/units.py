@@ -66,6 +66,7 @@ def parse_text(text: str, parameter: str) -> pint.Quantity:
     cleaned = re.sub(r"(?<![A-Za-z])m2\b", "m**2", cleaned)
     # "mL/min/1.73 m²" is how eGFR is written; the area is the std_bsa unit.
     cleaned = re.sub(r"/\s*\(?\s*1\.73\s*m\s*\*\*\s*2\s*\)?", "/std_bsa", cleaned)
+    _refuse_arithmetic(text, cleaned, parameter)
     cleaned = _COMPOUND.sub(" + ", cleaned)
     try:
         value = ureg.Quantity(cleaned)
@@ -81,6 +82,18 @@ def parse_text(text: str, parameter: str) -> pint.Quantity:
         # "20 MG" is pint's 20 megagauss and "5 ML" 5 megalitres: capitals on a chart mean mg and mL.
         raise DoseInputError(parameter, f"{text!r} reads as {mega[0]}; write units in lower case, e.g. 'mg', 'mL'")
     return value
+
+
+def _refuse_arithmetic(text: str, cleaned: str, parameter: str) -> None:
+    # pint evaluates expressions: "40/2 mg" is 20 mg, "5 ft -2 in" 4 ft 10 in, and
+    # "20 mg (8 tablets)" a product. A dose is one number and its unit, not a sum.
+    if re.search(r"[\d.]\s*[*/+^-]\s*[\d.]", cleaned) or re.search(r"(?<!^)(?<![eE])-\s*[\d.]", cleaned.strip()):
+        raise DoseInputError(parameter, f"cannot read {text!r}: write one number and its unit, without arithmetic")
+    if re.search(r"[()]", cleaned):
+        raise DoseInputError(parameter, f"cannot read {text!r}: write one number and its unit, without brackets")
+    inches = re.search(r"(?:ft|foot|feet)\s*\+?\s*([\d.]+)\s*(?:in|inch|inches)\b", cleaned)
+    if inches and float(inches.group(1)) >= 12:
+        raise DoseInputError(parameter, f"cannot read {text!r}: {inches.group(1)} inches is a foot or more; write e.g. '6 ft 1 in'")
 
 
 def _refuse_ambiguous_numbers(text: str, cleaned: str, parameter: str) -> None:

@@ -149,7 +149,7 @@ def test_patient_refuses_bad_fields(field, value):
 
 def test_disease_active_must_be_a_bool():
     assert woman(disease_active=False).disease_active is False
-    with pytest.raises(TypeError):
+    with pytest.raises(DoseInputError):  # a DoseInputError, so the CLI reports bad input (exit 3)
         woman(disease_active="yes")
 
 
@@ -239,3 +239,10 @@ def test_patient_same_in_kg_lb(w, h, sex):
     assert imperial.weight.magnitude == pytest.approx(w, rel=1e-12)
     assert imperial.bsa().magnitude == pytest.approx(metric.bsa().magnitude, rel=1e-9)
     assert imperial.age.magnitude == pytest.approx(50.0)
+
+
+@pytest.mark.parametrize("value", ["no", 0, None, "false", 1])
+def test_disease_active_must_be_a_boolean(value):
+    with pytest.raises(DoseInputError) as info:
+        Patient("70 kg", "170 cm", "50 years", "female", disease_active=value)
+    assert info.value.parameter == "disease_active"

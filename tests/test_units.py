@@ -380,3 +380,15 @@ def test_counting_absurd_amounts_is_refused_not_a_decimal_error(value):
         round_to_step(Quantity(value), Quantity(2.5, "mg"), "down")
     with pytest.raises(DoseInputError):
         count_of(Quantity(value), Quantity(2.5, "mg"))
+
+
+@pytest.mark.parametrize("text", ["2*10 mg", "40/2 mg", "10 + 10 mg", "5 ft -2 in", "20 mg (8 tablets)", "5 ft 13 in", "5'13\""])
+def test_expressions_and_impossible_heights_are_refused(text):
+    # pint would evaluate these to a number nobody typed.
+    with pytest.raises(DoseInputError):
+        parse_text(text, "dose")
+
+
+@pytest.mark.parametrize("text", ["60 mL/min/(1.73 m2)", "1e-3 g", "5 ft 11.5 in", "375 mg/m2"])
+def test_ordinary_notation_still_reads(text):
+    assert parse_text(text, "x") is not None
