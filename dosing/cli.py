@@ -19,7 +19,7 @@ from dosing.inputs import iso_date, record
 from dosing.patient import Patient
 from dosing.serialize import jsonable
 from dosing.units import DoseInputError, fmt
-from dosing.verdict import Verdict
+from dosing.verdict import Verdict, status_of
 
 EXIT_BAD_INPUT = 3
 EXIT_INTERNAL_ERROR = 4
@@ -34,7 +34,10 @@ def _read_requests(path: str) -> list[tuple[int, object]]:
     In JSON lines each line stands alone: a line that is not JSON becomes a
     DoseInputError for that line, and the other lines are still verified.
     """
-    text = sys.stdin.read() if path == "-" else _read_file(path)
+    # A byte-order mark (Windows/Excel exports) is not part of the JSON.
+    text = (sys.stdin.read() if path == "-" else _read_file(path)).lstrip("\ufeff")
+    if not text.strip():
+        raise DoseInputError("file", "no orders: the input is empty")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as whole:
@@ -42,6 +45,8 @@ def _read_requests(path: str) -> list[tuple[int, object]]:
         if len(lines) < 2:
             raise DoseInputError("file", f"not valid JSON: {whole}") from None
         return [(n, _json_line(line)) for n, line in lines]
+    if data == []:
+        raise DoseInputError("file", "no orders: the JSON array is empty")
     return list(enumerate(data, start=1)) if isinstance(data, list) else [(1, data)]
 
 
@@ -104,6 +109,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
             if args.json:
                 record = {"error": _error_record(exc)}
                 print(json.dumps({"line": number, **record} if many else record))
+            else:
+                # The report lists every order, the refused ones too.
+                print(f"--- order {number}" if many else "", f"BAD INPUT    {exc}", sep="\n" if many else "")
             print(f"dmdose: order {number}: bad input: {exc}", file=sys.stderr)
             continue
         worst = max(worst, verdict.exit_code)
@@ -149,15 +157,27 @@ def _date(text: str | None) -> dt.date | None:
     return None if text is None else iso_date(text, "start_date")
 
 
+def _need(args: argparse.Namespace, *names: str) -> None:
+    missing = [f"--{name}" for name in names if getattr(args, name) is None]
+    if missing:
+        raise DoseInputError("patient", f"{', '.join(missing)} required for {args.calculator}")
+
+
 def _calc_bsa(args):
+    _need(args, "weight", "height")
     return {"bsa": body.body_surface_area(args.weight, args.height, args.formula), "formula": args.formula}
 
 
 def _calc_ibw(args):
+    _need(args, "height", "sex")
     ibw = body.ideal_body_weight(args.height, args.sex)
     result = {"ideal_body_weight": ibw}
     if args.weight is not None:
-        result["adjusted_body_weight"] = body.adjusted_body_weight(args.weight, ibw)
+        actual = body.weight_kg(args.weight)
+        # Adjusted weight corrects for excess weight; at or below IBW it does not apply.
+        result["adjusted_body_weight"] = (
+            body.adjusted_body_weight(actual, ibw) if actual > ibw else "not applicable: actual weight is not above IBW"
+        )
     return result
 
 
@@ -178,7 +198,16 @@ def _calc_ivig(args):
 def _calc_methotrexate(args):
     from dosing.methotrexate import calculate_methotrexate
 
-    options = {"mode": args.mode, "route": args.route, "split": args.split, "override_reason": args.override_reason}
+    # A dose option of the other mode would be silently ignored: refuse the mix.
+    if args.mode == "bsa" and args.fixed_dose:
+        raise DoseInputError("fixed_dose", "--fixed-dose is for --mode fixed; with --mode bsa give --dose-per-m2")
+    if args.mode == "fixed" and args.dose_per_m2:
+        raise DoseInputError("dose_per_m2", "--dose-per-m2 is for --mode bsa; with --mode fixed give --fixed-dose")
+    options = {"route": args.route, "split": args.split, "override_reason": args.override_reason}
+    if args.mode:
+        options["mode"] = args.mode
+    elif args.fixed_dose or args.dose_per_m2:
+        options["mode"] = "fixed" if args.fixed_dose else "bsa"
     if args.dose_per_m2:
         options["dose_per_m2"] = args.dose_per_m2
     if args.fixed_dose:
@@ -220,8 +249,7 @@ def _calc_monitoring(args):
     return monitoring_plan(args.drug, _patient(args))
 
 
-def _print_result(result, as_json: bool) -> None:
-    data = jsonable(result)
+def _print_result(data, as_json: bool) -> None:
     if as_json:
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
@@ -248,6 +276,17 @@ def _print_tree(data, indent: int) -> None:
         print(f"{pad}{data}")
 
 
+# The drug each dose calculator is for: its patient's contraindications are
+# checked too, so `calc` never prints a dose that `verify` would block unannounced.
+CALCULATOR_DRUGS = {
+    "ivig": "ivig",
+    "methotrexate": "methotrexate",
+    "rituximab": "rituximab",
+    "mycophenolate": "mycophenolate mofetil",
+    "hydroxychloroquine": "hydroxychloroquine",
+    "prednisone": "prednisone",
+}
+
 CALCULATORS: dict[str, Callable] = {
     "bsa": _calc_bsa,
     "ibw": _calc_ibw,
@@ -264,12 +303,22 @@ ALIASES = {"mtx": "methotrexate", "hcq": "hydroxychloroquine", "mmf": "mycopheno
 
 
 def cmd_calc(args: argparse.Namespace) -> int:
+    """Print the calculation; exit like verify (0 ok, 1 warn, 2 block) by its findings."""
+    import interactions
+
+    name = ALIASES.get(args.calculator, args.calculator)
     try:
-        result = CALCULATORS[ALIASES.get(args.calculator, args.calculator)](args)
+        result = CALCULATORS[name](args)
+        rules = interactions.check(CALCULATOR_DRUGS[name], _patient(args)).findings if name in CALCULATOR_DRUGS else ()
     except DoseInputError as exc:
         return _fail(args, exc)
-    _print_result(result, args.json)
-    return 0
+    findings = (*getattr(result, "findings", ()), *rules)
+    data = jsonable(result)
+    if isinstance(data, dict) and name in CALCULATOR_DRUGS:
+        data["patient_rule_findings"] = jsonable(list(rules))
+        data["status"] = status_of(findings).value
+    _print_result(data, args.json)
+    return status_of(findings).exit_code
 
 
 # ---------------------------------------------------------------- parser
@@ -309,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--dose-per-kg", help='IVIG: course dose, e.g. "2 g/kg"')
     options.add_argument("--weight-basis", help="IVIG: force actual, ideal or adjusted dosing weight")
     options.add_argument("--start-date", help="first dose date, YYYY-MM-DD")
-    options.add_argument("--mode", default="fixed", help="methotrexate: fixed or bsa")
+    options.add_argument("--mode", help="methotrexate: bsa (15-20 mg/m2, the default) or fixed (15-25 mg)")
     options.add_argument("--route", default="oral", help="methotrexate: oral or subcutaneous")
     options.add_argument("--split", action="store_true", help="methotrexate: split the weekly dose morning/evening")
     options.add_argument("--dose-per-m2", help='methotrexate: e.g. "15 mg/m2"')
@@ -330,6 +379,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.func(args)
     except DoseInputError as exc:
         return _fail(args, exc)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) stopped early: say so, without calling it a bug.
+        sys.stderr.write("dmdose: output closed early; not every result was written\n")
+        return EXIT_INTERNAL_ERROR
     except Exception as exc:  # noqa: BLE001 — an uncaught traceback exits 1, which a script reads as "warn"
         print(f"dmdose: internal error, nothing was verified: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_INTERNAL_ERROR

@@ -140,8 +140,11 @@ def test_verify_reads_stdin():
 )
 def test_calc_json(calculator, extra, expect):
     result = dmdose("calc", calculator, *BODY, *extra, "--json")
-    assert result.returncode == 0, result.stderr
-    assert expect in json.loads(result.stdout)
+    data = json.loads(result.stdout)
+    assert expect in data
+    # A dose calculator exits like verify, by its own and the patient's findings.
+    codes = {"ok": 0, "warn": 1, "block": 2}
+    assert result.returncode == codes.get(data.get("status"), 0), result.stderr
 
 
 def test_calc_ivig_hand_worked():
@@ -209,3 +212,47 @@ def test_an_internal_error_exits_4_never_1(monkeypatch, tmp_path, capsys):
     code = cli.main(["verify", write(tmp_path, request("prednisone", "5 mg", "daily", "oral"))])
     assert code == cli.EXIT_INTERNAL_ERROR == 4
     assert "internal error" in capsys.readouterr().err
+
+
+def test_calc_applies_the_patients_contraindications():
+    # verify would block these; calc must not print a bare dose with exit 0.
+    for calculator, condition, rule in [
+        ("methotrexate", "pregnancy", "interactions.mtx-pregnancy"),
+        ("ivig", "iga_deficiency_with_anti_iga", "interactions.ivig-anti-iga"),
+        ("mycophenolate", "pregnancy", "interactions.mycophenolate-pregnancy"),
+    ]:
+        result = dmdose("calc", calculator, *BODY, "--condition", condition, "--json")
+        data = json.loads(result.stdout)
+        assert result.returncode == 2 and data["status"] == "block"
+        assert rule in {f["rule_id"] for f in data["patient_rule_findings"]}
+
+
+def test_calc_refuses_options_of_the_other_mode():
+    result = dmdose("calc", "mtx", *BODY, "--mode", "bsa", "--fixed-dose", "20 mg")
+    assert result.returncode == 3 and "fixed_dose" in result.stderr
+
+
+def test_calc_names_missing_body_measurements():
+    result = dmdose("calc", "bsa", "--weight", "70 kg")
+    assert result.returncode == 3 and "--height" in result.stderr
+
+
+def test_calc_ibw_has_no_adjusted_weight_below_ibw():
+    # 45 kg at 165 cm (IBW 56.9 kg): adjusted weight would be above actual weight.
+    data = json.loads(dmdose("calc", "ibw", "--height", "165 cm", "--sex", "female", "--weight", "45 kg", "--json").stdout)
+    assert data["adjusted_body_weight"].startswith("not applicable")
+
+
+def test_bom_and_empty_input(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(request("prednisone", "5 mg", "daily", "oral")).encode())
+    assert dmdose("verify", str(path)).returncode == 0
+    assert dmdose("verify", "-", stdin="[]").returncode == 3
+    assert dmdose("verify", "-", stdin="").returncode == 3
+
+
+def test_text_report_lists_refused_orders_too(tmp_path):
+    lines = [request("prednisone", "5 mg", "daily", "oral"), request("prednisone", "5", "daily", "oral")]
+    result = dmdose("verify", write(tmp_path, "\n".join(json.dumps(x) for x in lines), "o.jsonl"))
+    assert result.returncode == 3
+    assert "--- order 2" in result.stdout and "BAD INPUT" in result.stdout
