@@ -7,9 +7,15 @@ is above the Plaquenil label's largest daily dose → CONTRAINDICATED. Reduced
 kidney function (eGFR < 30, or the ``renal_impairment`` condition) raises the
 retinopathy risk and may need a lower dose → CAUTION.
 
-A suggested regimen uses whole 200 mg tablets (Plaquenil's strength) per day:
-min(requested, 5 mg/kg × actual weight, 600 mg) rounded DOWN to 200 mg.
-Alternate-day schemes (e.g. 400/200 mg alternating) are not computed.
+One computation, ``_suggestion``, gives every suggested dose (the calculator's
+suggested regimen, the order check's RECOMMENDED line and the "Suggest ..." of the
+above-5-mg/kg finding): a requested daily dose within both limits (≤ 5 mg/kg/day
+actual weight and ≤ 600 mg/day) is suggested as requested, never lower; otherwise
+min(5 mg/kg × actual weight, 600 mg) rounded DOWN to whole 200 mg tablets
+(Plaquenil's strength, the plan's tablet). 300 mg tablets also exist (generic
+hydroxychloroquine sulfate 300 mg, e.g. Dr. Reddy's NDC 43598-132), but the plan
+and the suggestions use 200 mg tablets. The order check's "requested" dose is the
+plan's 400 mg/day. Alternate-day schemes (e.g. 400/200 mg alternating) are not computed.
 """
 
 from __future__ import annotations
@@ -75,9 +81,46 @@ def max_daily_mg(weight_kg: float) -> float:
 
 
 def _regimen_text(daily_mg: float) -> str:
-    tablets = int(round(daily_mg / TABLET_MG))
-    times = {1: "once daily", 2: "twice daily", 3: "three times daily"}[tablets]
+    tablets = daily_mg / TABLET_MG
+    times = {1: "once daily", 2: "twice daily", 3: "three times daily"}.get(tablets)
+    if times is None:
+        # A compliant requested dose that is not 1–3 whole 200 mg tablets (e.g. 300 mg/day).
+        return (
+            f"{daily_mg:g} mg/day as requested (not a whole number of the plan's 200 mg tablets; "
+            "e.g. 300 mg tablets exist — check the strength dispensed can make it)"
+        )
     return f"200 mg {times} ({daily_mg:g} mg/day)"
+
+
+def _within_limits(daily_mg: float, weight_kg: float) -> bool:
+    return round(daily_mg / weight_kg, 9) <= MAX_MG_PER_KG_DAY and daily_mg <= LABEL_MAX_DAILY_MG
+
+
+@attrs.frozen
+class _Suggestion:
+    daily_mg: float  # 0 when 5 mg/kg/day is less than one 200 mg tablet
+    regimen: str
+    arithmetic: str
+
+
+def _suggestion(requested_mg: float, weight_kg: float) -> _Suggestion:
+    """The one suggested daily dose: as requested when within both limits, else whole 200 mg tablets under them."""
+    limit = max_daily_mg(weight_kg)
+    if _within_limits(requested_mg, weight_kg):
+        return _Suggestion(
+            requested_mg,
+            _regimen_text(requested_mg),
+            f"{requested_mg:g} mg/day ≤ 5 mg/kg × {weight_kg:.4g} kg = {limit:.1f} mg/day and ≤ 600 mg/day: as requested",
+        )
+    mg = round_to_step(Quantity(min(limit, LABEL_MAX_DAILY_MG), "mg"), Quantity(TABLET_MG, "mg"), "down").magnitude
+    arithmetic = f"min({limit:.1f}, 600) mg rounded down to 200 mg tablets = {mg:g} mg/day"
+    if mg == 0:
+        return _Suggestion(
+            0.0,
+            "none computed: an alternate-day scheme is needed (5 mg/kg/day is less than one 200 mg tablet a day)",
+            arithmetic,
+        )
+    return _Suggestion(mg, _regimen_text(mg), arithmetic)
 
 
 def _retinal_screening() -> Finding:
@@ -118,7 +161,7 @@ def _renal_findings(patient: Patient, kidney: pint.Quantity | None, unknown_why:
     return findings
 
 
-def _dose_findings(average_mg: float, day_total_mg: float, weight_kg: float) -> list[Finding]:
+def _dose_findings(average_mg: float, day_total_mg: float, weight_kg: float, suggestion: _Suggestion) -> list[Finding]:
     findings = []
     per_kg = average_mg / weight_kg
     limit = max_daily_mg(weight_kg)
@@ -137,23 +180,17 @@ def _dose_findings(average_mg: float, day_total_mg: float, weight_kg: float) -> 
                 "hcq.above-5-mg-kg",
                 Severity.MAJOR,
                 f"{average_mg:g} mg/day ÷ {weight_kg:.4g} kg = {per_kg:.2f} mg/kg/day is above 5 mg/kg/day of actual "
-                f"body weight ({limit:.0f} mg/day): retinal toxicity risk. Suggest {_suggestion_text(limit)}.",
+                f"body weight ({limit:.0f} mg/day): retinal toxicity risk. Suggest {_suggested_text(suggestion)}.",
                 AAO_2016,
             )
         )
     return findings
 
 
-def _suggested_mg(requested_mg: float, weight_kg: float) -> float:
-    ceiling = min(requested_mg, max_daily_mg(weight_kg), LABEL_MAX_DAILY_MG)
-    return round_to_step(Quantity(ceiling, "mg"), Quantity(TABLET_MG, "mg"), "down").magnitude
-
-
-def _suggestion_text(limit_mg: float) -> str:
-    tablets = round_to_step(Quantity(min(limit_mg, LABEL_MAX_DAILY_MG), "mg"), Quantity(TABLET_MG, "mg"), "down").magnitude
-    if tablets == 0:
+def _suggested_text(suggestion: _Suggestion) -> str:
+    if suggestion.daily_mg == 0:
         return "an alternate-day scheme (not computed here): 5 mg/kg/day is less than one 200 mg tablet a day"
-    return _regimen_text(tablets)
+    return suggestion.regimen
 
 
 def _checked_patient(patient) -> Patient:
@@ -169,10 +206,11 @@ def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=
     weight = patient.weight.magnitude
     kidney, kidney_text = known_egfr(patient, egfr)
     limit = max_daily_mg(weight)
-    suggested = _suggested_mg(requested, weight)
-    findings = _dose_findings(requested, requested, weight)
+    suggestion = _suggestion(requested, weight)
+    suggested = suggestion.daily_mg
+    findings = _dose_findings(requested, requested, weight, suggestion)
+    regimen = suggestion.regimen
     if suggested == 0:
-        regimen = "none computed: an alternate-day scheme is needed (5 mg/kg/day is less than one 200 mg tablet a day)"
         findings.append(
             Finding.of(
                 "hcq.below-one-tablet",
@@ -182,14 +220,12 @@ def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=
                 AAO_2016,
             )
         )
-    else:
-        regimen = _regimen_text(suggested)
     findings += _renal_findings(patient, kidney, kidney_text)
     findings.append(_retinal_screening())
     details = {
         "requested": f"{requested:g} mg/day ÷ {weight:.4g} kg = {requested / weight:.2f} mg/kg/day",
         "5 mg/kg/day ceiling": f"5 mg/kg × {weight:.4g} kg (actual) = {limit:.1f} mg/day",
-        "suggested": f"min({requested:g}, {limit:.1f}, 600) mg rounded down to 200 mg tablets = {suggested:g} mg/day",
+        "suggested": suggestion.arithmetic,
         "eGFR": kidney_text,
     }
     return HcqPlan(
@@ -261,7 +297,9 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
                 PLAQUENIL_LABEL,
             ),
         )
-    findings += _dose_findings(average, day_total, weight)
+    # The RECOMMENDED line and the finding's "Suggest ..." are this one suggestion, from the plan's 400 mg/day.
+    suggestion = _suggestion(PLAN_DAILY_MG, weight)
+    findings += _dose_findings(average, day_total, weight, suggestion)
     limit = max_daily_mg(weight)
     if average < LABEL_MIN_DAILY_MG and limit >= LABEL_MIN_DAILY_MG:
         findings.append(
@@ -275,10 +313,9 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
     kidney, kidney_text = known_egfr(patient)
     findings += _renal_findings(patient, kidney, kidney_text)
     findings.append(_retinal_screening())
-    suggested = _suggested_mg(PLAN_DAILY_MG, weight)
-    if suggested:
+    if suggestion.daily_mg:
         recommended_dose = Quantity(TABLET_MG, "mg")
-        recommended = f"hydroxychloroquine {_regimen_text(suggested)} orally (plan 200 mg twice daily, ≤ 5 mg/kg/day)"
+        recommended = f"hydroxychloroquine {suggestion.regimen} orally (plan 200 mg twice daily, ≤ 5 mg/kg/day)"
     else:
         recommended_dose = None
         recommended = "alternate-day scheme needed (5 mg/kg/day is less than 200 mg/day); not computed"

@@ -13,7 +13,9 @@ Sources, each named next to the number it gives:
   initial rate 1.0 mg/kg/min (0.01 mL/kg/min), maintenance up to
   4.0 mg/kg/min (0.04 mL/kg/min); for patients at risk of renal dysfunction or
   thrombotic events, the minimum infusion rate practicable, not to exceed
-  3.3 mg/kg/min (0.03 mL/kg/min); boxed warning on thrombosis, renal
+  3.3 mg/kg/min (0.03 mL/kg/min) — 3.3 mg/kg/min of a 10 % product is
+  0.033 mL/kg/min, so the two figures disagree; dmdose uses the stricter
+  0.03 mL/kg/min printed on the label; boxed warning on thrombosis, renal
   dysfunction and acute renal failure (age > 65 predisposes to renal
   dysfunction).
 * Panzyga US prescribing information — 14 mg/kg/min, the fastest IGIV maximum
@@ -22,6 +24,12 @@ Sources, each named next to the number it gives:
   for adjusted weight, the 1–2 g/kg configurable range, whole-vial rounding
   never above +5 %, the ±10 % order tolerance. These are project conventions,
   not label numbers; they are cited as such.
+
+Two limits hold whatever the order's phrasing or weight basis: no 21 days (the seed
+plan's shortest interval) may hold more than one course, 2 g/kg + 5 %; and the course
+cap and the infusion rates in mL/h are computed on at most the actual body weight
+(min(dosing weight, actual weight)), so an ideal- or adjusted-weight override above
+the actual weight can neither lift the cap nor speed the pump.
 
 Numeric helpers (:func:`dosing_weight_kg`, :func:`target_daily_dose_g`) work on
 floats and numpy arrays alike so that the batch path computes exactly what the
@@ -42,11 +50,19 @@ from dosing import body
 from dosing import references as refs
 from dosing.body import WeightBasis
 from dosing.findings import Finding, Severity
+from dosing.frequency import Frequency
 from dosing.inputs import choice, iso_date
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
 from dosing.references import Reference
-from dosing.units import DoseInputError, Quantity, fmt, is_mass_ratio, quantity
+from dosing.units import (
+    DoseInputError,
+    Quantity,
+    fmt,
+    is_mass_ratio,
+    quantity,
+    unit_text,
+)
 from dosing.verdict import DoseCheck
 
 # ---------------------------------------------------------------- references
@@ -57,7 +73,8 @@ OCTAGAM_10_US_PI = Reference(
     "(dermatomyositis: 2 g/kg divided in equal doses over 2-5 consecutive days every 4 weeks; initial rate "
     "1.0 mg/kg/min = 0.01 mL/kg/min, maintenance up to 4.0 mg/kg/min = 0.04 mL/kg/min; rate increases every "
     "30 min as tolerated, rate-increase table 1 -> 2 -> 4 mg/kg/min; at risk of renal dysfunction or thrombotic "
-    "events: minimum infusion rate practicable, not to exceed 3.3 mg/kg/min (0.03 mL/kg/min)); boxed warning "
+    "events: minimum infusion rate practicable, not to exceed 3.3 mg/kg/min (0.03 mL/kg/min); 3.3 mg/kg/min of a "
+    "10 % product is 0.033 mL/kg/min, so dmdose uses the stricter 0.03 mL/kg/min printed on the label); boxed warning "
     "(thrombosis, renal dysfunction and acute renal failure; predisposed: renal insufficiency, age > 65)",
 )
 IVIG_ISSUE = Reference(
@@ -95,9 +112,14 @@ ADJUSTED_WEIGHT_TRIGGER = 1.2
 # IVIG_ISSUE: whole vials never more than 5 % above the per-day target.
 VIAL_ROUNDING_CEILING = Decimal("1.05")
 # IVIG_ISSUE: the course cap is 2 g/kg + 5 % (the same vial tolerance); ±10 % of the plan matches it.
+# Seed plan / Octagam 10% label: 2 g/kg is the whole course, so the cap is computed on at most the
+# ACTUAL body weight: a weight-basis override (ideal or adjusted above actual) must not lift it.
 COURSE_CAP_G_PER_KG = 2.0
 COURSE_CAP_TOLERANCE = 0.05
 ORDER_MATCH_TOLERANCE = 0.10
+# Seed plan: courses every 3-4 weeks, so no 21 days (the shortest interval) may hold more than one
+# course's 2 g/kg. A q3w course passes: days 0-1 and 21-22 never share a 21-day window.
+EXPOSURE_WINDOW_DAYS = INTERVAL_DAYS_RANGE[0]
 # Octagam 10% US PI §2.1: dermatomyositis maximum 4 mg/kg/min — DM patients are at increased
 # thromboembolic risk. A product configured faster is flagged (no other IVIG is labelled for DM).
 DM_MAX_RATE_MG_PER_KG_MIN = 4.0
@@ -236,7 +258,8 @@ def _ml_per_kg_min(value: float) -> pint.Quantity:
 # 30 min, increase every 30 min as tolerated (the label's rate-increase table
 # doubles 1 → 2 → 4 mg/kg/min) to the dermatomyositis maximum 4 mg/kg/min
 # (0.04 mL/kg/min); at renal or thrombotic risk not above 0.03 mL/kg/min — the
-# label prints "3.3 mg/kg/min (0.03 mL/kg/min)"; the stricter mL figure is used.
+# label prints "3.3 mg/kg/min (0.03 mL/kg/min)", but 3.3 mg/kg/min of a 10 % product
+# is 0.033 mL/kg/min; the stricter 0.03 mL/kg/min printed on the label is used.
 # Vial contents 5, 10, 20 g (the label also lists 2 g and 30 g; configure if stocked).
 DEFAULT_PRODUCT = IvigProduct(
     name="Octagam 10%",
@@ -505,7 +528,7 @@ class InfusionStep:
     """One step of this patient's ramp: rate per kg, rate in mL/h, how long, and the volume given."""
 
     rate_per_kg: pint.Quantity  # mL/kg/h
-    rate: pint.Quantity  # mL/h at the dosing weight
+    rate: pint.Quantity  # mL/h at the cap weight (the dosing weight, never above the actual weight)
     duration: pint.Quantity  # h
     volume: pint.Quantity  # mL
     is_maximum: bool
@@ -573,7 +596,10 @@ class IvigPlan:
     dosing_weight: pint.Quantity
     weight_basis: WeightBasis
     weight_reason: str
-    target_course_dose: pint.Quantity  # g, before vial rounding
+    # min(dosing weight, actual weight): the course cap and the infusion rates (mL/h) are never
+    # computed on more than the actual body weight, whatever weight basis was chosen.
+    cap_weight: pint.Quantity
+    target_course_dose: pint.Quantity  # g, before vial rounding; never above 2 g/kg of the cap weight
     target_daily_dose: pint.Quantity  # g, before vial rounding
     vials_per_day: tuple[VialCount, ...]
     daily_dose: pint.Quantity  # g, whole vials
@@ -581,7 +607,7 @@ class IvigPlan:
     deviation: pint.Quantity  # percent, (daily − target) / target
     daily_volume: pint.Quantity  # mL at the product concentration
     max_rate_per_kg: pint.Quantity  # mL/kg/h, after any at-risk cap
-    max_rate: pint.Quantity  # mL/h at the dosing weight
+    max_rate: pint.Quantity  # mL/h at the cap weight
     infusion_steps: tuple[InfusionStep, ...]
     min_infusion_time: pint.Quantity  # h, the whole day's volume at the maximum rate
     ramp_infusion_time: pint.Quantity  # h, following the label ramp
@@ -592,6 +618,16 @@ class IvigPlan:
     @property
     def vials_text(self) -> str:
         return _describe_vials(self.vials_per_day)
+
+    @property
+    def course_capped(self) -> bool:
+        """True when dose per kg × dosing weight was above 2 g/kg of the actual weight and was lowered to it."""
+        return self.target_course_dose.magnitude < (self.dose_per_kg * self.dosing_weight).to("g").magnitude * (1 - 1e-12)
+
+
+def _cap_weight(chosen_kg: float, actual_kg: float) -> pint.Quantity:
+    # Caps and rates are never computed on more than the actual body weight.
+    return Quantity(min(chosen_kg, actual_kg), "kg")
 
 
 def calculate_ivig(
@@ -620,13 +656,16 @@ def calculate_ivig(
     findings: list[Finding] = [
         Finding.of("ivig.dosing-weight", Severity.INFO, f"Dosing weight: {chosen.reason}.", IVIG_ISSUE)
     ]
-    if chosen.weight.magnitude > patient.weight.magnitude + 1e-9:
+    actual_kg = patient.weight.to("kg").magnitude
+    cap_w = _cap_weight(chosen.weight.to("kg").magnitude, actual_kg)
+    if chosen.weight.to("kg").magnitude > actual_kg + 1e-9:
         findings.append(
             Finding.of(
                 "ivig.dosing-weight-above-actual",
                 Severity.CAUTION,
                 f"The chosen dosing weight {fmt(chosen.weight)} is above the actual weight {fmt(patient.weight)}; "
-                "confirm the weight basis.",
+                f"confirm the weight basis. The 2 g/kg course cap and the infusion rates (mL/h) are computed on the "
+                f"actual weight {fmt(cap_w)}, never on more.",
                 IVIG_ISSUE,
             )
         )
@@ -643,9 +682,25 @@ def calculate_ivig(
             )
         )
 
-    w = chosen.weight.magnitude
-    target_daily = Quantity(target_daily_dose_g(w, per_kg.magnitude, n_days), "g")
-    target_course = Quantity(w * per_kg.magnitude, "g")
+    w = chosen.weight.to("kg").magnitude
+    uncapped_course = Quantity(w * per_kg.magnitude, "g")
+    if uncapped_course.magnitude > COURSE_CAP_G_PER_KG * cap_w.magnitude * (1 + 1e-12):
+        # Only an override above the actual weight gets here: the course is lowered to 2 g/kg of actual weight.
+        target_daily = Quantity(target_daily_dose_g(cap_w.magnitude, COURSE_CAP_G_PER_KG, n_days), "g")
+        target_course = Quantity(cap_w.magnitude * COURSE_CAP_G_PER_KG, "g")
+        findings.append(
+            Finding.of(
+                "ivig.course-capped-at-actual-weight",
+                Severity.CAUTION,
+                f"{fmt(per_kg)} × the {chosen.basis.value} dosing weight {fmt(chosen.weight)} = {fmt(uncapped_course)} is more "
+                f"than 2 g/kg of the actual weight {fmt(cap_w)}; the course is computed as {COURSE_CAP_G_PER_KG:g} g/kg × "
+                f"{fmt(cap_w)} = {fmt(target_course)}, never more.",
+                refs.SEED_PLAN,
+            )
+        )
+    else:
+        target_daily = Quantity(target_daily_dose_g(w, per_kg.magnitude, n_days), "g")
+        target_course = uncapped_course
     vials = round_to_vials(target_daily, product)
     daily = _vial_total(vials)
     course = _course_total(daily, n_days)
@@ -682,7 +737,7 @@ def calculate_ivig(
             max_per_kg = cap
         cap_text = (
             f"maximum rate capped at {max_per_kg.to('mL/kg/min').magnitude:.3g} mL/kg/min ({_per_kg_rate(max_per_kg)}, "
-            f"{fmt((max_per_kg * chosen.weight).to('mL/h'))} at {fmt(chosen.weight)})"
+            f"{fmt((max_per_kg * cap_w).to('mL/h'))} at {fmt(cap_w)})"
             if cap is not None
             else "the label gives no numeric cap"
         )
@@ -695,8 +750,8 @@ def calculate_ivig(
                 product.reference,
             )
         )
-    steps = _infusion_steps(product, max_per_kg, chosen.weight, volume)
-    max_rate = (max_per_kg * chosen.weight).to("mL/h")
+    steps = _infusion_steps(product, max_per_kg, cap_w, volume)
+    max_rate = (max_per_kg * cap_w).to("mL/h")
     min_time = (volume / max_rate).to("h")
     ramp_time = Quantity(sum(s.duration.magnitude for s in steps), "h")
 
@@ -715,6 +770,7 @@ def calculate_ivig(
         dosing_weight=chosen.weight,
         weight_basis=chosen.basis,
         weight_reason=chosen.reason,
+        cap_weight=cap_w,
         target_course_dose=target_course,
         target_daily_dose=target_daily,
         vials_per_day=vials,
@@ -754,21 +810,59 @@ def _schedule(order: Order) -> _Schedule:
     return _Schedule(None, f.interval_days == 1, f.cycle_days)
 
 
+def _administration_days_in_window(f: Frequency, window: int = EXPOSURE_WINDOW_DAYS) -> int:
+    """The most administration days any ``window`` consecutive days of this schedule can hold.
+
+    Every shape :func:`dosing.frequency.parse_frequency` produces: once, every N days (daily, BID,
+    every other day, weekly, q2w-q4w), a bounded series (weekly x4, days 1 and 15) and a repeating
+    cycle (daily for N days every M weeks). Windows starting in the first ``window`` days, and in the
+    last ``window`` days of a cycle (where it meets the next), include the fullest one: elsewhere the
+    evenly spaced days of a series or cycle are at most as dense as at its start.
+    """
+    if f.interval_days is None:
+        return 1
+    step, count, cycle = f.interval_days, f.count, f.cycle_days
+
+    def given(day: int) -> bool:
+        k, r = divmod(day % cycle if cycle is not None else day, step)
+        return r == 0 and (count is None or k < count)
+
+    starts = set(range(window))
+    if cycle is not None:
+        starts |= set(range(max(0, cycle - window), cycle))
+    return max(sum(given(d) for d in range(s, s + window)) for s in starts)
+
+
 def _ordered_per_day_g(order: Order, dosing_weight: pint.Quantity) -> tuple[pint.Quantity, str]:
+    """Grams per administration day, and the arithmetic ("1 g/kg × 62.15 kg = 62.15 g", "65 g × 2 a day = 130 g")."""
     dose = order.dose
     per_admin_day = order.frequency.times_per_day
     if dose.is_compatible_with("g") and not dose.dimensionless:
         grams = dose.to("g")
-        return grams * per_admin_day, f"{fmt(grams)}"
-    if dose.dimensionless and is_mass_ratio(dose):
+        text = fmt(grams)
+    elif dose.dimensionless and is_mass_ratio(dose):
         g_per_kg = dose.to("g/kg")
         grams = (g_per_kg * dosing_weight).to("g")
-        return grams * per_admin_day, f"{fmt(g_per_kg)} × {fmt(dosing_weight)} = {fmt(grams)}"
+        text = f"{fmt(g_per_kg)} × {fmt(dosing_weight)} = {fmt(grams)}"
+    else:
+        grams = None
+    if grams is not None:
+        if per_admin_day == 1:
+            return grams, text
+        return grams * per_admin_day, f"{text} × {per_admin_day} a day = {fmt(grams * per_admin_day)}"
     raise DoseInputError(
         "dose",
-        f"IVIG orders are checked in g or g/kg (per administration day), got {dose:~P}; "
-        "a volume depends on the product concentration — convert it to grams",
+        f"IVIG doses are written in g (or g/kg) per infusion day, and the frequency carries the days "
+        f"(e.g. '1 g/kg' with 'daily for 2 days every 4 weeks'); got {unit_text(dose.units)}"
+        + (": a volume depends on the product concentration, convert it to grams" if dose.is_compatible_with("mL") else ""),
     )
+
+
+def _course_target_text(plan: IvigPlan) -> str:
+    text = f"{fmt(plan.dose_per_kg)} × {fmt(plan.dosing_weight)} = {fmt((plan.dose_per_kg * plan.dosing_weight).to('g'))}"
+    if plan.course_capped:
+        text += f", above 2 g/kg of the actual weight: {COURSE_CAP_G_PER_KG:g} g/kg × {fmt(plan.cap_weight)} = {fmt(plan.target_course_dose)}"
+    return text
 
 
 def _details(plan: IvigPlan, product: IvigProduct) -> dict[str, str]:
@@ -777,13 +871,17 @@ def _details(plan: IvigPlan, product: IvigProduct) -> dict[str, str]:
     )
     details = {
         "Dosing weight": f"{fmt(plan.dosing_weight)} ({plan.weight_basis.value}): {plan.weight_reason}",
-        "Course target": f"{fmt(plan.dose_per_kg)} × {fmt(plan.dosing_weight)} = {fmt(plan.target_course_dose)}",
+        "Cap and rate weight": (
+            f"{fmt(plan.cap_weight)}, the lower of the dosing weight and the actual weight {fmt(plan.actual_weight)}: "
+            "the 2 g/kg course cap and the infusion rates (mL/h) are never computed on more than the actual weight"
+        ),
+        "Course target": _course_target_text(plan),
         "Daily target": f"{fmt(plan.target_course_dose)} ÷ {plan.days} days = {fmt(plan.target_daily_dose)}",
         "Vials per day": f"{plan.vials_text} = {fmt(plan.daily_dose)} ({plan.deviation.magnitude:+.1f} % of target; never above +5 %)",
         "Course dose": f"{fmt(plan.daily_dose)} × {plan.days} days = {fmt(plan.course_dose)}",
         "Volume per day": f"{fmt(plan.daily_dose)} ÷ {fmt(product.concentration)} = {fmt(plan.daily_volume)}",
         "Infusion ramp": ramp,
-        "Maximum rate": f"{_per_kg_rate(plan.max_rate_per_kg)} × {fmt(plan.dosing_weight)} = {fmt(plan.max_rate)}",
+        "Maximum rate": f"{_per_kg_rate(plan.max_rate_per_kg)} × {fmt(plan.cap_weight)} = {fmt(plan.max_rate)}",
         "Minimum infusion time": f"{fmt(plan.daily_volume)} ÷ {fmt(plan.max_rate)} = {fmt(plan.min_infusion_time, 3)} (ramp: {fmt(plan.ramp_infusion_time, 3)})",
         "Interval": f"every {plan.interval_days[0]}-{plan.interval_days[1]} days",
     }
@@ -818,11 +916,29 @@ def _names_product_or_generic(drug: str, product: IvigProduct) -> bool:
     return key == brand or key.startswith(_alnum(product.name)) or key in _GENERIC_NAMES
 
 
+def _course_cap(plan: IvigPlan) -> tuple[pint.Quantity, str]:
+    """The most IVIG one course (or any 21 days) may hold: 2 g/kg of the cap weight + 5 %, and how it was computed."""
+    cap = (Quantity(COURSE_CAP_G_PER_KG, "g/kg") * plan.cap_weight * (1 + COURSE_CAP_TOLERANCE)).to("g")
+    on_actual = abs(plan.cap_weight.magnitude - plan.dosing_weight.to("kg").magnitude) > 1e-9
+    weight = (
+        f"{fmt(plan.cap_weight)} actual weight (the cap is never computed on more than the actual weight)"
+        if on_actual
+        else fmt(plan.cap_weight)
+    )
+    return cap, f"{COURSE_CAP_G_PER_KG:g} g/kg × {weight} + 5 % = {fmt(cap)}"
+
+
+def _above(amount: pint.Quantity, cap: pint.Quantity) -> bool:
+    return amount.to("g").magnitude > cap.to("g").magnitude * (1 + 1e-12)
+
+
 def _per_kg_weight_ambiguity(order: Order, plan: IvigPlan, sched: _Schedule) -> list[Finding]:
     """A g/kg order when the dosing weight is not the actual weight: which kilograms did the prescriber mean?
 
     This check reads g/kg per kg of the dosing weight; whoever prepares the dose may read it per
-    kg of actual weight, which for an adjusted weight is always > 11 % more (IVIG_ISSUE rule).
+    kg of actual weight. An adjusted weight is below the actual weight (the actual reading is
+    larger, > 11 % more by the IVIG_ISSUE rule); an override above the actual weight makes the
+    dosing-weight reading the larger. The larger reading is held against the course cap.
     """
     if not (order.dose.dimensionless and is_mass_ratio(order.dose)):
         return []
@@ -830,23 +946,52 @@ def _per_kg_weight_ambiguity(order: Order, plan: IvigPlan, sched: _Schedule) -> 
     if abs(actual.magnitude - dosing.magnitude) <= 1e-9:
         return []
     g_per_kg = order.dose.to("g/kg")
-    on_actual = (g_per_kg * actual).to("g") * order.frequency.times_per_day
-    cap = (Quantity(COURSE_CAP_G_PER_KG, "g/kg") * dosing * (1 + COURSE_CAP_TOLERANCE)).to("g")
+    per_day = order.frequency.times_per_day
+    on_dosing = (g_per_kg * dosing).to("g") * per_day
+    on_actual = (g_per_kg * actual).to("g") * per_day
+    larger_is_actual = actual.magnitude > dosing.magnitude
+    larger, larger_basis = (on_actual, "actual") if larger_is_actual else (on_dosing, f"{plan.weight_basis.value} dosing")
+    cap, cap_text = _course_cap(plan)
     days = sched.days or 1
-    over = on_actual.magnitude * days > cap.magnitude * (1 + 1e-12)
+    over = _above(larger * days, cap)
     consequence = (
-        f"; over {days} day(s) that is {fmt(on_actual * days)}, above the 2 g/kg cap {fmt(cap)}"
+        f" Over {days} day(s) the larger reading is {fmt(larger * days)}, above the 2 g/kg cap {cap_text}."
         if over and sched.days is not None
         else ""
     )
+    comparison = "more than" if larger_is_actual else "less than"
     return [
         Finding.of(
             "ivig.per-kg-order-weight-ambiguous",
             Severity.MAJOR if over else Severity.CAUTION,
             f"{fmt(g_per_kg)} was checked per kg of the {plan.weight_basis.value} dosing weight {fmt(dosing)} "
-            f"({fmt((g_per_kg * dosing).to('g'))}/day); read per kg of the actual weight {fmt(actual)} it is "
-            f"{fmt(on_actual)}/day{consequence}. Write the IVIG dose in grams.",
+            f"({fmt(on_dosing)}/day); read per kg of the actual weight {fmt(actual)} it is {fmt(on_actual)}/day, "
+            f"{comparison} read on the dosing weight: the larger reading is per kg of the {larger_basis} weight "
+            f"({fmt(larger)}/day).{consequence} Write the IVIG dose in grams.",
             IVIG_ISSUE,
+        )
+    ]
+
+
+def _exposure_finding(order: Order, per_day: pint.Quantity, per_day_text: str, plan: IvigPlan, course_blocked: pint.Quantity | None) -> list[Finding]:
+    """The most IVIG the order delivers in any 21 days, held against one course's 2 g/kg (seed plan: every 3-4 weeks).
+
+    Not repeated when ``course_blocked`` (a course already blocked as above 2 g/kg) is at least as much.
+    """
+    days = _administration_days_in_window(order.frequency)
+    exposure = (per_day * days).to("g")
+    cap, cap_text = _course_cap(plan)
+    if not _above(exposure, cap) or (course_blocked is not None and exposure.magnitude <= course_blocked.to("g").magnitude):
+        return []
+    return [
+        Finding.of(
+            "ivig.exposure-above-2g-per-kg",
+            Severity.CONTRAINDICATED,
+            f"'{order.frequency.text}' gives IVIG on up to {days} day(s) in {EXPOSURE_WINDOW_DAYS} days: "
+            f"{f'({per_day_text})' if '=' in per_day_text else per_day_text} × {days} = {fmt(exposure)}, "
+            f"above one course, {cap_text}. The plan gives 2 g/kg per course every 3-4 weeks: no "
+            f"{EXPOSURE_WINDOW_DAYS} days (the shortest interval) may hold more than one course.",
+            refs.SEED_PLAN,
         )
     ]
 
@@ -856,6 +1001,8 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
 
     The ordered dose is per administration day: "70 g" or "1 g/kg" with
     "daily for 2 days every 4 weeks". A g/kg dose is per kg of the dosing weight.
+    Blocked: a course, or any 21 days of the schedule, above 2 g/kg of min(dosing, actual
+    weight) + 5 %, whichever weight basis was chosen.
     Allergy/IgA, renal and thrombosis contraindications are the interaction
     rules' business; only the infusion-rate cap belongs here.
     """
@@ -872,6 +1019,8 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
             f"{body.WEIGHT_KG[1]:g} kg patient ({PLAUSIBLE_MAX_G_PER_DAY:g} g): check the unit and the number",
         )
     w = plan.dosing_weight
+    cap, cap_text = _course_cap(plan)
+    course_blocked = None  # the course amount, when blocked as above 2 g/kg
     findings: list[Finding] = list(plan.findings)
 
     if not _names_product_or_generic(order.drug, product):
@@ -909,9 +1058,9 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
         )
     else:
         course = per_day * sched.days
-        cap = Quantity(COURSE_CAP_G_PER_KG, "g/kg") * w * (1 + COURSE_CAP_TOLERANCE)
         course_text = f"{per_day_text} × {sched.days} day(s) = {fmt(course.to('g'))}"
-        if course.to("g").magnitude > cap.to("g").magnitude * (1 + 1e-12):
+        if _above(course, cap):
+            course_blocked = course
             hint = ""
             if order.dose.dimensionless and abs(order.dose.to("g/kg").magnitude - plan.dose_per_kg.magnitude) < 1e-9 and sched.days > 1:
                 hint = (
@@ -922,8 +1071,7 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
                 Finding.of(
                     "ivig.course-above-2g-per-kg",
                     Severity.CONTRAINDICATED,
-                    f"Ordered course {course_text} exceeds 2 g/kg course: the maximum is 2 g/kg × {fmt(w)} + 5 % = "
-                    f"{fmt(cap.to('g'))}{hint}.",
+                    f"Ordered course {course_text} exceeds 2 g/kg course: the maximum is {cap_text}{hint}.",
                     refs.SEED_PLAN,
                 )
             )
@@ -959,13 +1107,14 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
                         refs.SEED_PLAN,
                     )
                 )
-        day_max = Quantity(MAX_DAILY_G_PER_KG, "g/kg") * w * (1 + COURSE_CAP_TOLERANCE)
-        if per_day.to("g").magnitude > day_max.to("g").magnitude * (1 + 1e-12):
+        # Like the course cap, on at most the actual weight.
+        day_max = (Quantity(MAX_DAILY_G_PER_KG, "g/kg") * plan.cap_weight * (1 + COURSE_CAP_TOLERANCE)).to("g")
+        if _above(per_day, day_max):
             findings.append(
                 Finding.of(
                     "ivig.daily-dose-above-label",
                     Severity.MAJOR,
-                    f"{fmt(per_day.to('g'))} in one day is above 1 g/kg/day × {fmt(w)} + 5 % = {fmt(day_max.to('g'))}: "
+                    f"{fmt(per_day.to('g'))} in one day is above 1 g/kg/day × {fmt(plan.cap_weight)} + 5 % = {fmt(day_max)}: "
                     "the label divides 2 g/kg over 2-5 days.",
                     OCTAGAM_10_US_PI,
                 )
@@ -988,6 +1137,8 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
                     OCTAGAM_10_US_PI,
                 )
             )
+
+    findings.extend(_exposure_finding(order, per_day, per_day_text, plan, course_blocked))
 
     cycle = sched.cycle_days
     if cycle is None:
@@ -1032,9 +1183,11 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
         )
 
     recommended = (
-        f"IVIG {fmt(plan.dose_per_kg)} per course on {fmt(w)} ({plan.weight_basis.value} weight) = {fmt(plan.target_course_dose)}: "
+        f"IVIG {fmt(plan.dose_per_kg)} per course on {fmt(w)} ({plan.weight_basis.value} weight) = "
+        + (f"{fmt((plan.dose_per_kg * w).to('g'))}, capped at 2 g/kg of the actual weight {fmt(plan.cap_weight)} = " if plan.course_capped else "")
+        + f"{fmt(plan.target_course_dose)}: "
         f"{fmt(plan.daily_dose)} daily ({plan.vials_text}, {fmt(plan.daily_volume)} of {product.name}) for {plan.days} days "
-        f"= {fmt(plan.course_dose)}, every 3-4 weeks; maximum rate {fmt(plan.max_rate)}"
+        f"= {fmt(plan.course_dose)}, every 3-4 weeks; maximum rate {fmt(plan.max_rate)} (on {fmt(plan.cap_weight)})"
     )
     return DoseCheck(plan.daily_dose, recommended, tuple(findings), _details(plan, product))
 

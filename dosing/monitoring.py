@@ -4,6 +4,10 @@
 disease-activity labs, then each drug's safety tests, then what the patient's
 conditions call for (cardiac symptoms → troponin and ECG; new dysphagia → urgent
 swallow study). Each item names its source.
+
+Drug names are resolved through the interaction drug table (``interactions.resolve``),
+so every name ``verify`` accepts works here ("Plaquenil", "MTX", "CellCept"); a
+drug dmdose knows but has no monitoring entry for is refused, never skipped.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import attrs
 from dosing import references as refs
 from dosing.hydroxychloroquine import AAO_2016
 from dosing.mycophenolate import CELLCEPT_LABEL
+from dosing.body import Sex
 from dosing.patient import Patient
 from dosing.rituximab import RITUXAN_LABEL
 from dosing.steroids import ACR_GIOP_2022
@@ -43,6 +48,28 @@ RITUXIMAB_RA_CONSENSUS = refs.Reference(
     "buch-2011-rituximab-consensus",
     "Buch MH et al. Updated consensus statement on the use of rituximab in patients with rheumatoid arthritis. "
     "Ann Rheum Dis 2011;70:909-20 (measure immunoglobulins before each course; HBV screening)",
+)
+
+METHOTREXATE_LABEL = refs.Reference(
+    "methotrexate-uspi",
+    "Methotrexate tablets/injection US prescribing information (PLR labels, e.g. Trexall, Otrexup, Xatmep): Boxed "
+    "Warning (embryo-fetal toxicity; contraindicated in pregnancy for non-neoplastic diseases), 8.3 Females and Males "
+    "of Reproductive Potential (verify pregnancy status before starting; effective contraception during treatment and "
+    "for 6 months after the final dose in females, 3 months in males with female partners)",
+)
+MYCOPHENOLATE_REMS = refs.Reference(
+    "mycophenolate-rems",
+    "CellCept/Myfortic US prescribing information, Boxed Warning and 8.3, and the Mycophenolate REMS: pregnancy test "
+    "(sensitivity ≥ 25 mIU/mL) immediately before starting and 8–10 days later, repeated at routine follow-up; "
+    "acceptable contraception during treatment and for 6 weeks after stopping (females); condoms during treatment and "
+    "for 90 days after stopping (males with female partners)",
+)
+ACR_DMARD_2008 = refs.Reference(
+    "acr-2008-dmard",
+    "Saag KG et al. American College of Rheumatology 2008 recommendations for the use of nonbiologic and biologic "
+    "disease-modifying antirheumatic drugs in rheumatoid arthritis. Arthritis Rheum 2008;59:762-84 (hepatitis B and C "
+    "serology before starting methotrexate or leflunomide — named there for patients with hepatitis risk factors); "
+    "Singh JA et al. 2012 update, Arthritis Care Res 2012;64:625-39 (hepatitis B and C screening)",
 )
 
 CANONICAL_DRUGS = (
@@ -89,16 +116,58 @@ def _disease_activity() -> list[MonitoringItem]:
     return [_item(test, "monthly", reason, refs.SEED_PLAN, "all") for test in ("CK", "aldolase", "AST", "ALT", "LDH", "ESR", "CRP")]
 
 
-def _methotrexate() -> list[MonitoringItem]:
+def _pregnancy_prevention(
+    drug: str, patient: Patient, reference: refs.Reference, *, test_when: str, after_stop: str
+) -> list[MonitoringItem]:
+    # Both labels: teratogen (boxed warning). The pregnancy test is for females of reproductive potential;
+    # contraception counselling covers both sexes (each label gives a duration for males too).
+    items = []
+    if patient.sex is Sex.FEMALE:
+        items.append(
+            _item(
+                "pregnancy test (females of reproductive potential)",
+                test_when,
+                f"{drug} is teratogenic (boxed warning): exclude pregnancy before the first dose",
+                reference,
+                drug,
+            )
+        )
+    items.append(
+        _item(
+            "contraception counselling",
+            "before starting, and at follow-up visits",
+            f"{drug} is teratogenic (boxed warning): effective contraception during treatment and {after_stop}",
+            reference,
+            drug,
+        )
+    )
+    return items
+
+
+def _methotrexate(patient: Patient) -> list[MonitoringItem]:
     freq = "every 2–4 weeks for the first 3 months, then every 8–12 weeks (every 12 weeks after 6 months)"
     return [
         _item("CBC with differential", freq, "methotrexate myelosuppression", ACR_DMARD_2012, "methotrexate"),
         _item("liver tests (AST, ALT, albumin)", freq, "methotrexate hepatotoxicity", ACR_DMARD_2012, "methotrexate"),
         _item("serum creatinine", freq, "methotrexate is cleared by the kidney; reduced clearance raises toxicity", ACR_DMARD_2012, "methotrexate"),
+        _item(
+            "hepatitis B and C serology (HBsAg, anti-HBc, anti-HCV)",
+            "before starting",
+            "chronic viral hepatitis adds to methotrexate hepatotoxicity, and hepatitis B can reactivate under immunosuppression",
+            ACR_DMARD_2008,
+            "methotrexate",
+        ),
+        *_pregnancy_prevention(
+            "methotrexate",
+            patient,
+            METHOTREXATE_LABEL,
+            test_when="before starting",
+            after_stop="for 6 months after the final dose (females), 3 months (males with female partners)",
+        ),
     ]
 
 
-def _mycophenolate(name: str) -> list[MonitoringItem]:
+def _mycophenolate(name: str, patient: Patient) -> list[MonitoringItem]:
     return [
         _item(
             "CBC with differential",
@@ -121,10 +190,17 @@ def _mycophenolate(name: str) -> list[MonitoringItem]:
             BSR_DMARD_2017,
             name,
         ),
+        *_pregnancy_prevention(
+            name,
+            patient,
+            MYCOPHENOLATE_REMS,
+            test_when="immediately before starting and 8–10 days later, then at routine follow-up",
+            after_stop="for 6 weeks after stopping (females), 90 days (males with female partners)",
+        ),
     ]
 
 
-def _ivig() -> list[MonitoringItem]:
+def _ivig(patient: Patient) -> list[MonitoringItem]:
     return [
         _item(
             "serum IgG level",
@@ -151,7 +227,7 @@ def _ivig() -> list[MonitoringItem]:
     ]
 
 
-def _rituximab() -> list[MonitoringItem]:
+def _rituximab(patient: Patient) -> list[MonitoringItem]:
     return [
         _item(
             "hepatitis B screening (HBsAg and anti-HBc)",
@@ -171,7 +247,7 @@ def _rituximab() -> list[MonitoringItem]:
     ]
 
 
-def _prednisone() -> list[MonitoringItem]:
+def _prednisone(patient: Patient) -> list[MonitoringItem]:
     return [
         _item(
             "fracture risk assessment (BMD with vertebral fracture assessment; FRAX if ≥ 40 years)",
@@ -184,7 +260,7 @@ def _prednisone() -> list[MonitoringItem]:
     ]
 
 
-def _hydroxychloroquine() -> list[MonitoringItem]:
+def _hydroxychloroquine(patient: Patient) -> list[MonitoringItem]:
     return [
         _item(
             "baseline retinal examination (fundus)",
@@ -201,8 +277,8 @@ _DRUG_ITEMS = {
     "ivig": _ivig,
     "methotrexate": _methotrexate,
     "rituximab": _rituximab,
-    "mycophenolate mofetil": lambda: _mycophenolate("mycophenolate mofetil"),
-    "mycophenolate sodium": lambda: _mycophenolate("mycophenolate sodium"),
+    "mycophenolate mofetil": lambda patient: _mycophenolate("mycophenolate mofetil", patient),
+    "mycophenolate sodium": lambda patient: _mycophenolate("mycophenolate sodium", patient),
     "prednisone": _prednisone,
     "hydroxychloroquine": _hydroxychloroquine,
 }
@@ -234,25 +310,36 @@ def _drug_names(drugs) -> tuple[str, ...]:
         given = list(drugs)
     except TypeError:
         raise DoseInputError("drugs", f"expected a list of drug names, got {drugs!r}") from None
+    # Imported here: interactions imports the dosing core, and dosing must not import it at module load.
+    import interactions
+
     names = []
     for raw in given:
         if not isinstance(raw, str):
             raise DoseInputError("drugs", f"expected drug names, got {raw!r}")
-        name = " ".join(raw.strip().lower().split())
+        try:
+            name = interactions.resolve(raw)
+        except DoseInputError as err:  # UnknownDrugError: unknown or ambiguous ("mycophenolate")
+            candidates = getattr(err, "candidates", ())
+            problem = f"{raw!r} is ambiguous: say which of {', '.join(candidates)}" if candidates else f"unknown drug {raw!r}"
+            raise DoseInputError("drugs", f"{problem}; monitoring is listed for: {', '.join(CANONICAL_DRUGS)}") from None
         if name not in _DRUG_ITEMS:
-            raise DoseInputError("drugs", f"unknown drug {raw!r}; known: {', '.join(CANONICAL_DRUGS)}")
+            raise DoseInputError(
+                "drugs",
+                f"{raw!r} ({name}) has no monitoring entry in dmdose; monitoring is listed for: {', '.join(CANONICAL_DRUGS)}",
+            )
         names.append(name)
     return tuple(dict.fromkeys(names))
 
 
 def monitoring_plan(drugs: Iterable[str], patient: Patient) -> MonitoringPlan:
-    """Monitoring for ``drugs`` (canonical names, see ``CANONICAL_DRUGS``) and ``patient``."""
+    """Monitoring for ``drugs`` (any name the drug table resolves to one of ``CANONICAL_DRUGS``) and ``patient``."""
     names = _drug_names(drugs)
     if not isinstance(patient, Patient):
         raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
     items = _disease_activity()
     for name in names:
-        items += _DRUG_ITEMS[name]()
+        items += _DRUG_ITEMS[name](patient)
     if patient.has("cardiac_symptoms"):
         items += _cardiac()
     if patient.has("dysphagia_new_onset"):

@@ -11,6 +11,13 @@ MMF in mycophenolic acid content; every MPS limit below is the MMF limit × 0.72
 Dose forms are counted things, never masses: an MMF capsule is 250 mg and an MMF
 tablet 500 mg (CellCept How Supplied); MPS tablets exist as 180 and 360 mg, so a
 count of MPS tablets is ambiguous and refused.
+
+An ordered dose must be whole dose units: oral MMF a multiple of 250 mg (whole
+capsules/tablets: CellCept tablets are not to be crushed nor capsules opened),
+MPS a multiple of 180 mg (Myfortic delayed-release tablets must not be crushed,
+chewed or cut). Otherwise → MAJOR. An MPS dose that is a multiple of 250 mg
+(e.g. "Myfortic 1000 mg") is most likely the CellCept dose written for Myfortic,
+and the message says so with the MPS equivalent.
 """
 
 from __future__ import annotations
@@ -30,13 +37,14 @@ CELLCEPT_LABEL = refs.Reference(
     "cellcept-uspi",
     "CellCept (mycophenolate mofetil) US prescribing information, Genentech: Dosage and Administration (max 1.5 g "
     "twice daily = 3 g/day; severe chronic renal impairment GFR < 25 mL/min/1.73 m²: avoid doses > 1 g twice daily), "
-    "How Supplied (250 mg capsules, 500 mg tablets)",
+    "How Supplied (250 mg capsules, 500 mg tablets; 200 mg/mL oral suspension; IV powder), Administration (do not "
+    "crush tablets nor open or crush capsules)",
 )
 MYFORTIC_LABEL = refs.Reference(
     "myfortic-uspi",
     "Myfortic (mycophenolic acid delayed-release tablets) US prescribing information, Novartis: 720 mg Myfortic "
     "≈ 1000 mg mycophenolate mofetil in mycophenolic acid content; not interchangeable without physician "
-    "supervision; 180 mg and 360 mg tablets",
+    "supervision; 180 mg and 360 mg delayed-release tablets, not to be crushed, chewed or cut",
 )
 
 # Seed plan: MMF 1000–1500 mg twice daily.
@@ -175,6 +183,16 @@ def _forms(dose_mg: float) -> tuple[FormOption, ...]:
     return tuple(options)
 
 
+def _mps_equivalent_mg(mmf_dose: float) -> float:
+    """MMF mg × 720/1000, rounded to the nearest 180 mg MPS tablet step."""
+    return _mg(round_to_step(Quantity(mmf_dose * MPS_PER_MMF, "mg"), Quantity(MPS_TABLETS_MG[1], "mg")).magnitude)
+
+
+def _mps_equivalent_text(mmf_dose: float) -> str:
+    mps = _mps_equivalent_mg(mmf_dose)
+    return f"{mmf_dose:g} mg MMF × 720/1000 = {mmf_dose * MPS_PER_MMF:g} mg → {mps:g} mg MPS (180 mg tablet steps)"
+
+
 def _mps_tablets(mps: float) -> tuple[TabletCount, ...]:
     big, small = MPS_TABLETS_MG
     n_big, rest = divmod(round(mps), round(big))
@@ -250,12 +268,12 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
                 refs.SEED_PLAN,
             )
         )
-    mps = _mg(round_to_step(Quantity(dose * MPS_PER_MMF, "mg"), Quantity(MPS_TABLETS_MG[1], "mg")).magnitude)
+    mps = _mps_equivalent_mg(dose)
     details = {
         "requested": f"{requested_text} twice daily",
         "daily": f"{dose:g} mg × 2 = {dose * 2:g} mg/day (maximum {max_daily:g} mg/day)",
         "eGFR": kidney_text,
-        "MPS equivalent": f"{dose:g} mg MMF × 720/1000 = {dose * MPS_PER_MMF:g} mg → {mps:g} mg MPS (180 mg tablet steps)",
+        "MPS equivalent": _mps_equivalent_text(dose),
     }
     return MycophenolatePlan(
         requested_dose=Quantity(requested, "mg"),
@@ -275,6 +293,44 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
 
 
 # ---------------------------------------------------------------- order checks
+
+
+def _is_multiple(mg: float, step_mg: float) -> bool:
+    try:
+        count_of(Quantity(mg, "mg"), Quantity(step_mg, "mg"))
+    except DoseInputError:
+        return False
+    return True
+
+
+def _whole_unit_findings(product: Product, per_dose: float, order: Order) -> list[Finding]:
+    """MAJOR when the dose is not whole tablets/capsules (never split: teratogen; MPS is enteric-coated)."""
+    if product is MPS:
+        if _is_multiple(per_dose, MPS_TABLETS_MG[1]):
+            return []
+        message = (
+            f"{per_dose:g} mg of mycophenolate sodium (Myfortic) is not a whole number of 180 mg / 360 mg "
+            "delayed-release tablets, which must not be crushed, chewed or cut."
+        )
+        if _is_multiple(per_dose, MMF_CAPSULE_MG):
+            message += (
+                f" {per_dose:g} mg is a mycophenolate mofetil (CellCept) dose: was the MMF dose written for Myfortic? "
+                f"The MPS equivalent is {_mps_equivalent_text(per_dose)}; MPS and MMF are not interchangeable mg for mg."
+            )
+        return [Finding.of("mycophenolate.mps-not-whole-tablets", Severity.MAJOR, message, MYFORTIC_LABEL)]
+    # An MMF dose in tablets/capsules is whole by construction (mmf_mg refuses fractions); IV MMF is dosed in mg.
+    if order.route is not Route.ORAL or _is_multiple(per_dose, MMF_CAPSULE_MG):
+        return []
+    return [
+        Finding.of(
+            "mycophenolate.mmf-not-whole-units",
+            Severity.MAJOR,
+            f"{per_dose:g} mg of oral mycophenolate mofetil is not a whole number of 250 mg capsules / 500 mg tablets "
+            "(not to be split, opened or crushed); order a multiple of 250 mg, or state the 200 mg/mL oral suspension "
+            "if that is intended.",
+            CELLCEPT_LABEL,
+        )
+    ]
 
 
 def _is_bid(freq: Frequency) -> bool:
@@ -325,6 +381,7 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
                 product.reference,
             )
         )
+    findings += _whole_unit_findings(product, per_dose, order)
     if not _is_bid(freq):
         findings.append(
             Finding.of(

@@ -134,11 +134,18 @@ def rituximab_dose_mg(bsa_m2):
     calculator calls this too, so both give the same dose.
     """
     bsa = _bsa_array(bsa_m2)
-    # Rounded to 9 decimals first so float noise (674.9999999) cannot flip a half-step.
-    raw = np.round(DOSE_PER_M2_MG * bsa, 9)
-    rounded = np.floor(raw / ROUNDING_STEP_MG + 0.5) * ROUNDING_STEP_MG
-    dose = np.minimum(rounded, MAX_SINGLE_DOSE_MG)
+    dose = np.minimum(_rounded_mg(DOSE_PER_M2_MG * bsa), MAX_SINGLE_DOSE_MG)
     return float(dose) if dose.ndim == 0 else dose
+
+
+def _rounded_mg(raw_mg):
+    """To the nearest 10 mg (1 mL of concentrate), half up; the one rounding of every per-area dose."""
+    # Rounded to 9 decimals first so float noise (674.9999999) cannot flip a half-step.
+    return np.floor(np.round(raw_mg, 9) / ROUNDING_STEP_MG + 0.5) * ROUNDING_STEP_MG
+
+
+def _volume_text(dose_mg: float) -> str:
+    return f"{dose_mg:g} mg ÷ 10 mg/mL = {dose_mg / CONCENTRATION_MG_PER_ML:g} mL of concentrate"
 
 
 def _is_real(value) -> bool:
@@ -281,7 +288,7 @@ def calculate_rituximab(
     vials = vials_for(dose_mg)
     schedule = tuple(Administration(start + dt.timedelta(days=d), dose, label) for d, label in zip(days, labels))
     total = Quantity(dose_mg * len(schedule), "mg")
-    details["volume"] = f"{dose_mg:g} mg ÷ 10 mg/mL = {dose_mg / CONCENTRATION_MG_PER_ML:g} mL of concentrate"
+    details["volume"] = _volume_text(dose_mg)
     details["vials"] = _vial_text(vials)
     details["course total"] = f"{dose_mg:g} mg × {len(schedule)} = {total.magnitude:g} mg"
     findings.extend(_reminders())
@@ -359,14 +366,17 @@ def _fixed_findings(freq: Frequency) -> list[Finding]:
 
 
 def _ordered_mg(order: Order, bsa: pint.Quantity) -> tuple[float, str]:
+    """The dose to prepare: a mass as ordered; mg/m² × BSA rounded to the nearest 10 mg, as the calculator does."""
     dose = order.dose
     if dose.check("[mass]"):
         mg = float(dose.to("mg").magnitude)
         return mg, f"{mg:g} mg"
     if dose.is_compatible_with("mg/m**2"):
         per_m2 = float(dose.to("mg/m**2").magnitude)
-        mg = per_m2 * bsa.magnitude
-        return mg, f"{per_m2:g} mg/m² × {bsa.magnitude:.4g} m² = {mg:.1f} mg"
+        raw = per_m2 * bsa.magnitude
+        # A dose under 5 mg would round to nothing: keep it as computed (the comparison flags it).
+        mg = float(_rounded_mg(raw)) or raw
+        return mg, f"{per_m2:g} mg/m² × {bsa.magnitude:.4g} m² = {raw:.1f} mg → {mg:g} mg (nearest 10 mg)"
     raise DoseInputError(
         "dose", f"rituximab is ordered in mg or mg/m², got {fmt(dose)}; write e.g. '375 mg/m2' or '1000 mg'"
     )
@@ -460,7 +470,7 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
         days = [0, FIXED_INTERVAL_DAYS] if _is_two_weekly(freq) and not per_area else [7 * i for i in range(WEEKLY_DOSES)]
         details["schedule"] = ", ".join((order.start_date + dt.timedelta(days=d)).isoformat() for d in days)
     details["tolerance"] = f"ordered dose accepted within ±10 % of the recommended dose ({HOPA_ROUNDING.citation})"
-    details["volume"] = f"{ordered_mg:.0f} mg ÷ 10 mg/mL = {ordered_mg / CONCENTRATION_MG_PER_ML:.1f} mL of concentrate"
+    details["volume"] = _volume_text(ordered_mg)
     return DoseCheck(Quantity(recommended_mg, "mg"), recommended, findings, details)
 
 

@@ -10,8 +10,15 @@ Thresholds on the daily dose, the EULAR 2002 glucocorticoid dose bands:
 * above 5 and up to 7.5 mg/day (EULAR "low dose") → INFO: above the plan's 5 mg;
 * above 7.5 and up to 30 mg/day (EULAR "medium dose") → CAUTION: the plan
   escalates IVIG and methotrexate rather than prednisone;
-* above 30 mg/day (EULAR "high dose" and above) → MAJOR: the plan says to avoid
-  returning to high doses.
+* above 30 and up to 100 mg/day (EULAR "high dose") → MAJOR: the plan says to
+  avoid returning to high doses;
+* above 100 mg/day (EULAR "very high dose") → CONTRAINDICATED: no oral prednisone
+  order in this plan reaches it (the plan avoids high doses; pulse therapy,
+  ≥ 250 mg/day, is IV methylprednisolone, a different order).
+
+Oral doses are made of whole tablets (1, 2.5, 5, 10, 20, 50 mg, prednisone US PI):
+a dose that no combination makes (e.g. 1 mg/kg × 68.04 kg = 68.04 mg) → CAUTION
+with the nearest dose the tablets make.
 """
 
 from __future__ import annotations
@@ -53,6 +60,10 @@ LOW_DOSE_MAX_MG = 7.5
 MEDIUM_DOSE_MAX_MG = 30.0
 # ACR 2022 GIOP: fracture-risk assessment for ≥ 2.5 mg/day for > 3 months.
 GIOP_DAILY_MG = 2.5
+# EULAR 2002: "very high dose" is > 100 mg/day prednisone equivalent.
+HIGH_DOSE_MAX_MG = 100.0
+# Prednisone US PI: tablet strengths, mg.
+TABLET_STRENGTHS_MG = (50.0, 20.0, 10.0, 5.0, 2.5, 1.0)
 # More than 1 g/day of oral prednisone is no order anyone means (pulses are IV methylprednisolone).
 PLAUSIBLE_MAX_DAILY_MG = 1000.0
 
@@ -64,8 +75,53 @@ class PrednisoneAssessment:
     plan_daily_dose: pint.Quantity
     caution_threshold: pint.Quantity
     major_threshold: pint.Quantity
+    contraindicated_threshold: pint.Quantity
     findings: tuple[Finding, ...]
     details: tuple[tuple[str, str], ...]
+
+
+def _mg_text(mg: float) -> str:
+    """mg to 0.01 mg: '68.04', never the float's '68.0389' (no tablet or syringe measures that)."""
+    return f"{round(mg, 2):g}"
+
+
+def _tablet_combination(mg: float) -> tuple[float, ...] | None:
+    """The fewest whole tablets (largest first) that make ``mg`` exactly, or None when none do."""
+    units = round(mg * 2)  # half-mg units: every strength is a whole number of them
+    if abs(units / 2 - mg) > 1e-6 or units <= 0:
+        return None
+    steps = [round(t * 2) for t in TABLET_STRENGTHS_MG]
+    best: list[tuple[int, ...] | None] = [()] + [None] * units
+    for u in range(1, units + 1):
+        options = [best[u - t] + (t,) for t in steps if t <= u and best[u - t] is not None]
+        best[u] = min(options, key=len) if options else None
+    combo = best[units]
+    return None if combo is None else tuple(sorted((t / 2 for t in combo), reverse=True))
+
+
+def _nearest_tablet_dose(mg: float) -> tuple[float, tuple[float, ...]]:
+    """The dose nearest ``mg`` that whole tablets make (the lower one on a tie), with its tablets."""
+    centre = round(mg * 2)
+    candidates = [u / 2 for u in range(max(centre - 3, 2), centre + 4)]
+    made = [(abs(c - mg), c, _tablet_combination(c)) for c in candidates]
+    _, dose, combo = min((m for m in made if m[2] is not None), key=lambda m: (m[0], m[1]))
+    return dose, combo
+
+
+def _whole_tablet_findings(dose_mg: float) -> list[Finding]:
+    if _tablet_combination(dose_mg) is not None:
+        return []
+    nearest, combo = _nearest_tablet_dose(dose_mg)
+    tablets = " + ".join(f"{t:g} mg" for t in combo)
+    return [
+        Finding.of(
+            "prednisone.not-whole-tablets",
+            Severity.CAUTION,
+            f"{_mg_text(dose_mg)} mg is not a whole number of prednisone tablets (1, 2.5, 5, 10, 20, 50 mg): the nearest "
+            f"dose the tablets make is {nearest:g} mg ({tablets}); order that, or the oral solution if an exact dose is intended.",
+            PREDNISONE_LABEL,
+        )
+    ]
 
 
 def _daily_mg(daily_dose) -> float:
@@ -81,12 +137,23 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
     per_kg = round(mg / weight, 9)  # reported for the pharmacist; the bands are on mg/day
     findings: list[Finding] = []
 
-    if mg > MEDIUM_DOSE_MAX_MG:
+    shown = _mg_text(mg)
+    if mg > HIGH_DOSE_MAX_MG:
+        findings.append(
+            Finding.of(
+                "prednisone.above-very-high",
+                Severity.CONTRAINDICATED,
+                f"{shown} mg/day of oral prednisone is a very high dose (EULAR: > 100 mg/day). The plan says to avoid "
+                "high doses; pulse therapy (≥ 250 mg/day) is IV methylprednisolone, a different order. Check the dose.",
+                EULAR_GC_NOMENCLATURE,
+            )
+        )
+    elif mg > MEDIUM_DOSE_MAX_MG:
         findings.append(
             Finding.of(
                 "prednisone.high-dose",
                 Severity.MAJOR,
-                f"{mg:g} mg/day is a high dose (EULAR: > 30 mg/day). The plan says to avoid returning to high-dose "
+                f"{shown} mg/day is a high dose (EULAR: > 30–100 mg/day). The plan says to avoid returning to high-dose "
                 "prednisone and to rely on IVIG and methotrexate escalation instead.",
                 EULAR_GC_NOMENCLATURE,
             )
@@ -96,7 +163,7 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
             Finding.of(
                 "prednisone.medium-dose",
                 Severity.CAUTION,
-                f"{mg:g} mg/day is a medium dose (EULAR: > 7.5–30 mg/day), above the plan's 5 mg daily: "
+                f"{shown} mg/day is a medium dose (EULAR: > 7.5–30 mg/day), above the plan's 5 mg daily: "
                 "the plan escalates IVIG and methotrexate rather than prednisone.",
                 EULAR_GC_NOMENCLATURE,
             )
@@ -106,7 +173,7 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
             Finding.of(
                 "prednisone.above-plan",
                 Severity.INFO,
-                f"{mg:g} mg/day is above the plan's 5 mg daily (EULAR: ≤ 5 mg/day has an acceptably low long-term harm).",
+                f"{shown} mg/day is above the plan's 5 mg daily (EULAR: ≤ 5 mg/day has an acceptably low long-term harm).",
                 EULAR_GC_HARM,
             )
         )
@@ -117,7 +184,7 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
                 Finding.of(
                     "prednisone.taper-below-5-active",
                     Severity.MAJOR,
-                    f"{mg:g} mg/day tapers below 5 mg/day while the disease is active: the plan says continue "
+                    f"{shown} mg/day tapers below 5 mg/day while the disease is active: the plan says continue "
                     "5 mg daily and do not taper below 5 mg until clear improvement is documented.",
                     refs.SEED_PLAN,
                 )
@@ -127,7 +194,7 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
                 Finding.of(
                     "prednisone.taper-below-5",
                     Severity.INFO,
-                    f"{mg:g} mg/day is below 5 mg/day; acceptable only once clear improvement is documented.",
+                    f"{shown} mg/day is below 5 mg/day; acceptable only once clear improvement is documented.",
                     refs.SEED_PLAN,
                 )
             )
@@ -145,11 +212,12 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
         )
 
     details = {
-        "daily dose": f"{mg:g} mg/day",
+        "daily dose": f"{shown} mg/day",
         "dosing weight": f"{weight:.4g} kg (actual)",
-        "mg/kg/day": f"{mg:g} mg ÷ {weight:.4g} kg = {per_kg:.3f} mg/kg/day",
+        "mg/kg/day": f"{shown} mg ÷ {weight:.4g} kg = {per_kg:.3f} mg/kg/day",
         "caution above": f"{LOW_DOSE_MAX_MG:g} mg/day (EULAR medium dose)",
         "major above": f"{MEDIUM_DOSE_MAX_MG:g} mg/day (EULAR high dose)",
+        "contraindicated above": f"{HIGH_DOSE_MAX_MG:g} mg/day (EULAR very high dose)",
     }
     return PrednisoneAssessment(
         daily_dose=Quantity(mg, "mg/day"),
@@ -157,6 +225,7 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
         plan_daily_dose=Quantity(PLAN_DAILY_MG, "mg/day"),
         caution_threshold=Quantity(LOW_DOSE_MAX_MG, "mg/day"),
         major_threshold=Quantity(MEDIUM_DOSE_MAX_MG, "mg/day"),
+        contraindicated_threshold=Quantity(HIGH_DOSE_MAX_MG, "mg/day"),
         findings=tuple(findings),
         details=tuple(details.items()),
     )
@@ -166,11 +235,11 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     dose = order.dose
     if dose.check("[mass]"):
         mg = float(dose.to("mg").magnitude)
-        return mg, f"{mg:g} mg"
+        return mg, f"{_mg_text(mg)} mg"
     if dose.is_compatible_with("mg/kg"):  # tablets and capsules are dimensions of their own, never mg/kg
         per_kg = float(dose.to("mg/kg").magnitude)
         mg = per_kg * patient.weight.magnitude
-        return mg, f"{per_kg:g} mg/kg × {patient.weight.magnitude:.4g} kg (actual) = {mg:.4g} mg"
+        return mg, f"{per_kg:g} mg/kg × {patient.weight.magnitude:.4g} kg (actual) = {_mg_text(mg)} mg"
     if dose.check("[tablet]"):
         raise DoseInputError(
             "dose", f"{fmt(dose)} of prednisone is ambiguous (tablets of 1, 2.5, 5, 10, 20 and 50 mg exist); write the dose in mg"
@@ -182,7 +251,7 @@ def _checked_daily(daily_mg: float) -> float:
     # An implausible order is a typing error in the order's dose field: name that field.
     if daily_mg > PLAUSIBLE_MAX_DAILY_MG:
         raise DoseInputError(
-            "dose", f"{daily_mg:g} mg/day of prednisone is above the plausible maximum {PLAUSIBLE_MAX_DAILY_MG:g} mg/day"
+            "dose", f"{_mg_text(daily_mg)} mg/day of prednisone is above the plausible maximum {PLAUSIBLE_MAX_DAILY_MG:g} mg/day"
         )
     return daily_mg
 
@@ -206,9 +275,12 @@ def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
                 PREDNISONE_LABEL,
             )
         )
+    dose_text = _mg_text(dose_mg)
+    # How the assessed amount relates to a day, when it is not a daily dose.
+    basis: dict[str, str] = {}
     if freq.interval_days == 1 and freq.cycle_days is None and freq.count is None:
         daily = dose_mg * freq.times_per_day
-        daily_text = f"{dose_mg:g} mg × {freq.times_per_day} = {daily:g} mg/day"
+        daily_text = f"{dose_text} mg × {freq.times_per_day} = {_mg_text(daily)} mg/day"
         if freq.times_per_day > 1:
             findings.append(
                 Finding.of(
@@ -220,19 +292,27 @@ def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
             )
     elif freq.interval_days == 2 and freq.times_per_day == 1 and freq.cycle_days is None:
         daily = dose_mg / 2
-        daily_text = f"{dose_mg:g} mg every other day = {daily:g} mg/day on average"
+        daily_text = f"{dose_text} mg every other day = {_mg_text(daily)} mg/day on average"
+        basis["daily dose"] = f"{_mg_text(daily)} mg/day on average ({dose_text} mg every other day)"
         findings.append(
             Finding.of(
                 "prednisone.alternate-day",
                 Severity.CAUTION,
-                f"Alternate-day prednisone ({dose_mg:g} mg every other day, {daily:g} mg/day on average) is not the "
+                f"Alternate-day prednisone ({dose_text} mg every other day, {_mg_text(daily)} mg/day on average) is not the "
                 "plan's 5 mg daily; make sure this is intended.",
                 refs.SEED_PLAN,
             )
         )
     else:
         daily = dose_mg * freq.times_per_day
-        daily_text = f"{dose_mg:g} mg × {freq.times_per_day} on each dosing day = {daily:g} mg"
+        daily_text = f"{dose_text} mg × {freq.times_per_day} on each dosing day = {_mg_text(daily)} mg"
+        # '5 mg weekly' is not 5 mg/day: the bands are applied to the amount of a dosing day (conservative).
+        weight = patient.weight.magnitude
+        basis["daily dose"] = (
+            f"not a daily regimen: {_mg_text(daily)} mg on each dosing day ('{freq.text}'); "
+            "the EULAR mg/day bands are applied to that amount"
+        )
+        basis["mg/kg/day"] = f"{_mg_text(daily)} mg ÷ {weight:.4g} kg = {daily / weight:.3f} mg/kg on each dosing day"
         findings.append(
             Finding.of(
                 "prednisone.frequency",
@@ -245,10 +325,14 @@ def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
     # On alternate days the dose actually taken on a dosing day also counts for "high dose".
     if freq.interval_days == 2 and dose_mg != daily:
         peak = assess_prednisone(patient, Quantity(_checked_daily(dose_mg), "mg"))
-        extra = [f for f in peak.findings if f.rule_id in ("prednisone.high-dose", "prednisone.medium-dose")]
+        bands = ("prednisone.above-very-high", "prednisone.high-dose", "prednisone.medium-dose")
+        extra = [f for f in peak.findings if f.rule_id in bands]
         findings.extend(f for f in extra if f not in assessment.findings)
     findings.extend(assessment.findings)
-    details = {"ordered": f"{ordered_text} {freq.text}", "daily": daily_text, **dict(assessment.details)}
+    if order.route is Route.ORAL:
+        # After the plausibility checks above: dose_mg is at most 1000 mg here.
+        findings += _whole_tablet_findings(dose_mg)
+    details = {"ordered": f"{ordered_text} {freq.text}", "daily": daily_text, **dict(assessment.details), **basis}
     return DoseCheck(Quantity(PLAN_DAILY_MG, "mg"), "prednisone 5 mg orally once daily (seed plan)", findings, details)
 
 

@@ -758,3 +758,253 @@ def test_check_order_only_ever_raises_dose_input_error_and_blocks_above_cap(mag,
         cap = 2.0 * calculate_ivig(patient).dosing_weight.magnitude * 1.05
         if Quantity(mag, unit).to("g").magnitude * days > cap * (1 + 1e-9):
             assert status_of(check.findings) is Status.BLOCK
+
+
+# ---------------------------------------------------------------- QA regressions: 21-day exposure, override caps
+
+
+@pytest.mark.parametrize(
+    "frequency, days",
+    [
+        ("once", 1),
+        ("daily", 21),
+        ("BID", 21),
+        ("q8h", 21),
+        ("every other day", 11),
+        ("every 3 days", 7),
+        ("weekly", 3),
+        ("q1w", 3),
+        ("q2w", 2),
+        ("q3w", 1),
+        ("q4w", 1),
+        ("every 6 weeks", 1),
+        ("weekly x2", 2),
+        ("weekly x4", 3),
+        ("days 1 and 15", 2),
+        ("days 1 and 22", 1),
+        ("daily for 2 days every 1 weeks", 6),
+        ("daily for 7 days every 1 weeks", 21),
+        ("daily for 2 days every 2 weeks", 4),
+        # q3w passes: days 0-1 and 21-22 never share a 21-day window (days 1 and 21 do: still 2 days).
+        ("daily for 2 days every 3 weeks", 2),
+        ("daily for 5 days every 3 weeks", 5),
+        ("daily for 2 days every 4 weeks", 2),
+        ("daily for 5 days every 4 weeks", 5),
+    ],
+)
+def test_administration_days_in_any_21_days(frequency, days):
+    from dosing.frequency import parse_frequency
+    from dosing.ivig import _administration_days_in_window
+
+    assert _administration_days_in_window(parse_frequency(frequency)) == days
+
+
+def _brute_force_window(f, window=21) -> int:
+    """Every administration day listed over several cycles, every window slid across them."""
+    if f.interval_days is None:
+        return 1
+    period = f.cycle_days or f.interval_days
+    horizon = 3 * period + 3 * window
+    if f.cycle_days is not None:
+        given = {c + k * f.interval_days for c in range(0, horizon, f.cycle_days) for k in range(f.count)}
+    else:
+        n = f.count if f.count is not None else horizon // f.interval_days + 1
+        given = {k * f.interval_days for k in range(n)}
+    return max(sum(1 for d in given if s <= d < s + window) for s in range(horizon))
+
+
+@settings(max_examples=200)
+@given(
+    shape=st.sampled_from(["cycle", "series", "every days", "every weeks", "days 1 and", "named"]),
+    a=st.integers(min_value=1, max_value=9),
+    b=st.integers(min_value=1, max_value=6),
+    named=st.sampled_from(["once", "daily", "BID", "TID", "QID", "weekly", "every other day"]),
+)
+def test_window_count_equals_brute_force(shape, a, b, named):
+    from dosing.frequency import parse_frequency
+    from dosing.ivig import _administration_days_in_window
+
+    text = {
+        "cycle": f"daily for {a} days every {b} weeks",
+        "series": f"weekly x{a}",
+        "every days": f"every {a} days",
+        "every weeks": f"every {b} weeks",
+        "days 1 and": f"days 1 and {1 + 3 * a}",
+        "named": named,
+    }[shape]
+    try:
+        f = parse_frequency(text)
+    except DoseInputError:  # e.g. 9 days do not fit a 7-day cycle
+        return
+    assert _administration_days_in_window(f) == _brute_force_window(f)
+
+
+@pytest.mark.parametrize(
+    "dose, frequency",
+    [
+        # Reported: all three were only MAJOR cycle-too-short (warn). Reference patient: cap 130.5 g.
+        ("2 g/kg", "weekly"),  # 124.3 g × 3 in 21 days = 372.9 g
+        ("1 g/kg", "daily for 2 days every 1 weeks"),  # 62.15 g × 6 = 372.9 g
+        ("65 g", "daily for 2 days every 2 weeks"),  # 65 g × 4 = 260 g
+    ],
+)
+def test_too_frequent_ivig_blocks_whatever_the_phrasing(dose, frequency):
+    check = check_order(order(dose, frequency), ref_patient())
+    found = rules(check.findings)
+    assert found["ivig.exposure-above-2g-per-kg"] is Severity.CONTRAINDICATED
+    assert found["ivig.cycle-too-short"] is Severity.MAJOR  # kept
+    assert status_of(check.findings) is Status.BLOCK
+    finding = next(f for f in check.findings if f.rule_id == "ivig.exposure-above-2g-per-kg")
+    assert "21 days" in finding.message and "130.5 g" in finding.message
+
+
+@pytest.mark.parametrize(
+    "dose, frequency, blocked",
+    [
+        ("65 g", "daily for 2 days every 3 weeks", False),  # q3w: 130 g in any 21 days
+        ("26 g", "daily for 5 days every 3 weeks", False),  # 130 g
+        ("65 g", "days 1 and 15", False),  # 130 g (non-consecutive: MAJOR, not a block)
+        ("66 g", "days 1 and 15", True),  # 132 g
+        ("65 g", "q2w", False),  # 130 g in 21 days
+        ("66 g", "q2w", True),
+        ("43 g", "weekly", False),  # 129 g
+        ("44 g", "weekly", True),  # 132 g
+        ("130 g", "q3w", False),
+        ("43 g", "weekly x4", True),  # the course itself, 172 g, is above the cap
+        ("6 g", "daily", False),  # 126 g in 21 days (unbounded: blocked by course-unbounded anyway)
+        ("3 g", "BID", False),  # 6 g a day × 21 = 126 g
+        ("4 g", "BID", True),  # 168 g
+        ("11 g", "every other day", False),  # 11 days × 11 g = 121 g
+        ("12 g", "every other day", True),  # 132 g
+    ],
+)
+def test_exposure_rule_boundaries(dose, frequency, blocked):
+    found = rules(check_order(order(dose, frequency), ref_patient()).findings)
+    above_cap = {r for r in ("ivig.exposure-above-2g-per-kg", "ivig.course-above-2g-per-kg") if r in found}
+    assert bool(above_cap) is blocked
+
+
+def test_exposure_not_repeated_when_the_course_already_says_it():
+    # 70 g daily for 2 days every 4 weeks: the course (140 g) is the 21-day maximum too: one finding.
+    found = rules(check_order(order("70 g"), ref_patient()).findings)
+    assert found["ivig.course-above-2g-per-kg"] is Severity.CONTRAINDICATED
+    assert "ivig.exposure-above-2g-per-kg" not in found
+    # 70 g daily for 2 days every 2 weeks: 280 g in 21 days, more than the course: both said.
+    found = rules(check_order(order("70 g", "daily for 2 days every 2 weeks"), ref_patient()).findings)
+    assert found["ivig.course-above-2g-per-kg"] is Severity.CONTRAINDICATED
+    assert found["ivig.exposure-above-2g-per-kg"] is Severity.CONTRAINDICATED
+    # BID: the message shows the two administrations a day.
+    check = check_order(order("30 g", "BID"), ref_patient())
+    finding = next(f for f in check.findings if f.rule_id == "ivig.exposure-above-2g-per-kg")
+    assert "30 g × 2 a day = 60 g" in finding.message and "1260 g" in finding.message
+
+
+@settings(max_examples=80)
+@given(
+    grams=st.integers(min_value=5, max_value=200),
+    frequency=st.sampled_from(
+        ["once", "daily", "BID", "every other day", "weekly", "q2w", "q3w", "q4w", "weekly x2", "weekly x4", "days 1 and 15",
+         "daily for 2 days every 1 weeks", "daily for 2 days every 2 weeks", "daily for 2 days every 3 weeks",
+         "daily for 5 days every 3 weeks", "daily for 3 days every 4 weeks"]
+    ),
+    kg=st.floats(min_value=40, max_value=150),
+)
+def test_more_than_one_course_in_any_21_days_always_blocks(grams, frequency, kg):
+    patient = Patient(Quantity(kg, "kg"), "170 cm", "50 years", "female", "0.9 mg/dL")
+    check = check_order(order(f"{grams} g", frequency), patient)
+    f = order(f"{grams} g", frequency).frequency
+    exposure = grams * f.times_per_day * _brute_force_window(f)
+    cap = 2.0 * min(calculate_ivig(patient).dosing_weight.magnitude, kg) * 1.05
+    if exposure > cap * (1 + 1e-9):
+        assert status_of(check.findings) is Status.BLOCK
+
+
+def thin_tall_male(**kw) -> Patient:
+    # 180 cm = 70.866 in; IBW = 50 + 2.3 × 10.866 = 74.99 kg, far above the 50 kg actual weight.
+    args = {"weight": "50 kg", "height": "180 cm", "age": "50 years", "sex": "male", "serum_creatinine": "0.8 mg/dL"}
+    args.update(kw)
+    return Patient(**args)
+
+
+def test_override_above_actual_weight_never_lifts_the_cap_or_the_rates():
+    # Reported: ideal-weight override gave 150 g (3 g/kg of actual) with a caution, and 180 mL/h (3.6 mL/kg/h of actual).
+    plan = calculate_ivig(thin_tall_male(), weight_basis="ideal")
+    assert plan.dosing_weight.to("kg").magnitude == pytest.approx(74.99, abs=0.01)
+    assert plan.cap_weight.to("kg").magnitude == 50.0
+    # Course lowered to 2 g/kg × 50 kg = 100 g: 50 g/day = 2 × 20 + 10.
+    assert g(plan.target_course_dose) == 100.0 and g(plan.daily_dose) == 50.0 and g(plan.course_dose) == 100.0
+    assert rules(plan.findings)["ivig.course-capped-at-actual-weight"] is Severity.CAUTION
+    assert rules(plan.findings)["ivig.dosing-weight-above-actual"] is Severity.CAUTION
+    # Rates on 50 kg: 30, 60, 120 mL/h (2.4 mL/kg/h × 50 kg), never 180 mL/h.
+    assert [s.rate.to("mL/h").magnitude for s in plan.infusion_steps] == pytest.approx([30.0, 60.0, 120.0])
+    assert plan.max_rate.to("mL/h").magnitude == pytest.approx(120.0)
+    check = check_order(order("50 g", weight_basis="ideal"), thin_tall_male())
+    details = dict(check.details)
+    assert "2.4 mL/kg/h × 50 kg = 120 mL/h" in details["Maximum rate"]
+    assert "never computed on more than the actual weight" in details["Cap and rate weight"]
+    assert "capped at 2 g/kg of the actual weight" in check.recommended
+    # 1 g/kg ideal override and 2 days is 150 g: 3 g/kg of actual weight → blocked.
+    check = check_order(order("1 g/kg", weight_basis="ideal"), thin_tall_male())
+    finding = next(f for f in check.findings if f.rule_id == "ivig.course-above-2g-per-kg")
+    assert finding.severity is Severity.CONTRAINDICATED and "105 g" in finding.message and "actual weight" in finding.message
+    assert status_of(check.findings) is Status.BLOCK
+    # In grams: 52 g × 2 = 104 g ≤ 105 g passes; 53 g × 2 = 106 g is blocked whatever the override.
+    for basis in ("ideal", "adjusted", None):
+        assert "ivig.course-above-2g-per-kg" not in rules(check_order(order("52 g", weight_basis=basis), thin_tall_male()).findings)
+        assert status_of(check_order(order("53 g", weight_basis=basis), thin_tall_male()).findings) is Status.BLOCK
+
+
+def test_a_per_kg_order_names_the_larger_reading():
+    # Dosing weight (ideal 74.99 kg) above actual (50 kg): the dosing-weight reading is the larger.
+    check = check_order(order("0.6 g/kg", weight_basis="ideal"), thin_tall_male())
+    finding = next(f for f in check.findings if f.rule_id == "ivig.per-kg-order-weight-ambiguous")
+    assert "30 g/day, less than" in finding.message
+    assert "larger reading is per kg of the ideal dosing weight (45 g/day)" in finding.message
+    # 45 g × 2 = 90 g ≤ 105 g → CAUTION.
+    assert finding.severity is Severity.CAUTION
+    check = check_order(order("1 g/kg", weight_basis="ideal"), thin_tall_male())
+    finding = next(f for f in check.findings if f.rule_id == "ivig.per-kg-order-weight-ambiguous")
+    assert finding.severity is Severity.MAJOR and "150 g, above the 2 g/kg cap" in finding.message
+    # Adjusted weight below actual: the actual reading is the larger.
+    finding = next(f for f in check_order(order("1 g/kg"), ref_patient()).findings if f.rule_id == "ivig.per-kg-order-weight-ambiguous")
+    assert "70 g/day, more than" in finding.message and "per kg of the actual weight (70 g/day)" in finding.message
+
+
+@settings(max_examples=60)
+@given(
+    kg=st.floats(min_value=30, max_value=250),
+    cm=st.floats(min_value=153, max_value=210),
+    sex=st.sampled_from(["female", "male"]),
+    basis=st.sampled_from([None, "actual", "ideal", "adjusted"]),
+    per_kg=st.floats(min_value=1.0, max_value=2.0),
+    risk=st.booleans(),
+)
+def test_no_override_gives_more_than_the_actual_weight_allows(kg, cm, sex, basis, per_kg, risk):
+    patient = Patient(Quantity(kg, "kg"), Quantity(cm, "cm"), "50 years", sex, "0.9 mg/dL", ["thrombosis_risk"] if risk else [])
+    plan = calculate_ivig(patient, dose_per_kg=Quantity(per_kg, "g/kg"), weight_basis=basis)
+    assert g(plan.course_dose) <= 2.0 * kg * 1.05 + 1e-9
+    label_max = 1.8 if risk else 2.4  # mL/kg/h, Octagam 10%
+    assert all(s.rate.to("mL/h").magnitude <= label_max * kg * (1 + 1e-12) for s in plan.infusion_steps)
+    assert plan.max_rate.to("mL/h").magnitude <= label_max * kg * (1 + 1e-12)
+
+
+def test_dose_unit_error_says_grams_per_infusion_day():
+    for dose in ("650 mL", "375 mg/m**2", "6 tablets"):
+        with pytest.raises(DoseInputError) as err:
+            check_order(order(dose), ref_patient())
+        assert "per infusion day" in err.value.problem and "frequency carries the days" in err.value.problem
+    with pytest.raises(DoseInputError) as err:
+        check_order(order("375 mg/m**2"), ref_patient())
+    assert "mg/m²" in err.value.problem and "tablets" not in err.value.problem
+    # "1 g/kg/day" is refused by Order itself (dosing/order.py), before the IVIG check sees it.
+    with pytest.raises(DoseInputError) as err:
+        order("1 g/kg/day")
+    assert err.value.parameter == "dose"
+
+
+def test_octagam_at_risk_rate_discrepancy_is_stated():
+    from dosing.ivig import OCTAGAM_10_US_PI
+
+    text = str(OCTAGAM_10_US_PI)
+    assert "0.033 mL/kg/min" in text and "stricter 0.03 mL/kg/min" in text
+    assert DEFAULT_PRODUCT.at_risk_max_rate.to("mL/kg/min").magnitude == pytest.approx(0.03)

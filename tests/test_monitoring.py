@@ -28,7 +28,7 @@ def test_disease_activity_labs_monthly_for_everyone():
 
 def test_methotrexate_cbc_liver_creatinine_acr_schedule():
     plan = monitoring_plan(["methotrexate"], patient())
-    items = plan.for_drug("methotrexate")
+    items = plan.for_drug("methotrexate")[:3]
     assert [i.test for i in items] == ["CBC with differential", "liver tests (AST, ALT, albumin)", "serum creatinine"]
     assert all("every 2–4 weeks for the first 3 months" in i.frequency and "8–12 weeks" in i.frequency for i in items)
     assert all("American College of Rheumatology" in i.reference for i in items)
@@ -113,7 +113,7 @@ def test_results_are_frozen():
 
 @pytest.mark.parametrize(
     # A scalar Quantity says it is iterable and then raises TypeError when iterated.
-    "drugs", [["etanercept"], ["mmf"], "ivig", [None], [3], 5, None, ["ivig", "cyclosporine"], Quantity(0, "mg")]
+    "drugs", [["etanercept"], ["mycophenolate"], ["mps"], ["not a drug"], "ivig", [None], [3], 5, None, ["ivig", "cyclosporine"], Quantity(0, "mg")]
 )
 def test_unknown_or_malformed_drugs_raise(drugs):
     with pytest.raises(DoseInputError) as err:
@@ -147,3 +147,72 @@ def test_glucocorticoid_bone_assessment_as_soon_as_possible():
     item = monitoring_plan(["prednisone"], patient()).for_drug("prednisone")[0]
     assert item.frequency.startswith("as soon as possible")
     assert "2022" in item.reference
+
+
+# ================================================================ QA regressions
+
+
+@pytest.mark.parametrize(
+    "given,canonical",
+    [
+        ("Plaquenil", "hydroxychloroquine"),
+        ("MTX", "methotrexate"),
+        ("CellCept", "mycophenolate mofetil"),
+        ("mmf", "mycophenolate mofetil"),
+        ("Myfortic", "mycophenolate sodium"),
+        ("Rituxan", "rituximab"),
+        ("IVIG", "ivig"),
+    ],
+)
+def test_brand_names_and_synonyms_verify_accepts_work(given, canonical):
+    # Was "unknown drug 'Plaquenil'": names are resolved through interactions.resolve like verify does.
+    plan = monitoring_plan([given], patient())
+    assert plan.drugs == (canonical,)
+    assert plan.for_drug(canonical)
+
+
+def test_synonyms_of_one_drug_are_deduplicated():
+    assert monitoring_plan(["MTX", "methotrexate", "Trexall"], patient()).drugs == ("methotrexate",)
+
+
+def test_known_drug_without_monitoring_entry_is_refused_clearly():
+    with pytest.raises(DoseInputError) as err:
+        monitoring_plan(["Enbrel"], patient())
+    assert err.value.parameter == "drugs"
+    assert "etanercept" in err.value.problem and "no monitoring entry" in err.value.problem
+    with pytest.raises(DoseInputError) as err:
+        monitoring_plan(["mycophenolate"], patient())
+    assert "ambiguous" in err.value.problem and "mycophenolate sodium" in err.value.problem
+
+
+def male():
+    return Patient("80 kg", "180 cm", "50 years", "male")
+
+
+@pytest.mark.parametrize("drug", ["methotrexate", "mycophenolate mofetil", "mycophenolate sodium"])
+def test_teratogens_get_pregnancy_test_and_contraception_counselling(drug):
+    items = {i.test: i for i in monitoring_plan([drug], patient()).for_drug(drug)}
+    test = items["pregnancy test (females of reproductive potential)"]
+    assert test.frequency.startswith(("before starting", "immediately before starting"))
+    counselling = items["contraception counselling"]
+    assert "boxed warning" in counselling.reason
+    # A man gets the counselling (labels give a duration for males) but no pregnancy test.
+    male_tests = [i.test for i in monitoring_plan([drug], male()).for_drug(drug)]
+    assert "contraception counselling" in male_tests
+    assert "pregnancy test (females of reproductive potential)" not in male_tests
+
+
+def test_mycophenolate_pregnancy_test_follows_rems_schedule():
+    # Mycophenolate REMS / CellCept PI 8.3: immediately before starting and 8–10 days later; 6 weeks after stopping.
+    items = {i.test: i for i in monitoring_plan(["CellCept"], patient()).for_drug("mycophenolate mofetil")}
+    assert "8–10 days later" in items["pregnancy test (females of reproductive potential)"].frequency
+    assert "6 weeks after stopping" in items["contraception counselling"].reason
+    assert "REMS" in items["contraception counselling"].reference
+
+
+def test_methotrexate_contraception_and_hepatitis_serology():
+    items = {i.test: i for i in monitoring_plan(["MTX"], patient()).for_drug("methotrexate")}
+    assert "6 months after the final dose" in items["contraception counselling"].reason
+    serology = items["hepatitis B and C serology (HBsAg, anti-HBc, anti-HCV)"]
+    assert serology.frequency == "before starting"
+    assert "2008" in serology.reference

@@ -301,3 +301,68 @@ def test_order_checks_refuse_non_orders_and_non_patients(check):
     with pytest.raises(DoseInputError) as err:
         check(order("1000 mg"), None)
     assert err.value.parameter == "patient"
+
+
+# ================================================================ QA regressions: whole dose units
+
+
+def test_myfortic_1000_mg_bid_is_the_cellcept_dose_confusion():
+    # 1000 mg is not 180/360 mg tablets (1000 ÷ 180 = 5.56) and is a CellCept dose (4 × 250 mg).
+    check = check_mps_order(order("1000 mg"), patient())
+    assert rules(check)["mycophenolate.mps-not-whole-tablets"] is Severity.MAJOR
+    message = next(f.message for f in check.findings if f.rule_id == "mycophenolate.mps-not-whole-tablets")
+    assert "CellCept" in message and "must not be crushed, chewed or cut" in message
+    # 1000 mg MMF × 720/1000 = 720 mg MPS
+    assert "720 mg MPS" in message
+
+
+def test_myfortic_1000_mg_via_verify_warns():
+    from dosing.api import verify
+
+    verdict = verify(Order("Myfortic", "1000 mg", "BID", "PO"), patient())
+    assert verdict.status.value == "warn"
+    assert "mycophenolate.mps-not-whole-tablets" in {f.rule_id for f in verdict.findings}
+
+
+@pytest.mark.parametrize("dose", ["180 mg", "360 mg", "540 mg", "720 mg", "900 mg", "1080 mg"])
+def test_mps_whole_tablet_doses_have_no_whole_tablet_finding(dose):
+    assert "mycophenolate.mps-not-whole-tablets" not in rules(check_mps_order(order(dose), patient()))
+
+
+def test_mps_non_tablet_dose_that_is_not_an_mmf_dose_says_no_confusion():
+    # 800 mg: not 180-mg tablets (4.44) and not a 250 mg multiple either
+    check = check_mps_order(order("800 mg"), patient())
+    message = next(f.message for f in check.findings if f.rule_id == "mycophenolate.mps-not-whole-tablets")
+    assert "CellCept" not in message
+
+
+@pytest.mark.parametrize("dose", ["1100 mg", "1125 mg", "600 mg"])
+def test_oral_mmf_not_whole_capsules_or_tablets_is_major(dose):
+    check = check_mmf_order(order(dose), patient())
+    assert rules(check)["mycophenolate.mmf-not-whole-units"] is Severity.MAJOR
+
+
+@pytest.mark.parametrize("dose", ["1000 mg", "1250 mg", "1.5 g", "4 capsules", "3 tablets"])
+def test_oral_mmf_whole_units_have_no_finding(dose):
+    assert "mycophenolate.mmf-not-whole-units" not in rules(check_mmf_order(order(dose), patient()))
+
+
+def test_iv_mmf_is_dosed_in_mg_without_whole_unit_rule():
+    # IV CellCept is reconstituted powder: any mg dose can be drawn up.
+    assert "mycophenolate.mmf-not-whole-units" not in rules(check_mmf_order(order("1100 mg", route="IV"), patient()))
+
+
+@settings(max_examples=60)
+@given(st.integers(1, 12))
+def test_mps_finding_iff_not_a_multiple_of_180(n):
+    whole = check_mps_order(order(f"{180 * n} mg"), patient())
+    off = check_mps_order(order(f"{180 * n + 10} mg"), patient())
+    assert "mycophenolate.mps-not-whole-tablets" not in rules(whole)
+    assert rules(off)["mycophenolate.mps-not-whole-tablets"] is Severity.MAJOR
+
+
+def test_child_unknown_egfr_points_to_a_paediatric_method_not_a_missing_input():
+    child = Patient("45 kg", "150 cm", "14 years", "female", serum_creatinine="0.5 mg/dL")
+    check = check_mmf_order(order("1000 mg"), child)
+    message = next(f.message for f in check.findings if f.rule_id == "mycophenolate.renal-unknown")
+    assert "explicitly" not in message and "paediatric method" in message

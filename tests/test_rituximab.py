@@ -352,3 +352,40 @@ def test_fixed_1000_mg_in_a_child_is_major():
 def test_no_four_date_schedule_for_a_longer_course():
     check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x 8", "IV", start_date="2026-12-01"), patient())
     assert "schedule" not in dict(check.details)
+
+
+# ================================================================ QA regressions
+
+
+def test_per_area_order_volume_is_from_the_rounded_dose():
+    # Mosteller sqrt(165 × 68 / 3600) = 1.7654 m²; 375 × 1.7654 = 662.0 mg → 660 mg (nearest 10 mg) → 66 mL.
+    # The volume line said "662 mg ÷ 10 mg/mL = 66.2 mL" while the recommendation said 660 mg.
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("68 kg", "165 cm"))
+    details = dict(check.details)
+    assert check.recommended_dose == Quantity(660, "mg")
+    assert details["volume"] == "660 mg ÷ 10 mg/mL = 66 mL of concentrate"
+    assert details["ordered"].endswith("= 662.0 mg → 660 mg (nearest 10 mg)")
+
+
+def test_mass_order_volume_is_the_ordered_dose():
+    check = check_rituximab_order(Order("rituximab", "1000 mg", "days 1 and 15", "IV"), patient())
+    assert dict(check.details)["volume"] == "1000 mg ÷ 10 mg/mL = 100 mL of concentrate"
+
+
+@settings(max_examples=60)
+# Up to sqrt(200 × 120 / 3600) = 2.58 m² (375 × 2.58 = 968 mg): below the 1000 mg cap.
+@given(st.floats(30, 120, allow_nan=False), st.floats(140, 200, allow_nan=False))
+def test_per_area_order_volume_matches_calculator(w, h):
+    pt = patient(Quantity(w, "kg"), Quantity(h, "cm"))
+    plan = calculate_rituximab(pt, regimen="bsa-weekly-x4", start_date=START)
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), pt)
+    assert dict(check.details)["volume"] == dict(plan.details)["volume"]
+    assert check.recommended_dose == plan.dose_per_administration
+
+
+def test_per_area_order_above_cap_is_blocked_with_its_own_volume():
+    # sqrt(169 × 153 / 3600) = 2.680 m²; 375 × 2.680 = 1005.0 → 1010 mg: above 1000 mg per infusion.
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("153 kg", "169 cm"))
+    assert rules(check)["rituximab.single-dose-above-1000"] is Severity.CONTRAINDICATED
+    assert check.recommended_dose == Quantity(1000, "mg")
+    assert dict(check.details)["volume"] == "1010 mg ÷ 10 mg/mL = 101 mL of concentrate"

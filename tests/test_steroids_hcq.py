@@ -281,3 +281,105 @@ def test_order_checks_refuse_non_orders_and_non_patients(check):
     with pytest.raises(DoseInputError) as err:
         check(Order("x", "200 mg", "daily", "PO"), None)
     assert err.value.parameter == "patient"
+
+
+# ================================================================ QA regressions
+
+
+def test_hcq_recommended_line_and_finding_suggest_the_same_regimen():
+    # 130 kg, 400 mg BID = 800 mg/day: 6.15 mg/kg/day. The RECOMMENDED line said "200 mg twice daily" while
+    # the finding said "200 mg three times daily": both now come from the plan's 400 mg/day (≤ 650 and ≤ 600).
+    check = check_hcq_order(Order("hcq", "400 mg", "BID", "PO"), patient("130 kg"))
+    finding = next(f for f in check.findings if f.rule_id == "hcq.above-5-mg-kg")
+    assert "200 mg twice daily (400 mg/day)" in check.recommended
+    assert "Suggest 200 mg twice daily (400 mg/day)" in finding.message
+    assert "three times" not in finding.message
+
+
+@settings(max_examples=60)
+@given(st.floats(40, 250, allow_nan=False), st.sampled_from(["200 mg", "300 mg", "400 mg", "600 mg"]), st.sampled_from(["daily", "BID"]))
+def test_hcq_order_suggestion_is_the_recommendation(w, dose, freq):
+    check = check_hcq_order(Order("hcq", dose, freq, "PO"), patient(Quantity(w, "kg")))
+    for f in check.findings:
+        if f.rule_id == "hcq.above-5-mg-kg" and check.recommended_dose is not None:
+            suggested = f.message.split("Suggest ")[1].rstrip(".")
+            assert suggested in check.recommended
+
+
+def test_hcq_compliant_300_mg_is_suggested_as_requested():
+    # 300 mg ÷ 68 kg = 4.41 mg/kg/day ≤ 5 and ≤ 600 mg/day: suggest 300 mg/day, not 200.
+    plan = calculate_hydroxychloroquine(patient("68 kg"), daily_dose="300 mg")
+    assert plan.suggested_daily_dose == Quantity(300, "mg/day")
+    assert plan.suggested_regimen.startswith("300 mg/day as requested")
+    assert "300 mg tablets exist" in plan.suggested_regimen
+    assert "as requested" in dict(plan.details)["suggested"]
+    assert "hcq.above-5-mg-kg" not in rules(plan)
+
+
+def test_hcq_above_limit_still_rounds_down_to_200_mg_tablets():
+    # 400 mg for 68 kg = 5.88 mg/kg/day; 5 × 68 = 340 → 200 mg/day
+    plan = calculate_hydroxychloroquine(patient("68 kg"), daily_dose="400 mg")
+    assert plan.suggested_daily_dose == Quantity(200, "mg/day")
+    finding = next(f for f in plan.findings if f.rule_id == "hcq.above-5-mg-kg")
+    assert "Suggest 200 mg once daily (200 mg/day)" in finding.message
+
+
+@settings(max_examples=60)
+@given(st.floats(40, 250, allow_nan=False), st.integers(100, 1000))
+def test_hcq_suggestion_never_lower_than_a_compliant_request(w, mg):
+    plan = calculate_hydroxychloroquine(patient(Quantity(w, "kg")), daily_dose=f"{mg} mg")
+    if round(mg / w, 9) <= 5 and mg <= 600:
+        assert plan.suggested_daily_dose == Quantity(mg, "mg/day")
+    elif plan.suggested_daily_dose is not None:
+        s = plan.suggested_daily_dose.magnitude
+        assert s % 200 == 0 and s <= min(5 * w, 600) + 1e-9
+
+
+def test_prednisone_above_100_mg_day_is_contraindicated():
+    # EULAR 2002: very high dose > 100 mg/day; pulses are IV methylprednisolone.
+    check = check_prednisone_order(Order("prednisone", "500 mg", "daily", "PO"), patient())
+    assert rules(check)["prednisone.above-very-high"] is Severity.CONTRAINDICATED
+    assert "prednisone.high-dose" not in rules(check)
+    assert rules(assess_prednisone(patient(), "100 mg"))["prednisone.high-dose"] is Severity.MAJOR
+    assert "prednisone.above-very-high" not in rules(assess_prednisone(patient(), "100 mg"))
+    assert rules(assess_prednisone(patient(), "100.5 mg"))["prednisone.above-very-high"] is Severity.CONTRAINDICATED
+    assert assess_prednisone(patient(), "5 mg").contraindicated_threshold == Quantity(100, "mg/day")
+
+
+def test_prednisone_alternate_day_peak_above_100_is_contraindicated():
+    # 150 mg every other day = 75 mg/day on average, but 150 mg on a dosing day
+    check = check_prednisone_order(Order("prednisone", "150 mg", "every other day", "PO"), patient())
+    assert rules(check)["prednisone.above-very-high"] is Severity.CONTRAINDICATED
+
+
+def test_prednisone_weekly_details_do_not_call_it_a_daily_dose():
+    check = check_prednisone_order(Order("prednisone", "5 mg", "weekly", "PO"), patient())
+    details = dict(check.details)
+    assert details["daily dose"].startswith("not a daily regimen: 5 mg on each dosing day")
+    assert "mg/kg on each dosing day" in details["mg/kg/day"]
+    assert "5 mg/day" not in details["daily dose"]
+    alt = dict(check_prednisone_order(Order("prednisone", "10 mg", "every other day", "PO"), patient()).details)
+    assert alt["daily dose"] == "5 mg/day on average (10 mg every other day)"
+
+
+def test_prednisone_mg_per_kg_is_shown_sensibly_and_rounded_to_tablets():
+    # 1 mg/kg × 150 lb (68.0389 kg) = 68.0389 mg: not whole tablets; nearest 68 mg = 50 + 10 + 5 + 1 + 1 + 1
+    check = check_prednisone_order(Order("prednisone", "1 mg/kg", "daily", "PO"), patient("150 lb"))
+    details = dict(check.details)
+    assert "68.0389" not in " ".join(details.values())
+    assert details["ordered"] == "1 mg/kg × 68.04 kg (actual) = 68.04 mg daily"
+    assert rules(check)["prednisone.not-whole-tablets"] is Severity.CAUTION
+    message = next(f.message for f in check.findings if f.rule_id == "prednisone.not-whole-tablets")
+    assert "nearest dose the tablets make is 68 mg (50 mg + 10 mg + 5 mg + 1 mg + 1 mg + 1 mg)" in message
+
+
+@pytest.mark.parametrize("dose,nearest", [("0.5 mg", "1 mg"), ("1.5 mg", "1 mg"), ("3.2 mg", "3 mg"), ("7.4 mg", "7.5 mg")])
+def test_prednisone_nearest_achievable_dose(dose, nearest):
+    check = check_prednisone_order(Order("prednisone", dose, "daily", "PO"), patient())
+    message = next(f.message for f in check.findings if f.rule_id == "prednisone.not-whole-tablets")
+    assert f"nearest dose the tablets make is {nearest} (" in message
+
+
+@pytest.mark.parametrize("dose", ["1 mg", "2 mg", "2.5 mg", "3.5 mg", "4 mg", "5 mg", "7.5 mg", "12.5 mg", "60 mg"])
+def test_prednisone_tablet_doses_have_no_tablet_finding(dose):
+    assert "prednisone.not-whole-tablets" not in rules(check_prednisone_order(Order("prednisone", dose, "daily", "PO"), patient()))
