@@ -11,7 +11,7 @@ import pint
 from dosing.body import WeightBasis
 from dosing.frequency import Frequency, parse_frequency
 from dosing.inputs import choice, iso_date, record
-from dosing.units import DoseInputError, is_mass_ratio, parse_text
+from dosing.units import DoseInputError, fmt, is_mass_ratio, parse_text, ureg
 
 # What a dose may be written as. Anything else (a volume of an unknown product,
 # a rate) is refused at the door rather than misread by a calculator.
@@ -52,7 +52,13 @@ def _dose(value) -> pint.Quantity:
     for unit, dimension in DOSE_UNITS.items():
         if value.is_compatible_with(unit) and (not value.dimensionless or is_mass_ratio(value)):
             return quantity(value, "dose", dimension, unit=str(value.units), maximum=None)
-    raise DoseInputError("dose", f"{value:~P} is not a dose: expected mg, mg/kg, mg/m², tablets, capsules or mL")
+    if any(ureg.Quantity(1, name).check("[time]") and power < 0 for name, power in value.units._units.items()):
+        # "1 g/kg/day", "400 mg/day": the rate belongs in the frequency.
+        raise DoseInputError(
+            "dose", f"{fmt(value)} is a rate: write the amount per administration (e.g. '1 g/kg', '200 mg') and let the "
+            "frequency carry the days ('daily for 2 days every 4 weeks', 'BID')"
+        )
+    raise DoseInputError("dose", f"{fmt(value)} is not a dose: expected mg, mg/kg, mg/m², tablets, capsules or mL")
 
 
 def _start(value) -> dt.date | None:

@@ -247,6 +247,7 @@ def unit_text(units) -> str:
     text = f"{units:~P}"
     text = re.sub(r"\bml\b", "mL", text)
     text = re.sub(r"\bdl\b", "dL", text)
+    text = re.sub(r"(?<![\w.])d\b", "day", text)
     return text.replace("/std_bsa", "/1.73 m²")
 
 

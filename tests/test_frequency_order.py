@@ -377,3 +377,10 @@ def test_override_reason_must_be_written_text(reason):
     with pytest.raises(DoseInputError) as info:
         Order("methotrexate", "30 mg", "weekly", "oral", override_reason=reason)
     assert info.value.parameter == "override_reason"
+
+
+@pytest.mark.parametrize("dose", ["1 g/kg/day", "400 mg/day", "20 mL/h"])
+def test_a_rate_written_as_a_dose_is_explained(dose):
+    with pytest.raises(DoseInputError) as info:
+        Order("ivig", dose, "daily for 2 days every 4 weeks", "IV")
+    assert info.value.parameter == "dose" and "frequency carry the days" in info.value.problem
