@@ -24,7 +24,14 @@ WEIGHT_BASIS_DRUGS = frozenset({"ivig"})
 def _dose_checkers() -> dict[str, DoseChecker]:
     # Imported here so that `import dosing` stays light and the drug modules
     # may import the core without a cycle through this module.
-    from dosing import hydroxychloroquine, ivig, methotrexate, mycophenolate, rituximab, steroids
+    from dosing import (
+        hydroxychloroquine,
+        ivig,
+        methotrexate,
+        mycophenolate,
+        rituximab,
+        steroids,
+    )
 
     return {
         "ivig": ivig.check_order,

@@ -15,7 +15,14 @@ import pint
 
 from dosing import references as refs
 from dosing.inputs import choice
-from dosing.units import CREATININE_MOLAR_MASS, DoseInputError, Quantity, parse_text, quantity, ureg
+from dosing.units import (
+    CREATININE_MOLAR_MASS,
+    DoseInputError,
+    Quantity,
+    parse_text,
+    quantity,
+    ureg,
+)
 
 # Plausibility limits (issue #2): values outside are typing errors, not patients.
 WEIGHT_KG = (2.0, 350.0)

@@ -26,6 +26,7 @@ import pint
 from dosing import references as refs
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
+from dosing.inputs import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
 from dosing.units import DoseInputError, Quantity, daily_amount, fmt, round_to_step
@@ -194,8 +195,7 @@ def _suggested_text(suggestion: _Suggestion) -> str:
 
 
 def _checked_patient(patient) -> Patient:
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(patient, Patient, "patient")
     return patient
 
 
@@ -281,8 +281,7 @@ def _schedule(freq: Frequency, dose_mg: float) -> tuple[float, float, list[Findi
 
 def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
     """Check a hydroxychloroquine order: oral, ≤ 600 mg/day, ≤ 5 mg/kg/day actual weight."""
-    if not isinstance(order, Order):
-        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    expect(order, Order, "order")
     _checked_patient(patient)
     dose_mg = _ordered_mg(order)
     weight = patient.weight.magnitude

@@ -15,6 +15,14 @@ from typing import TypeVar
 from dosing.units import DoseInputError
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
+
+
+def expect(value, cls: type[T], parameter: str) -> T:
+    """``value`` if it is a ``cls`` (a Patient, an Order, a product); else a DoseInputError naming it."""
+    if not isinstance(value, cls):
+        raise DoseInputError(parameter, f"expected a {cls.__name__}, got {type(value).__name__}")
+    return value
 
 
 def choice(cls: type[E], value, parameter: str, aliases: Mapping[str, E] | None = None) -> E:

@@ -51,7 +51,7 @@ from dosing import references as refs
 from dosing.body import WeightBasis
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
-from dosing.inputs import choice, iso_date
+from dosing.inputs import choice, expect, iso_date
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
 from dosing.references import Reference
@@ -374,8 +374,7 @@ def _vial_sizes_mg(product: IvigProduct) -> list[int]:
 
 
 def _product(value) -> IvigProduct:
-    if not isinstance(value, IvigProduct):
-        raise DoseInputError("product", f"expected an IvigProduct, got {type(value).__name__}")
+    expect(value, IvigProduct, "product")
     return value
 
 
@@ -487,8 +486,7 @@ class DosingWeight:
 
 def choose_dosing_weight(patient: Patient, override: "WeightBasis | str | None" = None) -> DosingWeight:
     """The dosing weight, its basis, and why (IVIG_ISSUE rule, or the prescriber's override)."""
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(patient, Patient, "patient")
     override = _weight_basis(override)
     actual = patient.weight
     if override is WeightBasis.ACTUAL:
@@ -644,8 +642,7 @@ def calculate_ivig(
 
     Seed plan: 2 g/kg divided over 2 days every 3–4 weeks.
     """
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(patient, Patient, "patient")
     product = _product(product)
     per_kg = _dose_per_kg(dose_per_kg)
     n_days = _days(days)
@@ -1006,8 +1003,7 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
     Allergy/IgA, renal and thrombosis contraindications are the interaction
     rules' business; only the infusion-rate cap belongs here.
     """
-    if not isinstance(order, Order):
-        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    expect(order, Order, "order")
     sched = _schedule(order)
     plan_days = sched.days if sched.days is not None and DAYS_RANGE[0] <= sched.days <= DAYS_RANGE[1] else DEFAULT_DAYS
     plan = calculate_ivig(patient, days=plan_days, product=product, start_date=order.start_date, weight_basis=order.weight_basis)

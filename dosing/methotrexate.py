@@ -37,10 +37,18 @@ from dosing import body
 from dosing import references as refs
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
+from dosing.inputs import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient, dosing_creatinine_clearance
 from dosing.references import Reference
-from dosing.units import DoseInputError, Quantity, count_of, fmt, quantity, round_to_step
+from dosing.units import (
+    DoseInputError,
+    Quantity,
+    count_of,
+    fmt,
+    quantity,
+    round_to_step,
+)
 from dosing.verdict import DoseCheck
 
 # ---------------------------------------------------------------- sources
@@ -347,8 +355,7 @@ def _folic_finding(folate: FolicAcid) -> Finding:
 
 
 def _patient(patient) -> Patient:
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(patient, Patient, "patient")
     return patient
 
 
@@ -660,8 +667,7 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
 
 def _schedule(freq) -> Frequency:
     """The order's frequency; a Frequency validates its own fields (dosing.frequency)."""
-    if not isinstance(freq, Frequency):
-        raise DoseInputError("frequency", f"expected a Frequency, got {type(freq).__name__}")
+    expect(freq, Frequency, "frequency")
     return freq
 
 
@@ -740,8 +746,7 @@ def _recommended(patient: Patient, renal: _Renal, route: Route, folate: FolicAci
 
 def check_order(order: Order, patient: Patient) -> DoseCheck:
     """Compare a methotrexate order with the plan: weekly only, caps, kidney, tablets, route, folic acid."""
-    if not isinstance(order, Order):
-        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
+    expect(order, Order, "order")
     patient = _patient(patient)
     per_dose_mg, conversion = _ordered_mg(order, patient)
     freq = _schedule(order.frequency)

@@ -17,9 +17,10 @@ from collections.abc import Iterable
 import attrs
 
 from dosing import references as refs
-from dosing.hydroxychloroquine import AAO_2016
-from dosing.mycophenolate import CELLCEPT_LABEL
 from dosing.body import Sex
+from dosing.hydroxychloroquine import AAO_2016
+from dosing.inputs import expect
+from dosing.mycophenolate import CELLCEPT_LABEL
 from dosing.patient import Patient
 from dosing.rituximab import RITUXAN_LABEL
 from dosing.steroids import ACR_GIOP_2022
@@ -335,8 +336,7 @@ def _drug_names(drugs) -> tuple[str, ...]:
 def monitoring_plan(drugs: Iterable[str], patient: Patient) -> MonitoringPlan:
     """Monitoring for ``drugs`` (any name the drug table resolves to one of ``CANONICAL_DRUGS``) and ``patient``."""
     names = _drug_names(drugs)
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(patient, Patient, "patient")
     items = _disease_activity()
     for name in names:
         items += _DRUG_ITEMS[name](patient)

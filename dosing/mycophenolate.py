@@ -28,9 +28,18 @@ import pint
 from dosing import references as refs
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
+from dosing.inputs import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
-from dosing.units import DoseInputError, Quantity, count_of, fmt, parse_text, quantity, round_to_step
+from dosing.units import (
+    DoseInputError,
+    Quantity,
+    count_of,
+    fmt,
+    parse_text,
+    quantity,
+    round_to_step,
+)
 from dosing.verdict import DoseCheck
 
 CELLCEPT_LABEL = refs.Reference(
@@ -219,8 +228,7 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
     (explicit ``egfr`` or CKD-EPI 2021 from the patient's creatinine) it is
     capped at 1000 mg, and the plan says so.
     """
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(patient, Patient, "patient")
     requested, requested_text = mmf_mg(dose_per_administration, "dose_per_administration")
     if requested > MMF.high:
         raise DoseInputError(
@@ -453,10 +461,8 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
 
 
 def _checked(order: Order, patient: Patient) -> None:
-    if not isinstance(order, Order):
-        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(order, Order, "order")
+    expect(patient, Patient, "patient")
 
 
 def check_mmf_order(order: Order, patient: Patient) -> DoseCheck:

@@ -31,8 +31,8 @@ import pint
 from dosing import references as refs
 from dosing.body import ADULT_YEARS, BSA_REFERENCES, BSAFormula, parse_bsa_formula
 from dosing.findings import Finding, Severity
-from dosing.inputs import choice, iso_date
 from dosing.frequency import Frequency
+from dosing.inputs import choice, expect, iso_date
 from dosing.order import Order, Route
 from dosing.patient import Patient
 from dosing.units import DoseInputError, Quantity, fmt, quantity
@@ -252,8 +252,7 @@ def calculate_rituximab(
     bsa_formula: "BSAFormula | str" = BSAFormula.MOSTELLER,
 ) -> RituximabPlan:
     """A dated rituximab course for ``patient`` starting on ``start_date``."""
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(patient, Patient, "patient")
     regimen = RituximabRegimen.parse(regimen)
     start = _start_date(start_date)
     findings: list[Finding] = []
@@ -411,10 +410,8 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
     HBV status itself is judged by the interaction rules; here only the
     screening and premedication reminders are added.
     """
-    if not isinstance(order, Order):
-        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(order, Order, "order")
+    expect(patient, Patient, "patient")
     freq = order.frequency
     bsa = patient.bsa()
     target_mg = rituximab_dose_mg(bsa.magnitude)

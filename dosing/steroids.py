@@ -28,6 +28,7 @@ import pint
 
 from dosing import references as refs
 from dosing.findings import Finding, Severity
+from dosing.inputs import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient
 from dosing.units import DoseInputError, Quantity, daily_amount, fmt
@@ -130,8 +131,7 @@ def _daily_mg(daily_dose) -> float:
 
 def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
     """Judge a total daily prednisone dose (mg, or mg/day) against the seed plan."""
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(patient, Patient, "patient")
     mg = round(_daily_mg(daily_dose), 6)
     weight = patient.weight.magnitude
     per_kg = round(mg / weight, 9)  # reported for the pharmacist; the bands are on mg/day
@@ -258,10 +258,8 @@ def _checked_daily(daily_mg: float) -> float:
 
 def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
     """Check a prednisone order against the plan: 5 mg daily, oral."""
-    if not isinstance(order, Order):
-        raise DoseInputError("order", f"expected an Order, got {type(order).__name__}")
-    if not isinstance(patient, Patient):
-        raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    expect(order, Order, "order")
+    expect(patient, Patient, "patient")
     freq = order.frequency
     dose_mg, ordered_text = _ordered_mg(order, patient)
     findings: list[Finding] = []

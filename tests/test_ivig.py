@@ -40,7 +40,7 @@ from dosing.order import Order
 from dosing.patient import Patient
 from dosing.serialize import jsonable
 from dosing.units import DoseInputError, Quantity
-from dosing.verdict import status_of, Status
+from dosing.verdict import Status, status_of
 
 LB = 0.45359237
 INCH = 2.54

@@ -4,7 +4,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dosing.findings import Severity
-from dosing.mycophenolate import calculate_mycophenolate, check_mmf_order, check_mps_order, mmf_mg
+from dosing.mycophenolate import (
+    calculate_mycophenolate,
+    check_mmf_order,
+    check_mps_order,
+    mmf_mg,
+)
 from dosing.order import Order
 from dosing.patient import Patient
 from dosing.units import DoseInputError, Quantity
