@@ -29,7 +29,14 @@ from dosing.frequency import Frequency
 from dosing.inputs import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
-from dosing.units import DoseInputError, Quantity, daily_amount, fmt, round_to_step
+from dosing.units import (
+    DoseInputError,
+    Quantity,
+    daily_amount,
+    fmt,
+    fmt_floor,
+    round_to_step,
+)
 from dosing.verdict import DoseCheck
 
 AAO_2016 = refs.Reference(
@@ -139,7 +146,7 @@ def _renal_findings(patient: Patient, kidney: pint.Quantity | None, unknown_why:
     findings = []
     low = kidney is not None and kidney.magnitude < RENAL_EGFR
     if low or patient.has("renal_impairment"):
-        why = f"eGFR {kidney.magnitude:.0f} mL/min/1.73 m² < 30" if low else "renal impairment"
+        why = f"eGFR {fmt_floor(kidney)} < 30" if low else "renal impairment"
         findings.append(
             Finding.of(
                 "hcq.renal",

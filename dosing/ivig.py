@@ -59,6 +59,7 @@ from dosing.units import (
     DoseInputError,
     Quantity,
     fmt,
+    fmt_floor,
     is_mass_ratio,
     quantity,
     unit_text,
@@ -554,7 +555,7 @@ def _rate_risks(patient: Patient) -> tuple[list[str], list[Finding]]:
             )
         )
     elif egfr.magnitude < RENAL_RISK_EGFR:
-        reasons.append(f"eGFR {egfr.magnitude:.0f} mL/min/1.73 m² (< 60, KDIGO)")
+        reasons.append(f"eGFR {fmt_floor(egfr)} (< 60, KDIGO)")
     return reasons, findings
 
 

@@ -46,6 +46,7 @@ from dosing.units import (
     Quantity,
     count_of,
     fmt,
+    fmt_floor,
     quantity,
     round_to_step,
 )
@@ -414,7 +415,7 @@ def _renal(patient: Patient, crcl=None) -> _Renal:
 
 
 def _crcl_text(renal: _Renal) -> str:
-    return "unknown" if renal.crcl is None else f"{renal.crcl.magnitude:.1f} mL/min"
+    return "unknown" if renal.crcl is None else fmt_floor(renal.crcl)
 
 
 def _renal_gate(renal: _Renal) -> list[Finding] | None:

@@ -36,6 +36,7 @@ from dosing.units import (
     Quantity,
     count_of,
     fmt,
+    fmt_floor,
     parse_text,
     quantity,
     round_to_step,
@@ -252,7 +253,7 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
         max_daily = MMF_MAX_DAILY_MG
     elif kidney.magnitude < SEVERE_RENAL_EGFR:
         max_daily = MMF_RENAL_MAX_DOSE_MG * MMF_DOSES_PER_DAY
-        renal_note = f"eGFR {kidney.magnitude:.0f} < 25 mL/min/1.73 m²: at most 1000 mg twice daily"
+        renal_note = f"eGFR {fmt_floor(kidney)} < 25 mL/min/1.73 m²: at most 1000 mg twice daily"
         if requested > MMF_RENAL_MAX_DOSE_MG:
             dose, capped = MMF_RENAL_MAX_DOSE_MG, True
             findings.append(
@@ -260,13 +261,13 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
                     "mycophenolate.renal-cap-applied",
                     Severity.CAUTION,
                     f"Requested {requested:g} mg twice daily reduced to 1000 mg twice daily: eGFR "
-                    f"{kidney.magnitude:.0f} mL/min/1.73 m² is below 25.",
+                    f"{fmt_floor(kidney)} is below 25.",
                     CELLCEPT_LABEL,
                 )
             )
     else:
         max_daily = MMF_MAX_DAILY_MG
-        renal_note = f"eGFR {kidney.magnitude:.0f} ≥ 25 mL/min/1.73 m²: no renal limit below 3 g/day"
+        renal_note = f"eGFR {fmt_floor(kidney)} ≥ 25 mL/min/1.73 m²: no renal limit below 3 g/day"
     if dose < MMF.low:
         findings.append(
             Finding.of(
@@ -433,7 +434,7 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
                 Finding.of(
                     "mycophenolate.renal-cap",
                     Severity.CONTRAINDICATED,
-                    f"eGFR {kidney.magnitude:.0f} mL/min/1.73 m² is below 25: {product.short} must not exceed "
+                    f"eGFR {fmt_floor(kidney)} is below 25: {product.short} must not exceed "
                     f"{product.renal_max_dose:g} mg twice daily ({cap_day:g} mg/day); ordered {per_dose:g} mg, "
                     f"{per_day:g} mg/day"
                     + (" (1 g twice daily MMF × 720/1000)." if product is MPS else "."),

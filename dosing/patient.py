@@ -7,7 +7,7 @@ import pint
 
 from dosing import body
 from dosing.inputs import record
-from dosing.units import DoseInputError
+from dosing.units import DoseInputError, fmt_floor
 
 # The vocabulary of patient conditions the rules understand. A condition outside
 # it is refused: a misspelt "pregancy" must not silently disable a contraindication.
@@ -57,14 +57,14 @@ def known_egfr(patient: "Patient", given=None) -> tuple[pint.Quantity | None, st
     """
     if given is not None:
         value = body.egfr_value(given)
-        return value, f"{value.magnitude:.0f} mL/min/1.73 m² (given)"
+        return value, f"{fmt_floor(value)} (given)"
     if patient.serum_creatinine is None:
         return None, "unknown (no serum creatinine)"
     if patient.age.magnitude < body.ADULT_YEARS:
         # CKD-EPI 2021 is an adult equation: a child's eGFR must be given, not guessed.
         return None, "unknown (CKD-EPI 2021 is for adults; assess a child's kidney function by a paediatric method)"
     value = patient.egfr()
-    return value, f"{value.magnitude:.0f} mL/min/1.73 m² (CKD-EPI 2021)"
+    return value, f"{fmt_floor(value)} (CKD-EPI 2021)"
 
 
 # Above 120 % of ideal body weight, Cockcroft–Gault on actual weight overestimates

@@ -251,6 +251,16 @@ def unit_text(units) -> str:
     return text.replace("/std_bsa", "/1.73 m²")
 
 
+def fmt_floor(q: pint.Quantity, decimals: int = 1) -> str:
+    """A measured value shown against a threshold: truncated, never rounded up.
+
+    eGFR 24.99 must not read "25" next to "below 25": truncating to one decimal
+    keeps the shown number on the same side of any threshold with one decimal.
+    """
+    scale = 10**decimals
+    return f"{math.floor(float(q.magnitude) * scale) / scale:.{decimals}f} {unit_text(q.units)}"
+
+
 def fmt(q: pint.Quantity, digits: int = 4) -> str:
     """A quantity as a pharmacist reads it: '1400 mg', '2.5 mg', '45.5 kg'."""
     number = f"{float(q.magnitude):.{digits}g}"

@@ -392,3 +392,10 @@ def test_expressions_and_impossible_heights_are_refused(text):
 @pytest.mark.parametrize("text", ["60 mL/min/(1.73 m2)", "1e-3 g", "5 ft 11.5 in", "375 mg/m2"])
 def test_ordinary_notation_still_reads(text):
     assert parse_text(text, "x") is not None
+
+
+@pytest.mark.parametrize("value, shown", [(24.99, "24.9"), (25.0, "25.0"), (59.96, "59.9"), (29.6, "29.6")])
+def test_kidney_values_are_truncated_so_they_never_cross_a_threshold(value, shown):
+    from dosing.units import fmt_floor
+
+    assert fmt_floor(Quantity(value, "mL/min/std_bsa")).startswith(shown + " ")
