@@ -18,6 +18,16 @@ from dosing import body, ivig, methotrexate
 from dosing.units import DoseInputError, Quantity, check_magnitude, convert, quantity
 
 
+def _readonly(array: np.ndarray) -> np.ndarray:
+    array.flags.writeable = False
+    return array
+
+
+def _result(values, unit: str) -> pint.Quantity:
+    """A result array that cannot be changed in place: the result classes are frozen, so are their numbers."""
+    return Quantity(_readonly(np.array(values, dtype=float)), unit)
+
+
 def _magnitudes(values, parameter: str, dimension: str, unit: str, limits: tuple[float, float]) -> np.ndarray:
     lo, hi = limits
     if isinstance(values, pint.Quantity):
@@ -58,7 +68,7 @@ def batch_bsa(weights, heights, formula: "body.BSAFormula | str" = body.BSAFormu
     """BSA in m² for each (weight, height) pair."""
     w, h = weights_kg(weights), heights_cm(heights)
     _same_length(weights=w, heights=h)
-    return Quantity(body._bsa_m2(w, h, body.parse_bsa_formula(formula)), "m**2")
+    return _result(body._bsa_m2(w, h, body.parse_bsa_formula(formula)), "m**2")
 
 
 def _sexes_male(sexes, n: int) -> np.ndarray:
@@ -100,12 +110,12 @@ def batch_ivig(weights, heights, sexes, *, dose_per_kg=ivig.DEFAULT_DOSE_PER_KG,
     daily = [ivig._vial_total(ivig.round_to_vials(Quantity(t, "g"), product)) for t in target]
     course = [ivig._course_total(d, n_days).magnitude for d in daily]
     return BatchIvig(
-        ideal_body_weight=Quantity(ibw, "kg"),
-        dosing_weight=Quantity(dosing, "kg"),
-        used_adjusted_weight=adjusted,
-        target_daily_dose=Quantity(target, "g"),
-        daily_dose=Quantity(np.array([d.magnitude for d in daily]), "g"),
-        course_dose=Quantity(np.array(course), "g"),
+        ideal_body_weight=_result(ibw, "kg"),
+        dosing_weight=_result(dosing, "kg"),
+        used_adjusted_weight=_readonly(np.array(adjusted, dtype=bool)),
+        target_daily_dose=_result(target, "g"),
+        daily_dose=_result([d.magnitude for d in daily], "g"),
+        course_dose=_result(course, "g"),
     )
 
 
@@ -128,4 +138,4 @@ def batch_methotrexate(weights, heights, *, dose_per_m2="15 mg/m**2", bsa_formul
     per_m2 = methotrexate.dose_per_m2_value(dose_per_m2).magnitude
     target = bsa * per_m2
     weekly = methotrexate.weekly_dose_mg_from_bsa(bsa, per_m2)
-    return BatchMethotrexate(Quantity(bsa, "m**2"), Quantity(target, "mg"), Quantity(weekly, "mg"))
+    return BatchMethotrexate(_result(bsa, "m**2"), _result(target, "mg"), _result(weekly, "mg"))

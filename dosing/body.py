@@ -138,8 +138,19 @@ def ideal_body_weight_kg(h_cm, male, parameter: str = "height"):
             f"Devine ideal body weight is defined from 5 ft (152.4 cm); got {float(h_in.flat[index or 0]) * _INCH_CM:.1f} cm"
             " — choose the dosing weight explicitly",
         )
-    ibw = np.where(male, 50.0, 45.5) + 2.3 * (h_in - _FIVE_FEET_IN)
+    # Rounded to the microgram: cm → inch float noise (45.49999… kg at 5 ft) must not
+    # decide which side of a weight threshold a patient falls.
+    ibw = np.round(np.where(male, 50.0, 45.5) + 2.3 * (h_in - _FIVE_FEET_IN), 9)
     return float(ibw) if ibw.ndim == 0 else ibw
+
+
+def above_fraction_of_ibw(actual_kg, ibw_kg, fraction: float):
+    """actual > fraction × IBW, compared to the milligram so exactly 120 % is not "above".
+
+    Floats or numpy arrays. 1.2 × 57 is 68.39999999999999 in binary; a patient of
+    exactly 68.4 kg is at 120 %, not above it.
+    """
+    return np.round(np.asarray(actual_kg, dtype=float), 6) > np.round(fraction * np.asarray(ibw_kg, dtype=float), 6)
 
 
 def ideal_body_weight(height, sex: "Sex | str") -> pint.Quantity:

@@ -38,23 +38,40 @@ def _read_requests(path: str) -> list[tuple[int, object]]:
     text = (sys.stdin.read() if path == "-" else _read_file(path)).lstrip("\ufeff")
     if not text.strip():
         raise DoseInputError("file", "no orders: the input is empty")
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as whole:
-        lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        data = _loads(text)
+    except (json.JSONDecodeError, DoseInputError) as whole:
         if len(lines) < 2:
-            raise DoseInputError("file", f"not valid JSON: {whole}") from None
+            raise whole if isinstance(whole, DoseInputError) else DoseInputError("file", f"not valid JSON: {whole}") from None
+        # JSON lines: each line read on its own, its own error if it has one.
         return [(n, _json_line(line)) for n, line in lines]
     if data == []:
         raise DoseInputError("file", "no orders: the JSON array is empty")
     return list(enumerate(data, start=1)) if isinstance(data, list) else [(1, data)]
 
 
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    # json keeps the last of a repeated key: a second "current_medications": []
+    # would silently drop the Bactrim listed first. Refuse instead.
+    keys = [key for key, _ in pairs]
+    repeated = sorted({key for key in keys if keys.count(key) > 1})
+    if repeated:
+        raise DoseInputError("request", f"repeated field(s) {repeated}: each field may appear once")
+    return dict(pairs)
+
+
+def _loads(text: str) -> object:
+    return json.loads(text, object_pairs_hook=_unique_keys)
+
+
 def _json_line(line: str) -> object:
     try:
-        return json.loads(line)
+        return _loads(line)
     except json.JSONDecodeError as exc:
         return DoseInputError("request", f"not valid JSON: {exc}")
+    except DoseInputError as exc:
+        return exc
 
 
 def _read_file(path: str) -> str:

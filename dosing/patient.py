@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import attrs
 import pint
 
@@ -38,6 +40,9 @@ KNOWN_CONDITIONS: dict[str, str] = {
 def _conditions(values) -> frozenset[str]:
     if isinstance(values, str):
         values = [values]
+    if isinstance(values, Mapping):
+        # {"pregnancy": false} would be read by its keys: say the conditions present, as a list.
+        raise DoseInputError("conditions", "expected a list of the conditions present, not a mapping")
     if values is None or not hasattr(values, "__iter__"):
         raise DoseInputError("conditions", f"expected a list of condition names (empty if none), got {values!r}")
     out = set()
@@ -84,7 +89,7 @@ def dosing_creatinine_clearance(patient: "Patient") -> body.CreatinineClearance:
     except DoseInputError:
         cg = patient.creatinine_clearance(body.WeightBasis.ACTUAL)
         return attrs.evolve(cg, reason="actual body weight (IBW undefined below 5 ft, so adjusted weight cannot be judged)")
-    if patient.weight.magnitude > OBESITY_THRESHOLD * ibw.magnitude:
+    if body.above_fraction_of_ibw(patient.weight.magnitude, ibw.magnitude, OBESITY_THRESHOLD):
         cg = patient.creatinine_clearance(body.WeightBasis.ADJUSTED)
         return attrs.evolve(cg, reason=f"adjusted body weight, because actual weight is above 120 % of IBW ({ibw.magnitude:.1f} kg)")
     return patient.creatinine_clearance(body.WeightBasis.ACTUAL)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 import json
+import math
 
 import attrs
 import pint
 
 from dosing.findings import Finding, Severity
-from dosing.units import Quantity
+from dosing.units import DoseInputError, parse_text
 
 
 class Status(enum.Enum):
@@ -37,7 +38,13 @@ def _quantity_dict(q: pint.Quantity | None):
 
 
 def _quantity_from(data) -> pint.Quantity | None:
-    return None if data is None else Quantity(data["value"], data["unit"])
+    if data is None:
+        return None
+    value = data["value"]
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise DoseInputError("recommended_dose", f"expected a finite number, got {value!r}")
+    # Through the same reader as every input, so "MG" is refused rather than read as megagauss.
+    return value * parse_text(f"1 {data['unit']}", "recommended_dose")
 
 
 @attrs.frozen
@@ -65,6 +72,12 @@ class Verdict:
     findings: tuple[Finding, ...] = attrs.field(converter=tuple)
     details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=lambda d: tuple(dict(d).items()))
 
+    def __attrs_post_init__(self) -> None:
+        # A verdict whose status disagrees with its findings would let a block pass as ok.
+        expected = status_of(self.findings)
+        if self.status is not expected:
+            raise DoseInputError("status", f"{self.status.value!r} does not follow from the findings, which give {expected.value!r}")
+
     @property
     def exit_code(self) -> int:
         return self.status.exit_code
@@ -82,6 +95,15 @@ class Verdict:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Verdict":
+        try:
+            return cls._from_dict(data)
+        except DoseInputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise DoseInputError("verdict", f"not a dmdose verdict: {type(exc).__name__}: {exc}") from None
+
+    @classmethod
+    def _from_dict(cls, data: dict) -> "Verdict":
         return cls(
             status=Status(data["status"]),
             drug=data["drug"],

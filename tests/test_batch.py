@@ -110,3 +110,12 @@ def test_batch_ivig_sexes_must_be_a_list_of_the_right_length(sexes):
     with pytest.raises(DoseInputError) as info:
         batch_ivig(w, Quantity(np.array([170.0, 170.0]), "cm"), sexes)
     assert info.value.parameter == "sexes"
+
+
+def test_batch_results_cannot_be_changed_in_place():
+    w, h = Quantity(np.array([70.0, 80.0]), "kg"), Quantity(np.array([170.0, 180.0]), "cm")
+    result = batch_ivig(w, h, ["f", "m"])
+    with pytest.raises(ValueError):
+        result.daily_dose.magnitude[0] = 9999.0
+    with pytest.raises(ValueError):
+        batch_bsa(w, h).magnitude[0] = 0.0

@@ -256,3 +256,15 @@ def test_text_report_lists_refused_orders_too(tmp_path):
     result = dmdose("verify", write(tmp_path, "\n".join(json.dumps(x) for x in lines), "o.jsonl"))
     assert result.returncode == 3
     assert "--- order 2" in result.stdout and "BAD INPUT" in result.stdout
+
+
+def test_repeated_json_keys_are_refused_not_last_one_wins(tmp_path):
+    # A second "current_medications": [] would silently drop Bactrim (a contraindication).
+    text = json.dumps(request("methotrexate", "20 mg", "weekly", "SC", meds=["Bactrim"]))[:-1] + ', "current_medications": []}'
+    result = dmdose("verify", write(tmp_path, text), "--json")
+    assert result.returncode == 3
+    assert json.loads(result.stdout)["error"]["parameter"] == "request"
+    good = json.dumps(request("prednisone", "5 mg", "daily", "oral"))
+    lines = dmdose("verify", write(tmp_path, good + "\n" + text, "o.jsonl"), "--json")
+    records = [json.loads(line) for line in lines.stdout.splitlines()]
+    assert lines.returncode == 3 and "verdict" in records[0] and "error" in records[1]

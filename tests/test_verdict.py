@@ -15,7 +15,7 @@ from dosing.body import BSAFormula, CreatinineClearance, WeightBasis
 from dosing.findings import Finding, Severity
 from dosing.frequency import parse_frequency
 from dosing.serialize import jsonable
-from dosing.units import Quantity
+from dosing.units import DoseInputError, Quantity
 from dosing.verdict import DoseCheck, Status, Verdict, status_of
 
 
@@ -148,7 +148,7 @@ def test_verdict_to_dict():
     "changes",
     [
         {},
-        {"recommended_dose": None, "status": Status.WARN},
+        {"recommended_dose": None},
         {"findings": [], "status": "ok", "details": {}},
         {"recommended_dose": Quantity(375, "mg/m**2")},
         {"recommended_dose": Quantity(2, "g/kg")},
@@ -268,3 +268,25 @@ def test_jsonable_set_of_results_is_sorted():
     findings = frozenset({finding(Severity.MAJOR, "b.rule"), finding(Severity.INFO, "a.rule")})
     data = jsonable(findings)
     assert [f["rule_id"] for f in data] == ["a.rule", "b.rule"]
+
+
+def test_a_verdict_whose_status_contradicts_its_findings_is_refused():
+    with pytest.raises(DoseInputError) as info:
+        verdict(status="ok")  # the findings hold a contraindication
+    assert info.value.parameter == "status"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"recommended_dose": {"value": 20.0, "unit": "MG"}},          # megagauss, not mg
+        {"recommended_dose": {"value": float("nan"), "unit": "mg"}},
+        {"status": "maybe"},
+        {"findings": [{"rule_id": "x", "severity": "severe", "message": "m", "reference": "r"}]},
+        {"drug": None, "findings": "not a list"},
+    ],
+)
+def test_from_dict_refuses_what_is_not_a_verdict(change):
+    data = {**verdict().to_dict(), **change}
+    with pytest.raises(DoseInputError):
+        Verdict.from_dict(data)
