@@ -112,7 +112,9 @@ MAX_DAILY_G_PER_KG = 1.0
 ADJUSTED_WEIGHT_TRIGGER = 1.2
 # IVIG_ISSUE: whole vials never more than 5 % above the per-day target.
 VIAL_ROUNDING_CEILING = Decimal("1.05")
-# IVIG_ISSUE: the course cap is 2 g/kg + 5 % (the same vial tolerance); ±10 % of the plan matches it.
+# IVIG_ISSUE: the course cap is 2 g/kg + 5 % (the same vial tolerance); an order within ±10 % of the
+# TARGET course (dose/kg × weight, before vial rounding) matches the plan, and so does the plan's own
+# vial total, even when the vials fall further short of the target (see _plan_comparison).
 # Seed plan / Octagam 10% label: 2 g/kg is the whole course, so the cap is computed on at most the
 # ACTUAL body weight: a weight-basis override (ideal or adjusted above actual) must not lift it.
 COURSE_CAP_G_PER_KG = 2.0
@@ -315,7 +317,7 @@ def dosing_weight_kg(actual_kg, ibw_kg):
     actual = _numbers(actual_kg, "actual_kg", "kg")
     ibw = _numbers(ibw_kg, "ibw_kg", "kg")
     _same_shape(actual_kg=actual, ibw_kg=ibw)
-    use_adjusted = actual > ADJUSTED_WEIGHT_TRIGGER * ibw
+    use_adjusted = body.above_fraction_of_ibw(actual, ibw, ADJUSTED_WEIGHT_TRIGGER)  # exactly 120 % is not above
     weight = np.where(use_adjusted, _adjusted_kg(actual, ibw), actual)
     if weight.ndim == 0:
         return float(weight), bool(use_adjusted)
@@ -994,6 +996,57 @@ def _exposure_finding(order: Order, per_day: pint.Quantity, per_day_text: str, p
     ]
 
 
+def _plan_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) -> Finding:
+    """The ordered course (already within the 2 g/kg cap) against the plan: above, below or matching.
+
+    Judged against the TARGET course (dose per kg × dosing weight, at most 2 g/kg of the actual
+    weight), not the vial-rounded total: whole vials may fall up to 5 % above the target, or further
+    below it when no vial sum fits (IVIG_ISSUE), and an order of the exact target must not read as
+    "above plan" because the pharmacy's vials fall short of it (0.4 g/kg × 5 days on 70 kg = 140 g,
+    exactly 2 g/kg, against a 125 g vial plan).
+
+    * above: more than +10 % of the target (IVIG_ISSUE ±10 %). The vial plan is never above +5 %.
+      check_order plans the seed 2 g/kg, whose cap (2 g/kg + 5 %) already blocks anything above
+      +5 %; this rule speaks only for a plan dose below 2 g/kg.
+    * below: more than 10 % below the target AND below the plan's own vial total, so ordering the
+      plan's vials always matches, even when the vials fall more than 10 % short of the target.
+    """
+    grams = course.to("g").magnitude
+    target = plan.target_course_dose.to("g").magnitude
+    vial_total = plan.course_dose.to("g").magnitude
+    ratio = grams / target - 1.0
+    target_text = f"the target {_course_target_text(plan)}"
+    vial_text = f"{fmt(plan.daily_dose)} daily ({plan.vials_text}) × {plan.days} days = {fmt(plan.course_dose)}"
+    if grams > target * (1 + ORDER_MATCH_TOLERANCE) * (1 + 1e-12):
+        return Finding.of(
+            "ivig.course-above-plan",
+            Severity.MAJOR,
+            f"Ordered course {course_text} is {ratio * 100:.0f} % above {target_text} (within the 2 g/kg cap; "
+            f"the plan's whole vials: {vial_text}).",
+            IVIG_ISSUE,
+        )
+    # The vial total is a Decimal sum turned float; the order's grams × days is float arithmetic:
+    # a relative 1e-9 keeps an order of exactly the plan's vials from reading as below them.
+    below_floor = min(target * (1 - ORDER_MATCH_TOLERANCE), vial_total * (1 - 1e-9))
+    if grams < below_floor:
+        short_of_vials = vial_total < target * (1 - ORDER_MATCH_TOLERANCE)
+        return Finding.of(
+            "ivig.course-below-plan",
+            Severity.CAUTION,
+            f"Ordered course {course_text} is {abs(ratio) * 100:.0f} % below {target_text}"
+            + (f", and below the plan's whole vials ({vial_text})" if short_of_vials else "")
+            + "; possibly sub-therapeutic for refractory disease.",
+            refs.SEED_PLAN,
+        )
+    return Finding.of(
+        "ivig.course-matches-plan",
+        Severity.INFO,
+        f"Ordered course {course_text} matches the plan: {target_text} ({ratio * 100:+.1f} %); "
+        f"the plan's whole vials: {vial_text}.",
+        refs.SEED_PLAN,
+    )
+
+
 def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAULT_PRODUCT) -> DoseCheck:
     """Compare an IVIG order with the seed plan's course (2 g/kg over 2–5 days, every 3–4 weeks).
 
@@ -1073,37 +1126,7 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
                 )
             )
         else:
-            ratio = course.to("g").magnitude / plan.course_dose.magnitude - 1.0
-            if ratio > ORDER_MATCH_TOLERANCE:
-                findings.append(
-                    Finding.of(
-                        "ivig.course-above-plan",
-                        Severity.MAJOR,
-                        f"Ordered course {course_text} is {ratio * 100:.0f} % above the plan's {fmt(plan.course_dose)} "
-                        "(within the 2 g/kg cap).",
-                        IVIG_ISSUE,
-                    )
-                )
-            elif ratio < -ORDER_MATCH_TOLERANCE:
-                findings.append(
-                    Finding.of(
-                        "ivig.course-below-plan",
-                        Severity.CAUTION,
-                        f"Ordered course {course_text} is {abs(ratio) * 100:.0f} % below the plan's {fmt(plan.course_dose)} "
-                        f"({fmt(plan.dose_per_kg)} of {fmt(w)}); possibly sub-therapeutic for refractory disease.",
-                        refs.SEED_PLAN,
-                    )
-                )
-            else:
-                findings.append(
-                    Finding.of(
-                        "ivig.course-matches-plan",
-                        Severity.INFO,
-                        f"Ordered course {course_text} matches the plan: {fmt(plan.daily_dose)} daily ({plan.vials_text}) "
-                        f"× {plan.days} days = {fmt(plan.course_dose)}.",
-                        refs.SEED_PLAN,
-                    )
-                )
+            findings.append(_plan_comparison(course, course_text, plan))
         # Like the course cap, on at most the actual weight.
         day_max = (Quantity(MAX_DAILY_G_PER_KG, "g/kg") * plan.cap_weight * (1 + COURSE_CAP_TOLERANCE)).to("g")
         if _above(per_day, day_max):

@@ -498,12 +498,104 @@ def test_course_above_cap_blocks():
     assert "ivig.course-above-2g-per-kg" not in rules(check_order(order("65 g"), ref_patient()).findings)
 
 
-def test_course_above_plan_within_cap_is_major():
-    # Vials 10/20 g, 57 kg: plan 50 g/day → course 100 g; cap 2 × 57 × 1.05 = 119.7 g.
-    # 57 g × 2 = 114 g: +14 % of the plan, within the cap → MAJOR.
-    product = IvigProduct("Big vials 10%", Quantity(100, "mg/mL"), ("10 g", "20 g"), DEFAULT_PRODUCT.rate_steps)
-    check = check_order(order("57 g"), ref_patient(weight="57 kg"), product=product)
-    assert rules(check.findings)["ivig.course-above-plan"] is Severity.MAJOR
+BIG_VIALS = IvigProduct("Big vials 10%", Quantity(100, "mg/mL"), ("10 g", "20 g"), DEFAULT_PRODUCT.rate_steps)
+# Rules that compare the ordered amount with the plan and its caps (not the plan's own findings).
+DOSE_COMPARISON_RULES = frozenset({
+    "ivig.course-above-plan", "ivig.course-below-plan", "ivig.course-matches-plan", "ivig.course-above-2g-per-kg",
+    "ivig.daily-dose-above-label", "ivig.exposure-above-2g-per-kg", "ivig.order-not-whole-vials",
+    "ivig.per-kg-order-weight-ambiguous",
+})
+
+
+def test_order_is_judged_against_the_target_not_the_short_vial_total():
+    # Regression (2nd QA pass): vials 10/20 g, 57 kg (actual weight): target 2 × 57 = 114 g, 57 g/day;
+    # ceiling 59.85 g/day → vials 50 g/day, course 100 g (−12.3 %); cap 114 × 1.05 = 119.7 g.
+    # 57 g × 2 = 114 g is exactly 2 g/kg: it was MAJOR "14 % above the plan's 100 g"; it matches the target.
+    patient = ref_patient(weight="57 kg")
+    for dose in ("57 g", "1 g/kg", "50 g", "59 g"):  # target; target per kg; the plan's vials; +3.5 % of target
+        found = rules(check_order(order(dose), patient, product=BIG_VIALS).findings)
+        assert found["ivig.course-matches-plan"] is Severity.INFO, dose
+        assert "ivig.course-above-plan" not in found and "ivig.course-below-plan" not in found
+    check = check_order(order("57 g"), patient, product=BIG_VIALS)
+    message = next(f.message for f in check.findings if f.rule_id == "ivig.course-matches-plan")
+    assert "target 2 g/kg × 57 kg = 114 g (+0.0 %)" in message and "× 2 days = 100 g" in message
+    # 60 g × 2 = 120 g > 119.7 g: the hard cap is unchanged.
+    found = rules(check_order(order("60 g"), patient, product=BIG_VIALS).findings)
+    assert found["ivig.course-above-2g-per-kg"] is Severity.CONTRAINDICATED
+    # Below the target by more than 10 % AND below the plan's own 100 g → below plan.
+    for dose in ("48 g", "45 g"):  # 96 g (−15.8 %), 90 g (−21 %)
+        check = check_order(order(dose), patient, product=BIG_VIALS)
+        assert rules(check.findings)["ivig.course-below-plan"] is Severity.CAUTION
+        message = next(f.message for f in check.findings if f.rule_id == "ivig.course-below-plan")
+        assert "below the target 2 g/kg × 57 kg = 114 g" in message and "below the plan's whole vials" in message
+
+
+def test_two_g_per_kg_over_five_days_is_not_above_plan():
+    # Regression (2nd QA pass): Octagam 10% 0.4 g/kg daily for 5 days every 4 weeks, lean 70 kg male
+    # (170 cm: IBW 65.94 kg, 120 % = 79.12 kg → actual weight). 0.4 × 70 = 28 g/day × 5 = 140 g = 2 g/kg,
+    # within the label's 2-5 days. Plan: 28 g/day target, ceiling 29.4 g → 25 g (20 + 5), 10.7 % short,
+    # course 125 g. Was MAJOR "140 g is 12 % above the plan's 125 g"; judged on the 140 g target it matches.
+    patient = lean_male(weight="70 kg")
+    for dose in ("0.4 g/kg", "28 g", "25 g"):
+        check = check_order(Order("Octagam 10%", dose, "daily for 5 days every 4 weeks", "iv"), patient)
+        found = rules(check.findings)
+        assert found["ivig.course-matches-plan"] is Severity.INFO, dose
+        assert "ivig.course-above-plan" not in found and "ivig.course-below-plan" not in found
+        assert all(found[r] <= Severity.INFO for r in DOSE_COMPARISON_RULES & found.keys()), found
+        # The plan's own caution about its short vials stays.
+        assert found["ivig.vials-below-target"] is Severity.CAUTION
+        assert max(f.severity for f in check.findings) is Severity.CAUTION  # no MAJOR: WARN only for the vials
+    # 24 g × 5 = 120 g: 14 % below the 140 g target and below the 125 g vial plan.
+    found = rules(check_order(Order("Octagam 10%", "24 g", "daily for 5 days every 4 weeks", "iv"), patient).findings)
+    assert found["ivig.course-below-plan"] is Severity.CAUTION
+    # 29.4 g × 5 = 147 g = the cap (2 g/kg + 5 %): matches; 30 g × 5 = 150 g is blocked.
+    found = rules(check_order(Order("Octagam 10%", "29.4 g", "daily for 5 days every 4 weeks", "iv"), patient).findings)
+    assert found["ivig.course-matches-plan"] is Severity.INFO
+    found = rules(check_order(Order("Octagam 10%", "30 g", "daily for 5 days every 4 weeks", "iv"), patient).findings)
+    assert found["ivig.course-above-2g-per-kg"] is Severity.CONTRAINDICATED
+
+
+def test_course_above_plan_within_cap_is_major(monkeypatch):
+    # check_order plans the seed 2 g/kg, whose cap (2 g/kg + 5 %) blocks any course above +5 % of the
+    # target before "above plan" (+10 %) can speak; the rule speaks for a plan dose below 2 g/kg.
+    import dosing.ivig as ivig
+
+    real = ivig.calculate_ivig
+    monkeypatch.setattr(ivig, "calculate_ivig", lambda *a, **kw: real(*a, **{**kw, "dose_per_kg": "1 g/kg"}))
+    # Reference patient, 1 g/kg: target 62.1457 g; 2 days → 31.07 g/day → vials 30 g/day, course 60 g.
+    found = rules(check_order(order("35 g"), ref_patient()).findings)  # 70 g: +12.6 % of the target
+    assert found["ivig.course-above-plan"] is Severity.MAJOR
+    assert "ivig.course-above-2g-per-kg" not in found
+    for dose in ("34 g", "30 g", "28 g"):  # 68 g +9.4 %; the plan's 60 g −3.5 %; 56 g −9.9 %
+        assert rules(check_order(order(dose), ref_patient()).findings)["ivig.course-matches-plan"] is Severity.INFO
+    found = rules(check_order(order("27 g"), ref_patient()).findings)  # 54 g: −13.1 %, below the 60 g vials
+    assert found["ivig.course-below-plan"] is Severity.CAUTION
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    kg=st.floats(min_value=30, max_value=250),
+    cm=st.floats(min_value=153, max_value=210),
+    sex=st.sampled_from(["female", "male"]),
+    days=st.integers(min_value=2, max_value=5),
+    basis=st.sampled_from([None, "actual", "ideal", "adjusted"]),
+    product=st.sampled_from([DEFAULT_PRODUCT, BIG_VIALS]),
+    every=st.sampled_from(["3 weeks", "4 weeks"]),
+)
+def test_ordering_the_plan_never_reads_above_info(kg, cm, sex, days, basis, product, every):
+    patient = Patient(Quantity(kg, "kg"), Quantity(cm, "cm"), "50 years", sex, "0.9 mg/dL")
+    try:
+        plan = calculate_ivig(patient, days=days, weight_basis=basis, product=product)
+    except DoseInputError as err:  # the smallest vial above +5 % of the day's target
+        assume(err.parameter != "product")
+        raise
+    # The plan's whole vials, and the exact target before vial rounding: both match the plan.
+    for daily in (plan.daily_dose, plan.target_daily_dose):
+        ordered = Order("IVIG", daily, f"daily for {days} days every {every}", "iv", weight_basis=basis)
+        found = rules(check_order(ordered, patient, product=product).findings)
+        assert found["ivig.course-matches-plan"] is Severity.INFO
+        compared = {r: s for r, s in found.items() if r in DOSE_COMPARISON_RULES}
+        assert all(s <= Severity.INFO for s in compared.values()), compared
 
 
 def test_whole_course_in_one_day():
@@ -1008,3 +1100,12 @@ def test_octagam_at_risk_rate_discrepancy_is_stated():
     text = str(OCTAGAM_10_US_PI)
     assert "0.033 mL/kg/min" in text and "stricter 0.03 mL/kg/min" in text
     assert DEFAULT_PRODUCT.at_risk_max_rate.to("mL/kg/min").magnitude == pytest.approx(0.03)
+
+
+def test_exactly_120_percent_of_ibw_uses_actual_weight():
+    # 5 ft 5 in female: IBW 45.5 + 2.3 × 5 = 57 kg; 120 % = 68.4 kg. 1.2 × 57 is 68.39999… in binary,
+    # which made 68.4 kg "above" and gave the heavier patient less drug (60 vs 70 g/day).
+    at = calculate_ivig(Patient("68.4 kg", "5 ft 5 in", "54 years", "female", "0.8 mg/dL"))
+    assert at.weight_basis is WeightBasis.ACTUAL
+    above = calculate_ivig(Patient("68.41 kg", "5 ft 5 in", "54 years", "female", "0.8 mg/dL"))
+    assert above.weight_basis is WeightBasis.ADJUSTED
