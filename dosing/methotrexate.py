@@ -11,7 +11,8 @@ Arithmetic, in the order it is applied (the same order in the scalar and the
 batch path, both through :func:`weekly_dose_mg`):
 
 1. target = BSA × mg/m² (15–20 mg/m²) or a fixed 15–25 mg;
-2. capped at 25 mg/week (30 mg/week only with a written override reason);
+2. capped at 25 mg/week (30 mg/week only with a written override reason, and
+   never at CrCl 30–59 mL/min, where the maximum stays 25 × 0.5 = 12.5 mg);
 3. × 0.5 when Cockcroft–Gault CrCl is 30–59 mL/min; none at all below 30;
 4. rounded DOWN to a whole 2.5 mg step (one tablet, or 0.1 mL of 25 mg/mL),
    so the dose never exceeds the target, the cap or the renal limit; a result
@@ -45,10 +46,10 @@ from dosing.units import (
     DoseInputError,
     Quantity,
     count_of,
-    fmt,
     fmt_floor,
     quantity,
     round_to_step,
+    unit_text,
 )
 from dosing.verdict import DoseCheck
 
@@ -126,6 +127,53 @@ PLAUSIBLE_MAX_MG = 40000.0
 _FLOOR_EPS = 1e-9
 _TOL = 1e-9
 
+# Names under which an order in mL means the generic Methotrexate Injection USP 25 mg/mL (US label),
+# compared after _drug_key (case, spaces and hyphens ignored). Every other name -- a brand -- is
+# refused in mL: the brands' labels give other concentrations or fixed volumes, e.g. Rasuvo
+# 7.5-30 mg in 0.15-0.6 mL = 50 mg/mL (Rasuvo US PI; NDC 59137-515: 12.5 mg/0.25 mL), Metoject
+# pre-filled syringes 50 mg/mL (Metoject SmPC), Otrexup 10-25 mg each in 0.4 mL (Otrexup US PI),
+# RediTrex pre-filled syringes (RediTrex US PI), Xatmep 2.5 mg/mL and Jylamvo 2 mg/mL oral solutions
+# (their US PIs). A volume of a brand says nothing of its dose.
+GENERIC_NAMES = frozenset({"methotrexate", "methotrexatesodium", "mtx", "amethopterin"})
+
+
+def _drug_key(name: str) -> str:
+    return "".join(ch for ch in name.lower() if not ch.isspace() and ch != "-")
+
+
+def _is_generic(drug: str) -> bool:
+    return _drug_key(drug) in GENERIC_NAMES
+
+
+# ---------------------------------------------------------------- number text
+# Every number in this module's messages and details has at most 2 decimals ("27.2718 mg" -> "27.27 mg").
+
+
+def _n(x) -> str:
+    value = float(x)
+    if value != 0 and abs(value) < 0.005:
+        return "<0.01" if value > 0 else ">-0.01"
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _q(q: pint.Quantity) -> str:
+    return f"{_n(q.magnitude)} {unit_text(q.units)}"
+
+
+def _above(x: float, limit: float) -> str:
+    """``x`` (> ``limit``) to 2 decimals, rounded UP if plain rounding would read as the limit ("25.004" -> "25.01")."""
+    text = _n(x)
+    return text if float(text) > limit else _n(math.ceil(x * 100) / 100)
+
+
+def _below(x: float, limit: float) -> str:
+    """``x`` (< ``limit``) to 2 decimals, rounded DOWN if plain rounding would read as the limit."""
+    text = _n(x)
+    if text.startswith("<") or float(text) < limit:
+        return text
+    return _n(math.floor(x * 100) / 100)
+
 
 # ---------------------------------------------------------------- result values
 
@@ -158,6 +206,9 @@ class MethotrexatePlan:
     forbids the drug (e.g. CrCl < 30 mL/min). ``tablets`` is set for oral plans,
     ``volume`` (mL of 25 mg/mL) for subcutaneous ones. ``split`` is empty unless a
     split dose was asked for. ``target_dose`` is the unrounded, uncapped target.
+    ``cap`` is the cap applied before any renal factor: 30 mg with an override
+    reason, but 25 mg whenever CrCl is 30–59 mL/min (the override never raises
+    the renal maximum of 12.5 mg).
     """
 
     weekly_dose: pint.Quantity | None
@@ -225,6 +276,9 @@ def _scalar(value, parameter: str) -> float:
 def weekly_dose_mg(target_mg, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, renal_factor: float = 1.0):
     """Weekly dose in mg: min(target, cap) × renal_factor, rounded DOWN to a whole ``step_mg``.
 
+    With a renal factor below 1 the cap is at most 25 mg whatever ``cap_mg`` says: an
+    override reason (cap 30 mg) never raises the renal maximum (25 mg × 0.5 = 12.5 mg).
+
     A result below one step raises (parameter ``target_mg``) rather than return 0 mg.
 
     Works on floats and numpy arrays (the batch path) alike; returns a float for
@@ -236,16 +290,20 @@ def weekly_dose_mg(target_mg, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, 
     step = _scalar(step_mg, "step_mg")
     factor = _scalar(renal_factor, "renal_factor")
     if cap > OVERRIDE_CAP_MG:
-        raise DoseInputError("cap_mg", f"{cap:g} mg/week is above the absolute maximum {OVERRIDE_CAP_MG:g} mg/week")
+        raise DoseInputError("cap_mg", f"{_n(cap)} mg/week is above the absolute maximum {_n(OVERRIDE_CAP_MG)} mg/week")
     if factor > 1.0:
-        raise DoseInputError("renal_factor", f"must be at most 1, got {factor:g}")
+        raise DoseInputError("renal_factor", f"must be at most 1, got {_n(factor)}")
+    if factor < 1.0:
+        # An override raises the cap only in normal renal function: the renal maximum is always
+        # 25 mg × factor (12.5 mg at CrCl 30–59 mL/min; Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
+        cap = min(cap, CAP_MG)
     limited = np.minimum(target, cap) * factor
     steps = np.floor(limited / step + _FLOOR_EPS)
     if (steps < 1).any():
         # 0 mg is not a dose: a target below one step cannot be dosed by this rule.
         smallest = float(limited.ravel()[np.argmin(steps.ravel())])
         raise DoseInputError(
-            "target_mg", f"{smallest:.3g} mg/week (after cap and renal factor) is less than one {step:g} mg step; dose by hand"
+            "target_mg", f"{_n(smallest)} mg/week (after cap and renal factor) is less than one {_n(step)} mg step; dose by hand"
         )
     dose = steps * step
     return float(dose) if dose.ndim == 0 else dose
@@ -259,7 +317,7 @@ def weekly_dose_mg_from_bsa(
     per_m2 = _numeric(mg_per_m2, "mg_per_m2")
     lo, hi = DOSE_PER_M2_MG
     if ((per_m2 < lo - _TOL) | (per_m2 > hi + _TOL)).any():
-        raise DoseInputError("mg_per_m2", f"must be {lo:g}–{hi:g} mg/m² weekly (seed plan)")
+        raise DoseInputError("mg_per_m2", f"must be {_n(lo)}–{_n(hi)} mg/m² weekly (seed plan)")
     return weekly_dose_mg(bsa * per_m2, cap_mg, step_mg, renal_factor)
 
 
@@ -311,7 +369,7 @@ def volume_to_mg(volume, parameter: str = "volume") -> pint.Quantity:
     ml = quantity(volume, parameter, "volume", unit="mL", maximum=_MAX_ML)
     mg = round_to_step((ml * INJECTION_CONCENTRATION).to("mg"), Quantity(1e-6, "mg"))
     if mg.magnitude <= 0:
-        raise DoseInputError(parameter, f"{fmt(ml)} is less than 0.000001 mg of methotrexate; not a measurable dose")
+        raise DoseInputError(parameter, f"{_q(ml)} is less than 1 µg of methotrexate; not a measurable dose")
     return mg
 
 
@@ -384,8 +442,8 @@ def _plan_route(route) -> Route:
 def _fixed_dose(value, cap: float, overridden: bool) -> pint.Quantity:
     dose = quantity(value, "fixed_dose", "mass", unit="mg", minimum=FIXED_DOSE_MG[0], maximum=OVERRIDE_CAP_MG)
     if dose.magnitude > cap + _TOL:
-        why = "" if overridden else f"; up to {OVERRIDE_CAP_MG:g} mg/week needs override_reason"
-        raise DoseInputError("fixed_dose", f"{fmt(dose)} is above the {cap:g} mg/week cap{why}")
+        why = "" if overridden else f"; up to {_n(OVERRIDE_CAP_MG)} mg/week needs override_reason"
+        raise DoseInputError("fixed_dose", f"{_q(dose)} is above the {_n(cap)} mg/week cap{why}")
     return dose
 
 
@@ -410,7 +468,7 @@ def _renal(patient: Patient, crcl=None) -> _Renal:
         # Cockcroft–Gault is an adult equation: a child's clearance is not estimated from it.
         return _Renal(None, 1.0, "unknown (Cockcroft–Gault is for adults; assess a child's kidney function by a paediatric method)", None)
     cg = dosing_creatinine_clearance(patient)  # adjusted weight in obesity (Winter 2012)
-    source = f"Cockcroft–Gault, SCr {fmt(patient.serum_creatinine)}, {cg.reason} {fmt(cg.weight_used)}"
+    source = f"Cockcroft–Gault, SCr {_q(patient.serum_creatinine)}, {cg.reason} {_q(cg.weight_used)}"
     return _Renal(cg.value, renal_dose_factor(cg.value.magnitude), source, cg.weight_used)
 
 
@@ -505,7 +563,7 @@ def _patient_too_small(basis: str):
 def _split(dose_mg: float, route: Route) -> tuple[tuple[DosePart, ...], Finding]:
     steps = int(round(dose_mg / STEP_MG))
     if steps < 2:
-        raise DoseInputError("split", f"{dose_mg:g} mg is a single 2.5 mg step and cannot be split into two parts")
+        raise DoseInputError("split", f"{_n(dose_mg)} mg is a single 2.5 mg step and cannot be split into two parts")
     # Odd counts: the larger part first (morning), so the two parts still sum exactly.
     first, second = math.ceil(steps / 2), steps // 2
     parts = tuple(_part(when, n, route) for when, n in (("morning", first), ("evening", second)))
@@ -515,7 +573,7 @@ def _split(dose_mg: float, route: Route) -> tuple[tuple[DosePart, ...], Finding]
     finding = Finding.of(
         "mtx.split",
         Severity.INFO,
-        f"Split weekly dose on ONE day: {text}; total {dose_mg:g} mg = {steps} {unit}{odd}. Never spread it over several days.",
+        f"Split weekly dose on ONE day: {text}; total {_n(dose_mg)} mg = {steps} {unit}{odd}. Never spread it over several days.",
         ACR_RA_2021,
     )
     return parts, finding
@@ -530,8 +588,8 @@ def _part(when: str, steps: int, route: Route) -> DosePart:
 
 def _part_text(part: DosePart) -> str:
     if part.tablets is not None:
-        return f"{part.tablets} tablets ({fmt(part.dose)})"
-    return f"{fmt(part.volume)} ({fmt(part.dose)})"
+        return f"{part.tablets} tablets ({_q(part.dose)})"
+    return f"{_q(part.volume)} ({_q(part.dose)})"
 
 
 def calculate_methotrexate(
@@ -566,6 +624,10 @@ def calculate_methotrexate(
     cap = OVERRIDE_CAP_MG if reason else CAP_MG
     folate = folic_acid_plan(folic_acid)
     renal = _renal(patient, crcl)
+    # The override lifts the 25 mg cap only in normal (or unknown) renal function: at CrCl 30–59 mL/min the
+    # maximum is 25 mg × 0.5 = 12.5 mg whatever the reason (Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
+    renal_limited = renal.factor is None or renal.factor < 1.0
+    dose_cap = CAP_MG if renal_limited else cap
 
     bsa = formula = None
     if mode == "bsa":
@@ -573,10 +635,10 @@ def calculate_methotrexate(
         formula = body.parse_bsa_formula(bsa_formula, "bsa_formula")
         bsa = patient.bsa(formula)
         target = Quantity(bsa.magnitude * per_m2.magnitude, "mg")
-        basis = f"{bsa.magnitude:.2f} m² ({formula.value}) × {per_m2.magnitude:g} mg/m² = {target.magnitude:.2f} mg"
+        basis = f"{bsa.magnitude:.2f} m² ({formula.value}) × {_n(per_m2.magnitude)} mg/m² = {target.magnitude:.2f} mg"
     else:
         target = _fixed_dose(fixed_dose, cap, reason is not None)
-        basis = f"fixed {fmt(target)}"
+        basis = f"fixed {_q(target)}"
 
     findings = [
         Finding.of("mtx.weekly-only", Severity.INFO,
@@ -589,14 +651,14 @@ def calculate_methotrexate(
         findings.append(Finding.of("mtx.sc-preferred", Severity.INFO,
                                    "The plan prefers subcutaneous methotrexate (seed plan: '15-20 mg/m² weekly, subcutaneous preferred').",
                                    refs.SEED_PLAN))
-    if reason and target.magnitude > CAP_MG:
+    if reason and target.magnitude > CAP_MG and not renal_limited:
         findings.append(Finding.of("mtx.above-cap-override", Severity.MAJOR,
-                                   f"Cap raised from {CAP_MG:g} to {OVERRIDE_CAP_MG:g} mg/week by override: {reason!r}. "
+                                   f"Cap raised from {_n(CAP_MG)} to {_n(OVERRIDE_CAP_MG)} mg/week by override: {reason!r}. "
                                    "Doses above 25 mg/week need close monitoring of blood counts and liver tests.",
                                    EULAR_MTX_2009))
 
     common = dict(route=route, frequency=WEEKLY, mode=mode, bsa=bsa, bsa_formula=None if formula is None else formula.value,
-                  target_dose=target, cap=Quantity(cap, "mg"), crcl=renal.crcl, renal_adjustment=_renal_text(renal),
+                  target_dose=target, cap=Quantity(dose_cap, "mg"), crcl=renal.crcl, renal_adjustment=_renal_text(renal),
                   folic_acid=folate)
     if any(f.severity is Severity.CONTRAINDICATED for f in findings):
         return MethotrexatePlan(weekly_dose=None, tablets=None, volume=None, split=(), renal_factor=renal.factor,
@@ -605,14 +667,17 @@ def calculate_methotrexate(
     factor = renal.factor
     with _patient_too_small(basis):
         if mode == "bsa":
-            dose_mg = weekly_dose_mg_from_bsa(bsa.magnitude, per_m2.magnitude, cap, STEP_MG, factor)
+            dose_mg = weekly_dose_mg_from_bsa(bsa.magnitude, per_m2.magnitude, dose_cap, STEP_MG, factor)
         else:
-            dose_mg = weekly_dose_mg(target.magnitude, cap, STEP_MG, factor)
-    rounding = _rounding_text(basis, target.magnitude, cap, factor, dose_mg, route)
-    if target.magnitude > cap + _TOL:
+            dose_mg = weekly_dose_mg(target.magnitude, dose_cap, STEP_MG, factor)
+    rounding = _rounding_text(basis, target.magnitude, dose_cap, factor, dose_mg, route)
+    if target.magnitude > dose_cap + _TOL:
+        why = (f" (the override reason does not apply at CrCl 30–59 mL/min: maximum {_n(CAP_MG)} mg × {_n(factor)} = "
+               f"{_n(CAP_MG * factor)} mg)" if reason and renal_limited else "")
         findings.append(Finding.of("mtx.capped", Severity.INFO,
-                                   f"Target {target.magnitude:.2f} mg exceeds the {cap:g} mg/week cap; capped at {cap:g} mg.",
-                                   refs.SEED_PLAN if cap == CAP_MG else EULAR_MTX_2009))
+                                   f"Target {_above(target.magnitude, dose_cap)} mg exceeds the {_n(dose_cap)} mg/week cap; "
+                                   f"capped at {_n(dose_cap)} mg{why}.",
+                                   refs.SEED_PLAN if dose_cap == CAP_MG else EULAR_MTX_2009))
     findings.append(Finding.of("mtx.rounding", Severity.INFO, f"Rounding: {rounding}.", FDA_LABEL))
 
     weekly = Quantity(dose_mg, "mg")
@@ -630,13 +695,13 @@ def _rounding_text(basis: str, target: float, cap: float, factor: float, dose: f
     steps = [basis]
     capped = min(target, cap)
     if target > cap + _TOL:
-        steps.append(f"capped at {cap:g} mg")
+        steps.append(f"capped at {_n(cap)} mg")
     if factor < 1.0:
-        steps.append(f"× {factor:g} (renal) = {capped * factor:.2f} mg")
+        steps.append(f"× {_n(factor)} (renal) = {capped * factor:.2f} mg")
     weekly = Quantity(dose, "mg")
     form = (f"{mg_to_tablets(weekly)} × 2.5 mg tablets" if route is Route.ORAL
-            else f"{fmt(mg_to_volume(weekly))} of 25 mg/mL")
-    steps.append(f"rounded DOWN to a whole 2.5 mg step: {dose:g} mg = {form}")
+            else f"{_q(mg_to_volume(weekly))} of 25 mg/mL")
+    steps.append(f"rounded DOWN to a whole 2.5 mg step: {_n(dose)} mg = {form}")
     return " → ".join(steps)
 
 
@@ -648,21 +713,27 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     dose = order.dose
     if dose.is_compatible_with("tablet"):
         mg = tablets_to_mg(dose, "dose").magnitude
-        return mg, f"{dose.magnitude:g} tablets × 2.5 mg = {mg:g} mg"
+        return mg, f"{_n(dose.magnitude)} tablets × 2.5 mg = {_n(mg)} mg"
     if dose.is_compatible_with("mL"):
         if order.route is Route.ORAL:
             raise DoseInputError("dose", "a volume for oral methotrexate is ambiguous (oral solution 2.5 mg/mL vs injection "
                                          "25 mg/mL); order oral methotrexate in mg or tablets")
+        if not _is_generic(order.drug):
+            # Brand labels (see GENERIC_NAMES): Rasuvo/Metoject 50 mg/mL, Otrexup 0.4 mL at every strength.
+            raise DoseInputError("dose", f"{_q(dose.to('mL'))} of {order.drug!r}: a volume is converted only for generic "
+                                         "methotrexate injection 25 mg/mL (US label); brand concentrations differ (e.g. "
+                                         "Rasuvo/Metoject 50 mg/mL, Otrexup 0.4 mL at every strength, per their labels): "
+                                         "order in mg")
         mg = volume_to_mg(dose, "dose").magnitude
-        return mg, f"{fmt(dose.to('mL'))} × 25 mg/mL = {mg:g} mg"
+        return mg, f"{_q(dose.to('mL'))} × 25 mg/mL = {_n(mg)} mg"
     if dose.is_compatible_with("mg/m**2"):
         per_m2 = quantity(dose, "dose", "dose per area", unit="mg/m**2")
         bsa = patient.bsa()
         mg = _mg(Quantity(per_m2.magnitude * bsa.magnitude, "mg")).magnitude
-        return mg, f"{per_m2.magnitude:g} mg/m² × {bsa.magnitude:.2f} m² (Mosteller) = {mg:.2f} mg"
+        return mg, f"{_n(per_m2.magnitude)} mg/m² × {bsa.magnitude:.2f} m² (Mosteller) = {mg:.2f} mg"
     if dose.is_compatible_with("mg"):
         mg = _mg(dose).magnitude
-        return mg, f"{mg:g} mg"
+        return mg, f"{_n(mg)} mg"
     raise DoseInputError("dose", f"{dose:~P} cannot be a methotrexate dose: order it in mg, tablets, mg/m² or mL (SC, 25 mg/mL)")
 
 
@@ -703,11 +774,11 @@ def _frequency_finding(freq: Frequency, per_dose_mg: float) -> Finding | None:
             "mtx.split-not-planned",
             Severity.MAJOR,
             f"Methotrexate ordered {freq.text!r}: {per_week} administrations on the weekly day. The plan splits the weekly "
-            f"dose into two parts only (morning and evening); the weekly total, {per_dose_mg * per_week:g} mg, is what is checked.",
+            f"dose into two parts only (morning and evening); the weekly total, {_n(per_dose_mg * per_week)} mg, is what is checked.",
             refs.SEED_PLAN,
         )
     doses = _doses_in_any_week(freq)
-    exposure = f"{per_dose_mg:g} mg {freq.text} is up to {per_dose_mg * doses:g} mg in {doses} dose{'s' if doses > 1 else ''} within 7 days"
+    exposure = f"{_n(per_dose_mg)} mg {freq.text} is up to {_n(per_dose_mg * doses)} mg in {doses} dose{'s' if doses > 1 else ''} within 7 days"
     more_often = freq.interval_days is not None and freq.interval_days < 7
     if more_often:
         return Finding.of(
@@ -727,21 +798,28 @@ def _frequency_finding(freq: Frequency, per_dose_mg: float) -> Finding | None:
     )
 
 
-def _recommended(patient: Patient, renal: _Renal, route: Route, folate: FolicAcid) -> tuple[pint.Quantity | None, str, str]:
+def _recommended(patient: Patient, renal: _Renal, route: Route, folate: FolicAcid,
+                 generic: bool = True) -> tuple[pint.Quantity | None, str, str]:
     bsa = patient.bsa()
     if renal.factor is None:
         return None, "do not give methotrexate: CrCl below 30 mL/min", "no dose (CrCl < 30 mL/min)"
     # Seed plan escalation target 20 mg weekly, no more than 20 mg/m², renally reduced, rounded down.
-    with _patient_too_small(f"{PLAN_TARGET_PER_M2:g} mg/m² × {bsa.magnitude:.2f} m²"):
+    with _patient_too_small(f"{_n(PLAN_TARGET_PER_M2)} mg/m² × {bsa.magnitude:.2f} m²"):
         mg = weekly_dose_mg_from_bsa(bsa.magnitude, PLAN_TARGET_PER_M2, PLAN_TARGET_MG, STEP_MG, renal.factor)
     dose = Quantity(mg, "mg")
-    arithmetic = (f"min({PLAN_TARGET_MG:g} mg plan target, {PLAN_TARGET_PER_M2:g} mg/m² × {bsa.magnitude:.2f} m² = "
-                  f"{PLAN_TARGET_PER_M2 * bsa.magnitude:.2f} mg) × {renal.factor:g} (renal) → rounded down to {mg:g} mg")
+    arithmetic = (f"min({_n(PLAN_TARGET_MG)} mg plan target, {_n(PLAN_TARGET_PER_M2)} mg/m² × {bsa.magnitude:.2f} m² = "
+                  f"{PLAN_TARGET_PER_M2 * bsa.magnitude:.2f} mg) × {_n(renal.factor)} (renal) → rounded down to {_n(mg)} mg")
     route = route if route in (Route.ORAL, Route.SUBCUTANEOUS) else Route.SUBCUTANEOUS
-    form = (f"{mg_to_tablets(dose)} × 2.5 mg tablets by mouth" if route is Route.ORAL
-            else f"{fmt(mg_to_volume(dose))} of 25 mg/mL subcutaneously")
+    if route is Route.ORAL:
+        form = f"{mg_to_tablets(dose)} × 2.5 mg tablets by mouth"
+    elif generic:
+        form = f"{_q(mg_to_volume(dose))} of 25 mg/mL subcutaneously"
+    else:
+        # A brand's volume is not the generic's (see GENERIC_NAMES): name the strength, not a volume.
+        form = (f"the {_q(dose)} strength subcutaneously (brand volumes differ; {_q(mg_to_volume(dose))} only "
+                "of the generic 25 mg/mL injection)")
     escalation = " (the plan escalates to 20–25 mg weekly)" if renal.factor == 1.0 else " (halved for CrCl 30–59 mL/min)"
-    text = f"methotrexate {fmt(dose)} {WEEKLY} = {form}{escalation}; with {folate.instructions}"
+    text = f"methotrexate {_q(dose)} {WEEKLY} = {form}{escalation}; with {folate.instructions}"
     return dose, text, arithmetic
 
 
@@ -764,32 +842,52 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
     findings += _route_findings(order)
     # Caps are per week: a split weekly order counts both parts, a non-weekly one (already
     # blocked) the most it could deliver within any 7 days.
-    weekly_mg = per_dose_mg * _doses_in_any_week(freq)
-    findings += _cap_findings(weekly_mg, reason)
-    findings += _renal_order_findings(weekly_mg, renal, reason)
+    doses_per_week = _doses_in_any_week(freq)
+    weekly_mg = per_dose_mg * doses_per_week
+    per_m2_basis = None
+    if order.dose.is_compatible_with("mg/m**2"):
+        per_m2_basis = f"{_n(order.dose.to('mg/m**2').magnitude)} mg/m² × BSA {bsa.magnitude:.2f} m²" + (
+            f" × {doses_per_week} doses" if doses_per_week > 1 else "")
+    findings += _cap_findings(weekly_mg, reason, per_m2_basis, 1.0 if renal.factor is None else renal.factor)
+    findings += _renal_order_findings(weekly_mg, renal)
     if per_week is not None:
         findings += _range_findings(weekly_mg, bsa, renal, patient)
     if order.route is Route.ORAL and not _whole_steps(per_dose_mg, STEP_MG):
         findings.append(Finding.of("mtx.not-whole-tablets", Severity.MAJOR,
-                                   f"Oral dose {per_dose_mg:g} mg is not a whole number of 2.5 mg tablets "
-                                   f"({per_dose_mg / STEP_MG:.3g} tablets); order a multiple of 2.5 mg.",
+                                   f"Oral dose {_n(per_dose_mg)} mg is not a whole number of 2.5 mg tablets "
+                                   f"({_n(per_dose_mg / STEP_MG)} tablets); order a multiple of 2.5 mg.",
+                                   FDA_LABEL))
+    generic = _is_generic(order.drug)
+    if order.route in (Route.SUBCUTANEOUS, Route.INTRAMUSCULAR) and not _whole_steps(per_dose_mg, STEP_MG):
+        findings.append(Finding.of("mtx.not-measurable", Severity.MAJOR,
+                                   f"{order.route.value.capitalize()} dose {_n(per_dose_mg)} mg is "
+                                   f"{_n(per_dose_mg / INJECTION_CONCENTRATION.magnitude)} mL of 25 mg/mL, not a whole "
+                                   "0.1 mL (2.5 mg) graduation of the syringe; order a multiple of 2.5 mg.",
                                    FDA_LABEL))
     findings += _condition_findings(patient, order.route)
     findings.append(_folic_finding(folate))
 
-    dose, text, arithmetic = _recommended(patient, renal, order.route, folate)
+    dose, text, arithmetic = _recommended(patient, renal, order.route, folate, generic)
+    cap_text = f"{_n(CAP_MG)} mg/week"
+    if reason:
+        cap_text += f"; {_n(OVERRIDE_CAP_MG)} mg/week with override ({reason})"
+        if renal.factor is not None and renal.factor < 1.0:
+            cap_text += (f"; the override does not raise the renal maximum: {_n(CAP_MG)} mg × {_n(renal.factor)} = "
+                         f"{_n(CAP_MG * renal.factor)} mg")
     details = {
         "ordered": f"{conversion} {freq.text}" + _weekly_total_text(per_week, weekly_mg),
         "BSA": f"{bsa.magnitude:.2f} m² (Mosteller)",
         "CrCl": f"{_crcl_text(renal)} ({renal.source})",
-        "weight used": f"{fmt(patient.weight)} actual (no CrCl computed)" if renal.weight_used is None else fmt(renal.weight_used),
-        "cap": f"{CAP_MG:g} mg/week" + (f"; {OVERRIDE_CAP_MG:g} mg/week with override ({reason})" if reason else ""),
+        "weight used": f"{_q(patient.weight)} actual (no CrCl computed)" if renal.weight_used is None else _q(renal.weight_used),
+        "cap": cap_text,
         "renal adjustment": _renal_text(renal),
         "recommended arithmetic": arithmetic,
         "strengths": "tablet 2.5 mg; injection 25 mg/mL (0.1 mL = 2.5 mg)",
     }
     if order.route is Route.SUBCUTANEOUS:
-        details["ordered volume"] = f"{fmt(mg_to_volume(Quantity(per_dose_mg, 'mg')))} of 25 mg/mL"
+        volume = _q(mg_to_volume(Quantity(per_dose_mg, 'mg')))
+        details["ordered volume"] = (f"{volume} of 25 mg/mL" if generic else
+                                     f"{volume} only if given as the generic 25 mg/mL injection; {order.drug} volumes differ")
     return DoseCheck(dose, text, findings, details)
 
 
@@ -797,8 +895,8 @@ def _weekly_total_text(per_week: int | None, weekly_mg: float) -> str:
     if per_week == 1:
         return ""
     if per_week is None:
-        return f" (up to {weekly_mg:g} mg within 7 days)"
-    return f" (×{per_week} on one day = {weekly_mg:g} mg weekly)"
+        return f" (up to {_n(weekly_mg)} mg within 7 days)"
+    return f" (×{per_week} on one day = {_n(weekly_mg)} mg weekly)"
 
 
 def _whole_steps(mg: float, step: float) -> bool:
@@ -819,39 +917,48 @@ def _route_findings(order: Order) -> list[Finding]:
     return out
 
 
-def _cap_findings(weekly_mg: float, reason: str | None) -> list[Finding]:
+def _cap_findings(weekly_mg: float, reason: str | None, per_m2_basis: str | None = None,
+                  renal_factor: float = 1.0) -> list[Finding]:
     if weekly_mg > OVERRIDE_CAP_MG + _TOL:
         return [Finding.of("mtx.above-max", Severity.CONTRAINDICATED,
-                           f"{weekly_mg:g} mg/week is above the absolute maximum {OVERRIDE_CAP_MG:g} mg/week; no override allows it.",
+                           f"{_above(weekly_mg, OVERRIDE_CAP_MG)} mg/week is above the absolute maximum {_n(OVERRIDE_CAP_MG)} mg/week; no override allows it.",
                            EULAR_MTX_2009)]
     if weekly_mg > CAP_MG + _TOL:
         if reason:
             return [Finding.of("mtx.above-cap-override", Severity.MAJOR,
-                               f"{weekly_mg:g} mg/week is above the {CAP_MG:g} mg cap, allowed up to {OVERRIDE_CAP_MG:g} mg by "
+                               f"{_above(weekly_mg, CAP_MG)} mg/week is above the {_n(CAP_MG)} mg cap, allowed up to {_n(OVERRIDE_CAP_MG)} mg by "
                                f"override ({reason!r}); monitor blood counts and liver tests closely.",
                                EULAR_MTX_2009)]
+        if per_m2_basis is not None:
+            # The plan's own wording (mg/m²) over the cap: the answer is the cap, not an override.
+            return [Finding.of("mtx.above-cap", Severity.CONTRAINDICATED,
+                               f"{per_m2_basis} = {_above(weekly_mg, CAP_MG)} mg exceeds the {_n(CAP_MG)} mg/week cap: "
+                               f"order {_n(CAP_MG * renal_factor)} mg" + (" (halved for CrCl 30–59 mL/min)." if renal_factor < 1.0 else "."),
+                               refs.SEED_PLAN)]
         return [Finding.of("mtx.above-cap", Severity.CONTRAINDICATED,
-                           f"{weekly_mg:g} mg/week is above the {CAP_MG:g} mg/week cap (seed plan 20–25 mg); up to "
-                           f"{OVERRIDE_CAP_MG:g} mg needs a written override reason.",
+                           f"{_above(weekly_mg, CAP_MG)} mg/week is above the {_n(CAP_MG)} mg/week cap (seed plan 20–25 mg); up to "
+                           f"{_n(OVERRIDE_CAP_MG)} mg needs a written override reason.",
                            refs.SEED_PLAN)]
     return []
 
 
-def _renal_order_findings(weekly_mg: float, renal: _Renal, reason: str | None) -> list[Finding]:
+def _renal_order_findings(weekly_mg: float, renal: _Renal) -> list[Finding]:
     gate = _renal_gate(renal)
     if gate is not None:
         return gate
     if renal.factor == 1.0:
         return []
-    limit = (OVERRIDE_CAP_MG if reason else CAP_MG) * renal.factor
+    # The override reason lifts only the 25 mg cap in normal renal function; the renal limit is always
+    # 25 mg × 0.5 = 12.5 mg (Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
+    limit = CAP_MG * renal.factor
     if weekly_mg > limit + _TOL:
         return [Finding.of("mtx.renal-above-adjusted", Severity.MAJOR,
-                           f"CrCl {_crcl_text(renal)} (30–59 mL/min): the weekly maximum is halved to {limit:g} mg; "
-                           f"ordered {weekly_mg:g} mg. Reduce the dose.",
+                           f"CrCl {_crcl_text(renal)} (30–59 mL/min): the weekly maximum is halved to {_n(limit)} mg "
+                           f"(an override reason does not raise it); ordered {_above(weekly_mg, limit)} mg. Reduce the dose.",
                            KINTZEL_DORR)]
     return [Finding.of("mtx.renal-reduce", Severity.CAUTION,
-                       f"CrCl {_crcl_text(renal)} (30–59 mL/min): ordered {weekly_mg:g} mg is within the halved maximum "
-                       f"{limit:g} mg; monitor blood counts, creatinine and liver tests closely.",
+                       f"CrCl {_crcl_text(renal)} (30–59 mL/min): ordered {_n(weekly_mg)} mg is within the halved maximum "
+                       f"{_n(limit)} mg; monitor blood counts, creatinine and liver tests closely.",
                        KINTZEL_DORR)]
 
 
@@ -865,17 +972,18 @@ def _range_findings(weekly_mg: float, bsa: pint.Quantity, renal: _Renal, patient
     if weekly_mg < low - _TOL:
         severity = Severity.CAUTION if patient.disease_active else Severity.INFO
         out.append(Finding.of("mtx.below-range", severity,
-                              f"{weekly_mg:g} mg/week is below {low:g} mg: sub-therapeutic for active refractory disease "
+                              f"{_below(weekly_mg, low)} mg/week is below {_n(low)} mg: sub-therapeutic for active refractory disease "
                               "(the plan calls 6 tablets, ~15 mg, suboptimal and escalates to 20–25 mg weekly).",
                               refs.SEED_PLAN))
     elif weekly_mg < target - _TOL:
         out.append(Finding.of("mtx.plan-escalation", Severity.INFO,
-                              f"{weekly_mg:g} mg/week: the plan escalates methotrexate to 20–25 mg weekly for refractory disease"
+                              f"{_n(weekly_mg)} mg/week: the plan escalates methotrexate to 20–25 mg weekly for refractory disease"
                               + (" (halved for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
                               refs.SEED_PLAN))
     if weekly_mg > bsa_max * factor + _TOL and weekly_mg <= CAP_MG * factor + _TOL:
         out.append(Finding.of("mtx.above-bsa-range", Severity.MAJOR,
-                              f"{weekly_mg:g} mg/week for BSA {bsa.magnitude:.2f} m² is {weekly_mg / bsa.magnitude:.1f} mg/m², "
+                              f"{_above(weekly_mg, bsa_max * factor)} mg/week for BSA {bsa.magnitude:.2f} m² is "
+                              f"{_above(weekly_mg / bsa.magnitude, PLAN_TARGET_PER_M2 * factor)} mg/m², "
                               f"above the plan's 15–20 mg/m² weekly" + (" (halved to 10 mg/m² for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
                               refs.SEED_PLAN))
     return out

@@ -223,10 +223,11 @@ def test_helper_never_exceeds_target_cap_or_renal_limit(bsa, per_m2, cap, factor
         assert err.value.parameter == "target_mg"
         return
     dose = weekly_dose_mg_from_bsa(bsa, per_m2, cap_mg=cap, renal_factor=factor)
-    assert dose <= cap * factor + 1e-9
+    limit = (cap if factor == 1.0 else CAP_MG) * factor  # an override never raises the renal maximum (12.5 mg)
+    assert dose <= limit + 1e-9
     assert dose <= bsa * per_m2 * factor + 1e-6
     assert dose / 2.5 == math.floor(dose / 2.5)  # a whole 2.5 mg step
-    assert dose > bsa * per_m2 * factor - 2.5 - 1e-6 or dose == cap * factor  # no more than one step lost
+    assert dose > bsa * per_m2 * factor - 2.5 - 1e-6 or dose == limit  # no more than one step lost
 
 
 @settings(max_examples=200)
@@ -426,6 +427,8 @@ def test_calculator_caps_never_exceeded(size, per_m2, override, route, crcl):
     dose = mg(plan.weekly_dose)
     cap = OVERRIDE_CAP_MG if override else CAP_MG
     assert 0 < dose <= cap * plan.renal_factor
+    if plan.renal_factor < 1.0:
+        assert dose <= CAP_MG * plan.renal_factor  # 12.5 mg, override or not
     assert dose <= mg(plan.target_dose) * plan.renal_factor + 1e-9
     assert dose / 2.5 == math.floor(dose / 2.5)
     # batch path (numpy helper) equals the scalar path
@@ -865,3 +868,100 @@ def test_obese_patient_renal_check_uses_adjusted_weight():
     heavier_scr = Patient("130 kg", "160 cm", "60 years", "female", "1.4 mg/dL")
     blocked = check_order(order("20 mg", "weekly", "subcutaneous"), heavier_scr)
     assert severity_of(blocked.findings, "mtx.renal-above-adjusted") is Severity.MAJOR
+
+
+# ---------------------------------------------------------------- second QA pass (regressions)
+
+
+@pytest.mark.parametrize("brand", ["Rasuvo", "Otrexup", "RediTrex", "Metoject", "Trexall", "Xatmep", "Jylamvo", "rasuvo "])
+@pytest.mark.parametrize("route", ["SC", "IM"])
+def test_brand_volume_is_refused(brand, route):
+    # Rasuvo/Metoject are 50 mg/mL and every Otrexup strength is 0.4 mL (their labels): 0.5 mL of Rasuvo is
+    # 25 mg, not "0.5 mL × 25 mg/mL = 12.5 mg" with a sub-therapeutic warning.
+    with pytest.raises(DoseInputError) as err:
+        check_order(Order(brand, "0.5 mL", "weekly", route), patient())
+    assert err.value.parameter == "dose"
+    assert "order in mg" in err.value.problem and "50 mg/mL" in err.value.problem and "0.4 mL" in err.value.problem
+
+
+@pytest.mark.parametrize("name", ["methotrexate", "Methotrexate Sodium", "methotrexate-sodium", " MTX ", "amethopterin",
+                                  "METHO-TREXATE"])
+def test_generic_names_accept_volume_at_25_mg_per_ml(name):
+    check = check_order(Order(name, "0.8 mL", "weekly", "SC"), patient())
+    assert "0.8 mL × 25 mg/mL = 20 mg" in dict(check.details)["ordered"]
+    assert status_of(check.findings) is Status.OK
+
+
+def test_brand_in_mg_is_checked_without_a_25_mg_per_ml_volume():
+    check = check_order(Order("Rasuvo", "15 mg", "weekly", "SC"), patient())
+    details = dict(check.details)
+    assert details["ordered"] == "15 mg weekly"
+    assert "Rasuvo volumes differ" in details["ordered volume"]
+    assert "20 mg strength" in check.recommended and "brand volumes differ" in check.recommended
+
+
+@pytest.mark.parametrize("override", [None, "refractory, tolerating 25 mg"])
+def test_override_never_raises_the_renal_limit_in_check_order(override):
+    # 100 / 2.5 mg/dL = 40 mL/min: the maximum is 25 mg × 0.5 = 12.5 mg with or without an override
+    # (was: with an override, 15 mg was a CAUTION "within the halved maximum 15 mg").
+    check = check_order(order("15 mg", override_reason=override), patient(**CG_MALE, scr="2.5 mg/dL"))
+    assert severity_of(check.findings, "mtx.renal-above-adjusted") is Severity.MAJOR
+    assert "mtx.renal-reduce" not in rule_ids(check.findings)
+    message = next(f.message for f in check.findings if f.rule_id == "mtx.renal-above-adjusted")
+    assert "halved to 12.5 mg" in message
+    within = check_order(order("12.5 mg", override_reason=override), patient(**CG_MALE, scr="2.5 mg/dL"))
+    assert severity_of(within.findings, "mtx.renal-reduce") is Severity.CAUTION
+    assert "maximum 12.5 mg" in next(f.message for f in within.findings if f.rule_id == "mtx.renal-reduce")
+
+
+def test_override_never_raises_the_renal_limit_in_the_calculator():
+    # 2.00 m² (Mosteller: 200 cm × 72 kg = 14400 / 3600 = 4) × 15 mg/m² = 30 mg; override cap 30; CrCl 45:
+    # the renal maximum is 25 × 0.5 = 12.5 mg (was 30 × 0.5 = 15 mg).
+    big = patient(weight="72 kg", height="200 cm")
+    plan = calculate_methotrexate(big, override_reason="refractory disease", crcl="45 mL/min", route="subcutaneous")
+    assert mg(plan.weekly_dose) == 12.5 and mg(plan.cap) == 25.0
+    assert "mtx.above-cap-override" not in rule_ids(plan.findings)
+    capped = next(f.message for f in plan.findings if f.rule_id == "mtx.capped")
+    assert "override reason does not apply" in capped and "12.5 mg" in capped
+    fixed = calculate_methotrexate(patient(), mode="fixed", fixed_dose="30 mg", override_reason="any", crcl="45 mL/min")
+    assert mg(fixed.weekly_dose) == 12.5
+    # the batch helper agrees: cap 30 with a renal factor is still at most 12.5 mg
+    assert weekly_dose_mg(30.0, cap_mg=OVERRIDE_CAP_MG, renal_factor=0.5) == 12.5
+    assert list(weekly_dose_mg_from_bsa(np.array([2.0]), 15.0, cap_mg=OVERRIDE_CAP_MG, renal_factor=0.5)) == [12.5]
+    # normal kidneys: the override still lifts the cap to 30 mg
+    assert mg(calculate_methotrexate(big, override_reason="refractory disease", crcl="90 mL/min").weekly_dose) == 30.0
+
+
+def test_mg_per_m2_order_above_cap_says_order_the_cap():
+    # 170 cm × 70 kg = 11900 / 3600 → BSA 1.818 m²; 15 mg/m² × 1.818 = 27.2718 mg → shown as 27.27 mg
+    check = check_order(order("15 mg/m2"), patient(weight="70 kg", height="170 cm"))
+    assert severity_of(check.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+    message = next(f.message for f in check.findings if f.rule_id == "mtx.above-cap")
+    assert "15 mg/m² × BSA 1.82 m² = 27.27 mg exceeds the 25 mg/week cap: order 25 mg" in message
+    assert "override" not in message
+    assert "27.2718" not in " ".join([*(f.message for f in check.findings), *dict(check.details).values()])
+
+
+def test_mg_per_m2_order_above_cap_in_renal_band_suggests_the_halved_dose():
+    # 100 / 2.0 = 50 mL/min; 15 mg/m² × BSA(175 cm, 72 kg) 1.87 m² = 28.06 mg
+    check = check_order(order("15 mg/m2"), patient(**CG_MALE, scr="2.0 mg/dL"))
+    message = next(f.message for f in check.findings if f.rule_id == "mtx.above-cap")
+    assert "order 12.5 mg (halved for CrCl 30–59 mL/min)" in message
+
+
+def test_numbers_at_a_limit_are_not_rounded_onto_it():
+    # 25.004 mg is above the cap: shown as 25.01, never "25 mg/week is above the 25 mg/week cap"
+    check = check_order(order("25.004 mg"), patient())
+    message = next(f.message for f in check.findings if f.rule_id == "mtx.above-cap")
+    assert message.startswith("25.01 mg/week is above")
+
+
+@pytest.mark.parametrize("route", ["subcutaneous", "intramuscular"])
+def test_injected_dose_not_on_a_0_1_ml_graduation_is_major(route):
+    # 21 mg = 0.84 mL of 25 mg/mL: not a whole 0.1 mL (2.5 mg); was accepted by injection but MAJOR orally
+    check = check_order(order("21 mg", route=route), patient())
+    assert severity_of(check.findings, "mtx.not-measurable") is Severity.MAJOR
+    assert "0.84 mL" in next(f.message for f in check.findings if f.rule_id == "mtx.not-measurable")
+    assert "mtx.not-measurable" not in rule_ids(check_order(order("22.5 mg", route=route), patient()).findings)
+    assert "mtx.not-measurable" not in rule_ids(check_order(order("21 mg", route="oral"), patient()).findings)
+    assert "mtx.not-measurable" not in rule_ids(check_order(order("0.9 mL", route=route), patient()).findings)
