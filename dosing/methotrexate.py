@@ -133,7 +133,8 @@ _TOL = 1e-9
 # 7.5-30 mg in 0.15-0.6 mL = 50 mg/mL (Rasuvo US PI; NDC 59137-515: 12.5 mg/0.25 mL), Metoject
 # pre-filled syringes 50 mg/mL (Metoject SmPC), Otrexup 10-25 mg each in 0.4 mL (Otrexup US PI),
 # RediTrex pre-filled syringes (RediTrex US PI), Xatmep 2.5 mg/mL and Jylamvo 2 mg/mL oral solutions
-# (their US PIs). A volume of a brand says nothing of its dose.
+# (their US PIs). A volume of a brand says nothing of its dose; nor does a tablet count (Trexall
+# tablets are 5, 7.5, 10 and 15 mg, Trexall US PI; generic methotrexate tablets USP are 2.5 mg).
 GENERIC_NAMES = frozenset({"methotrexate", "methotrexatesodium", "mtx", "amethopterin"})
 
 
@@ -712,6 +713,11 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     """The ordered dose per administration in mg, and how it was converted."""
     dose = order.dose
     if dose.is_compatible_with("tablet"):
+        if not _is_generic(order.drug):
+            # Trexall US PI: 5, 7.5, 10 and 15 mg tablets; only generic methotrexate tablets USP are 2.5 mg.
+            raise DoseInputError("dose", f"{_n(dose.magnitude)} tablets of {order.drug!r}: a tablet count is converted only for "
+                                         "generic methotrexate tablets 2.5 mg; brand strengths differ (e.g. Trexall 5, 7.5, "
+                                         "10, 15 mg, per its label): order in mg")
         mg = tablets_to_mg(dose, "dose").magnitude
         return mg, f"{_n(dose.magnitude)} tablets × 2.5 mg = {_n(mg)} mg"
     if dose.is_compatible_with("mL"):

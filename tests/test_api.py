@@ -25,7 +25,7 @@ def test_ok_order_from_objects():
 
 
 def test_order_and_patient_as_mappings():
-    verdict = verify({"drug": "Trexall", "dose": "8 tablets", "frequency": "weekly", "route": "PO"}, PATIENT.to_dict())
+    verdict = verify({"drug": "methotrexate", "dose": "8 tablets", "frequency": "weekly", "route": "PO"}, PATIENT.to_dict())
     # 8 × 2.5 mg = 20 mg weekly: the plan's escalation target.
     assert verdict.drug == "methotrexate"
     assert verdict.status is Status.OK

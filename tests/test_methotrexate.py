@@ -965,3 +965,11 @@ def test_injected_dose_not_on_a_0_1_ml_graduation_is_major(route):
     assert "mtx.not-measurable" not in rule_ids(check_order(order("22.5 mg", route=route), patient()).findings)
     assert "mtx.not-measurable" not in rule_ids(check_order(order("21 mg", route="oral"), patient()).findings)
     assert "mtx.not-measurable" not in rule_ids(check_order(order("0.9 mL", route=route), patient()).findings)
+
+
+@pytest.mark.parametrize("brand", ["Trexall", "Xatmep", "Otrexup"])
+def test_brand_tablet_counts_are_refused(brand):
+    # Trexall tablets are 5/7.5/10/15 mg: "8 tablets" could be 40-120 mg, not 20 mg.
+    with pytest.raises(DoseInputError) as err:
+        check_order(Order(brand, "8 tablets", "weekly", "oral"), patient())
+    assert err.value.parameter == "dose"
