@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dosing import body
 from dosing.api import verify
 from dosing.inputs import iso_date, record
-from dosing.patient import Patient
+from dosing.patient import Patient, dosing_creatinine_clearance
 from dosing.serialize import jsonable
 from dosing.units import DoseInputError, fmt
 from dosing.verdict import Verdict, status_of
@@ -200,7 +200,12 @@ def _calc_ibw(args):
 
 def _calc_kidney(args):
     patient = _patient(args)
-    return {"creatinine_clearance": patient.creatinine_clearance(args.basis), "egfr_ckd_epi_2021": patient.egfr()}
+    return {
+        "creatinine_clearance": patient.creatinine_clearance(args.basis),
+        # What methotrexate's renal rule uses: adjusted weight above 120 % of IBW.
+        "creatinine_clearance_for_dosing": dosing_creatinine_clearance(patient),
+        "egfr_ckd_epi_2021": patient.egfr(),
+    }
 
 
 def _calc_ivig(args):
