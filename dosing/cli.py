@@ -225,7 +225,7 @@ def _calc_methotrexate(args):
         raise DoseInputError("fixed_dose", "--fixed-dose is for --mode fixed; with --mode bsa give --dose-per-m2")
     if args.mode == "fixed" and args.dose_per_m2:
         raise DoseInputError("dose_per_m2", "--dose-per-m2 is for --mode bsa; with --mode fixed give --fixed-dose")
-    options = {"route": args.route, "split": args.split, "override_reason": args.override_reason}
+    options = {"route": args.route, "split": args.split, "override_reason": args.override_reason, "bsa_formula": args.formula}
     if args.mode:
         options["mode"] = args.mode
     elif args.fixed_dose or args.dose_per_m2:
@@ -242,7 +242,10 @@ def _calc_rituximab(args):
 
     if args.start_date is None:
         raise DoseInputError("start_date", "--start-date is required for a dated rituximab schedule")
-    return calculate_rituximab(_patient(args), regimen=args.regimen, start_date=_date(args.start_date))
+    options = {"bsa_formula": args.formula}
+    if args.regimen:
+        options["regimen"] = args.regimen
+    return calculate_rituximab(_patient(args), start_date=_date(args.start_date), **options)
 
 
 def _calc_mycophenolate(args):
@@ -374,7 +377,7 @@ def build_parser() -> argparse.ArgumentParser:
     patient.add_argument("--condition", action="append", help="patient condition (repeatable), e.g. pregnancy")
     patient.add_argument("--inactive-disease", action="store_true", help="disease is not active")
     options = c.add_argument_group("calculator options")
-    options.add_argument("--formula", default="mosteller", help="BSA formula: mosteller, dubois, haycock, gehan-george, boyd")
+    options.add_argument("--formula", default="mosteller", help="BSA formula (bsa, methotrexate, rituximab): mosteller, dubois, haycock, gehan-george, boyd")
     options.add_argument("--basis", default="actual", help="CrCl weight: actual, ideal, adjusted")
     options.add_argument("--days", type=int, default=2, help="IVIG: days per course (2-5)")
     options.add_argument("--dose-per-kg", help='IVIG: course dose, e.g. "2 g/kg"')
@@ -386,7 +389,7 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--dose-per-m2", help='methotrexate: e.g. "15 mg/m2"')
     options.add_argument("--fixed-dose", help='methotrexate: e.g. "20 mg"')
     options.add_argument("--override-reason", help="methotrexate: reason for a dose above 25 mg/week")
-    options.add_argument("--regimen", default="fixed-days-1-15", help="rituximab: bsa-weekly-x4 or fixed-days-1-15")
+    options.add_argument("--regimen", help="rituximab: bsa-weekly-x4 (375 mg/m² weekly ×4, the default) or fixed-days-1-15")
     options.add_argument("--dose", default="1000 mg", help="mycophenolate mofetil per administration (BID)")
     options.add_argument("--daily-dose", help='hydroxychloroquine (default "400 mg") or prednisone (default "5 mg") per day')
     options.add_argument("--drug", action="append", help="monitoring: a drug of the regimen (repeatable)")

@@ -268,3 +268,13 @@ def test_repeated_json_keys_are_refused_not_last_one_wins(tmp_path):
     lines = dmdose("verify", write(tmp_path, good + "\n" + text, "o.jsonl"), "--json")
     records = [json.loads(line) for line in lines.stdout.splitlines()]
     assert lines.returncode == 3 and "verdict" in records[0] and "error" in records[1]
+
+
+def test_calc_passes_the_bsa_formula_and_uses_the_api_defaults():
+    base = ["calc", "rituximab", *BODY, "--start-date", "2026-12-01", "--json"]
+    default = json.loads(dmdose(*base).stdout)
+    dubois = json.loads(dmdose(*base, "--formula", "dubois").stdout)
+    assert default["regimen"] == "bsa-weekly-x4" and default["bsa_formula"] == "mosteller"
+    assert dubois["bsa_formula"] == "dubois"
+    mtx = json.loads(dmdose("calc", "mtx", *BODY, "--formula", "dubois", "--json").stdout)
+    assert mtx["bsa_formula"] == "dubois" and mtx["mode"] == "bsa"
