@@ -2,20 +2,31 @@
 
 Seed plan: "Maintain hydroxychloroquine 200 mg twice daily" (400 mg/day).
 Retinal toxicity: the AAO 2016 recommendations (Marmor et al.) set the daily dose
-at ≤ 5.0 mg/kg of *real* (actual) body weight; above it → MAJOR. Above 600 mg/day
-is above the Plaquenil label's largest daily dose → CONTRAINDICATED. Reduced
-kidney function (eGFR < 30, or the ``renal_impairment`` condition) raises the
-retinopathy risk and may need a lower dose → CAUTION.
+at ≤ 5.0 mg/kg of *real* (actual) body weight, and allow the daily dose to be
+averaged over the week (e.g. alternating doses); above it → MAJOR. Above 600 mg
+on a dosing day is above the Plaquenil label's largest daily dose → CONTRAINDICATED.
+Reduced kidney function (eGFR < 30, or the ``renal_impairment`` condition) raises
+the retinopathy risk and calls for a lower dose → CAUTION, and no dose is computed.
 
 One computation, ``_suggestion``, gives every suggested dose (the calculator's
 suggested regimen, the order check's RECOMMENDED line and the "Suggest ..." of the
-above-5-mg/kg finding): a requested daily dose within both limits (≤ 5 mg/kg/day
-actual weight and ≤ 600 mg/day) is suggested as requested, never lower; otherwise
-min(5 mg/kg × actual weight, 600 mg) rounded DOWN to whole 200 mg tablets
-(Plaquenil's strength, the plan's tablet). 300 mg tablets also exist (generic
-hydroxychloroquine sulfate 300 mg, e.g. Dr. Reddy's NDC 43598-132), but the plan
-and the suggestions use 200 mg tablets. The order check's "requested" dose is the
-plan's 400 mg/day. Alternate-day schemes (e.g. 400/200 mg alternating) are not computed.
+above-5-mg/kg finding):
+
+* eGFR < 30 or ``renal_impairment``: none. The dose must be reduced below the
+  requested dose with nephrology and ophthalmology input; the 5 mg/kg/day
+  ceiling is given only as an upper bound, never as a target.
+* otherwise, with the plan's 200 mg tablets (Plaquenil's strength), the largest of
+  ``REGIMENS`` whose average is ≤ min(5 mg/kg/day × actual weight, the requested
+  dose, 600 mg/day): 200 mg daily (200); 200 mg and 400 mg on alternate days (300);
+  200 mg twice daily (400); 400 mg and 600 mg on alternate days (500); 600 mg daily
+  in divided doses (600). Below a 200 mg/day average there is no tablet regimen
+  (CAUTION, not computed).
+* a requested dose within both limits that is not one of those averages (e.g.
+  250 mg/day) is suggested as requested, never lower; 100, 300 and 400 mg tablets
+  also exist (generic hydroxychloroquine sulfate, e.g. 300 mg Dr. Reddy's NDC 43598-132).
+
+The order check's "requested" dose is the plan's 400 mg/day (the ordered average
+when the kidneys call for a reduction: the dose to reduce from).
 """
 
 from __future__ import annotations
@@ -63,6 +74,15 @@ LABEL_MIN_DAILY_MG = 200.0  # Plaquenil US PI lupus: 200–400 mg daily.
 # gives a number: 30 (CKD stage 4) is this tool's choice, and the renal_impairment condition covers milder disease.
 RENAL_EGFR = 30.0
 PLAUSIBLE_MAX_DAILY_MG = 2400.0
+# Whole 200 mg tablet regimens, largest first: (average mg/day, how to take it). AAO 2016 (Marmor):
+# the daily dose may be averaged over the week; 600 mg/day is the label's largest daily dose.
+REGIMENS = (
+    (600.0, "600 mg daily in divided doses (200 mg three times daily, 600 mg/day)"),
+    (500.0, "400 mg and 600 mg on alternate days (200 mg two and three times daily, alternating; 500 mg/day average)"),
+    (400.0, "200 mg twice daily (400 mg/day)"),
+    (300.0, "200 mg and 400 mg on alternate days (200 mg once and twice daily, alternating; 300 mg/day average)"),
+    (200.0, "200 mg once daily (200 mg/day)"),
+)
 
 
 @attrs.frozen
@@ -88,47 +108,55 @@ def max_daily_mg(weight_kg: float) -> float:
     return MAX_MG_PER_KG_DAY * weight_kg
 
 
-def _regimen_text(daily_mg: float) -> str:
-    tablets = daily_mg / TABLET_MG
-    times = {1: "once daily", 2: "twice daily", 3: "three times daily"}.get(tablets)
-    if times is None:
-        # A compliant requested dose that is not 1–3 whole 200 mg tablets (e.g. 300 mg/day).
-        return (
-            f"{daily_mg:g} mg/day as requested (not a whole number of the plan's 200 mg tablets; "
-            "e.g. 300 mg tablets exist — check the strength dispensed can make it)"
-        )
-    return f"200 mg {times} ({daily_mg:g} mg/day)"
-
-
 def _within_limits(daily_mg: float, weight_kg: float) -> bool:
     return round(daily_mg / weight_kg, 9) <= MAX_MG_PER_KG_DAY and daily_mg <= LABEL_MAX_DAILY_MG
 
 
 @attrs.frozen
 class _Suggestion:
-    daily_mg: float  # 0 when 5 mg/kg/day is less than one 200 mg tablet
+    daily_mg: float  # average mg/day; 0 when none is computed (renal reduction, or below one 200 mg tablet a day)
     regimen: str
     arithmetic: str
+    renal: bool = False
 
 
-def _suggestion(requested_mg: float, weight_kg: float) -> _Suggestion:
-    """The one suggested daily dose: as requested when within both limits, else whole 200 mg tablets under them."""
+def _renal_reason(patient: Patient, kidney: pint.Quantity | None) -> str | None:
+    """Why the kidneys call for a reduced dose (eGFR < 30 or renal_impairment), or None."""
+    if kidney is not None and kidney.magnitude < RENAL_EGFR:
+        return f"eGFR {fmt_floor(kidney)} < 30"
+    if patient.has("renal_impairment"):
+        return "renal impairment"
+    return None
+
+
+def _suggestion(requested_mg: float, weight_kg: float, renal: str | None = None) -> _Suggestion:
+    """The one suggested daily dose (see the module docstring)."""
     limit = max_daily_mg(weight_kg)
-    if _within_limits(requested_mg, weight_kg):
+    if renal is not None:
+        text = (
+            f"none computed ({renal}): the dose must be reduced below the requested {requested_mg:g} mg/day, "
+            "set with nephrology and ophthalmology input; the 5 mg/kg/day ceiling "
+            f"(5 mg/kg × {weight_kg:.4g} kg = {limit:.1f} mg/day, and at most 600 mg/day) is only an upper bound, not a target"
+        )
+        bound = f"min(5 mg/kg × {weight_kg:.4g} kg = {limit:.1f}, 600) = {min(limit, LABEL_MAX_DAILY_MG):.1f} mg/day"
+        return _Suggestion(0.0, text, f"{renal}: no dose computed; upper bound only, not a target: {bound}", renal=True)
+    if _within_limits(requested_mg, weight_kg) and requested_mg not in dict(REGIMENS):
         return _Suggestion(
             requested_mg,
-            _regimen_text(requested_mg),
+            f"{requested_mg:g} mg/day as requested (not a regimen of the plan's 200 mg tablets; "
+            "check the strength dispensed can make it)",
             f"{requested_mg:g} mg/day ≤ 5 mg/kg × {weight_kg:.4g} kg = {limit:.1f} mg/day and ≤ 600 mg/day: as requested",
         )
-    mg = round_to_step(Quantity(min(limit, LABEL_MAX_DAILY_MG), "mg"), Quantity(TABLET_MG, "mg"), "down").magnitude
-    arithmetic = f"min({limit:.1f}, 600) mg rounded down to 200 mg tablets = {mg:g} mg/day"
-    if mg == 0:
-        return _Suggestion(
-            0.0,
-            "none computed: an alternate-day scheme is needed (5 mg/kg/day is less than one 200 mg tablet a day)",
-            arithmetic,
-        )
-    return _Suggestion(mg, _regimen_text(mg), arithmetic)
+    bound = min(limit, requested_mg, LABEL_MAX_DAILY_MG)
+    arithmetic = f"min(5 mg/kg × {weight_kg:.4g} kg = {limit:.1f}, requested {requested_mg:g}, 600) = {bound:.1f} mg/day"
+    for mg, regimen in REGIMENS:
+        if mg <= requested_mg and _within_limits(mg, weight_kg):
+            return _Suggestion(mg, regimen, f"{arithmetic} → largest 200 mg tablet regimen within it: {mg:g} mg/day average")
+    return _Suggestion(
+        0.0,
+        "none computed: below one 200 mg tablet a day on average (an alternate-day or weekly scheme is needed)",
+        f"{arithmetic} < 200 mg/day: no 200 mg tablet regimen",
+    )
 
 
 def _retinal_screening() -> Finding:
@@ -143,21 +171,20 @@ def _retinal_screening() -> Finding:
 
 
 def _renal_findings(patient: Patient, kidney: pint.Quantity | None, unknown_why: str) -> list[Finding]:
-    findings = []
-    low = kidney is not None and kidney.magnitude < RENAL_EGFR
-    if low or patient.has("renal_impairment"):
-        why = f"eGFR {fmt_floor(kidney)} < 30" if low else "renal impairment"
-        findings.append(
+    why = _renal_reason(patient, kidney)
+    if why is not None:
+        return [
             Finding.of(
                 "hcq.renal",
                 Severity.CAUTION,
-                f"{why}: hydroxychloroquine accumulates and the retinopathy risk rises; reduce the dose and screen "
-                "the retina annually from the start.",
+                f"{why}: hydroxychloroquine accumulates and the retinopathy risk rises. The dose must be reduced, "
+                "with nephrology and ophthalmology input (no dose is computed here; 5 mg/kg/day of actual weight is "
+                "only an upper bound), and the retina screened annually from the start.",
                 AAO_2016,
             )
-        )
-    elif kidney is None:
-        findings.append(
+        ]
+    if kidney is None:
+        return [
             Finding.of(
                 "hcq.renal-unknown",
                 Severity.CAUTION,
@@ -165,8 +192,8 @@ def _renal_findings(patient: Patient, kidney: pint.Quantity | None, unknown_why:
                 "retinopathy risk and may need a lower dose. Check kidney function.",
                 AAO_2016,
             )
-        )
-    return findings
+        ]
+    return []
 
 
 def _dose_findings(average_mg: float, day_total_mg: float, weight_kg: float, suggestion: _Suggestion) -> list[Finding]:
@@ -196,8 +223,10 @@ def _dose_findings(average_mg: float, day_total_mg: float, weight_kg: float, sug
 
 
 def _suggested_text(suggestion: _Suggestion) -> str:
-    if suggestion.daily_mg == 0:
+    if suggestion.daily_mg == 0 and not suggestion.renal:
         return "an alternate-day scheme (not computed here): 5 mg/kg/day is less than one 200 mg tablet a day"
+    if suggestion.renal:
+        return f"a reduced dose set with nephrology and ophthalmology input ({suggestion.regimen})"
     return suggestion.regimen
 
 
@@ -213,11 +242,11 @@ def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=
     weight = patient.weight.magnitude
     kidney, kidney_text = known_egfr(patient, egfr)
     limit = max_daily_mg(weight)
-    suggestion = _suggestion(requested, weight)
+    suggestion = _suggestion(requested, weight, _renal_reason(patient, kidney))
     suggested = suggestion.daily_mg
     findings = _dose_findings(requested, requested, weight, suggestion)
     regimen = suggestion.regimen
-    if suggested == 0:
+    if suggested == 0 and not suggestion.renal:
         findings.append(
             Finding.of(
                 "hcq.below-one-tablet",
@@ -303,11 +332,15 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
                 PLAQUENIL_LABEL,
             ),
         )
-    # The RECOMMENDED line and the finding's "Suggest ..." are this one suggestion, from the plan's 400 mg/day.
-    suggestion = _suggestion(PLAN_DAILY_MG, weight)
+    kidney, kidney_text = known_egfr(patient)
+    renal = _renal_reason(patient, kidney)
+    # The RECOMMENDED line and the finding's "Suggest ..." are this one suggestion: from the plan's 400 mg/day,
+    # or, when the kidneys call for a reduction, none computed below the ordered average.
+    suggestion = _suggestion(average if renal else PLAN_DAILY_MG, weight, renal)
     findings += _dose_findings(average, day_total, weight, suggestion)
     limit = max_daily_mg(weight)
-    if average < LABEL_MIN_DAILY_MG and limit >= LABEL_MIN_DAILY_MG:
+    # With reduced kidney function a lower dose is what is asked for: no "sub-therapeutic" caution then.
+    if average < LABEL_MIN_DAILY_MG and limit >= LABEL_MIN_DAILY_MG and renal is None:
         findings.append(
             Finding.of(
                 "hcq.below-range",
@@ -316,12 +349,14 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
                 PLAQUENIL_LABEL,
             )
         )
-    kidney, kidney_text = known_egfr(patient)
     findings += _renal_findings(patient, kidney, kidney_text)
     findings.append(_retinal_screening())
     if suggestion.daily_mg:
         recommended_dose = Quantity(TABLET_MG, "mg")
         recommended = f"hydroxychloroquine {suggestion.regimen} orally (plan 200 mg twice daily, ≤ 5 mg/kg/day)"
+    elif suggestion.renal:
+        recommended_dose = None
+        recommended = f"hydroxychloroquine: {suggestion.regimen}"
     else:
         recommended_dose = None
         recommended = "alternate-day scheme needed (5 mg/kg/day is less than 200 mg/day); not computed"

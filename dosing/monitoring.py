@@ -20,9 +20,7 @@ from dosing import references as refs
 from dosing.body import Sex
 from dosing.hydroxychloroquine import AAO_2016
 from dosing.inputs import expect
-from dosing.mycophenolate import CELLCEPT_LABEL
 from dosing.patient import Patient
-from dosing.rituximab import RITUXAN_LABEL
 from dosing.steroids import ACR_GIOP_2022
 from dosing.units import DoseInputError
 
@@ -72,6 +70,41 @@ ACR_DMARD_2008 = refs.Reference(
     "serology before starting methotrexate or leflunomide — named there for patients with hepatitis risk factors); "
     "Singh JA et al. 2012 update, Arthritis Care Res 2012;64:625-39 (hepatitis B and C screening)",
 )
+# The CBC items cite the label passages that call for blood counts (not the dosing/vials passages).
+RITUXAN_CYTOPENIAS = refs.Reference(
+    "rituxan-uspi-cytopenias",
+    "Rituxan (rituximab) US prescribing information, Genentech: Warnings and Precautions, cytopenias and laboratory "
+    "monitoring (obtain complete blood counts and platelet counts before each course and at regular intervals during "
+    "therapy — every 2 to 4 months in RA, GPA and MPA; cytopenias, including late-onset neutropenia, can occur months "
+    "after treatment)",
+)
+RITUXAN_HBV = refs.Reference(
+    "rituxan-uspi-hbv",
+    "Rituxan (rituximab) US prescribing information, Genentech: Boxed Warning and Warnings and Precautions, hepatitis B "
+    "virus reactivation (screen all patients with HBsAg and anti-HBc before treatment; with evidence of prior HBV "
+    "infection, consult a hepatitis B expert on monitoring and antiviral therapy, and monitor for hepatitis and HBV "
+    "reactivation during and for several months after treatment)",
+)
+AGA_HBV_2015 = refs.Reference(
+    "aga-hbv-2015",
+    "Reddy KR, Beavers KL, Hammond SP, Lim JK, Falck-Ytter YT. American Gastroenterological Association Institute "
+    "guideline on the prevention and treatment of hepatitis B virus reactivation during immunosuppressive drug therapy. "
+    "Gastroenterology 2015;148:215-9 (anti-HBc positive, HBsAg negative patients on B-cell-depleting agents such as "
+    "rituximab are at high risk: antiviral prophylaxis, continued at least 12 months after therapy stops)",
+)
+CELLCEPT_NEUTROPENIA = refs.Reference(
+    "cellcept-uspi-blood-dyscrasias",
+    "CellCept (mycophenolate mofetil) US prescribing information, Genentech: Warnings and Precautions, Blood "
+    "Dyscrasias: Neutropenia and Pure Red Cell Aplasia (consider complete blood counts weekly for the first month, "
+    "twice monthly for the second and third months, and monthly for the remainder of the first year; interrupt or "
+    "reduce the dose if neutropenia develops)",
+)
+# Pregnancy is a contraindication for these (interactions/rules.toml), not only a reason for a pregnancy test.
+PREGNANCY_CONTRAINDICATED = {
+    "methotrexate": "interactions.mtx-pregnancy",
+    "mycophenolate mofetil": "interactions.mycophenolate-pregnancy",
+    "mycophenolate sodium": "interactions.mycophenolate-pregnancy",
+}
 
 CANONICAL_DRUGS = (
     "ivig",
@@ -173,8 +206,8 @@ def _mycophenolate(name: str, patient: Patient) -> list[MonitoringItem]:
         _item(
             "CBC with differential",
             "weekly in month 1, twice monthly in months 2–3, then monthly through the first year",
-            "mycophenolate neutropenia",
-            CELLCEPT_LABEL,
+            "mycophenolate neutropenia and other blood dyscrasias",
+            CELLCEPT_NEUTROPENIA,
             name,
         ),
         _item(
@@ -229,12 +262,12 @@ def _ivig(patient: Patient) -> list[MonitoringItem]:
 
 
 def _rituximab(patient: Patient) -> list[MonitoringItem]:
-    return [
+    items = [
         _item(
             "hepatitis B screening (HBsAg and anti-HBc)",
             "before the first dose",
             "boxed warning: hepatitis B reactivation, fulminant hepatitis and death",
-            RITUXAN_LABEL,
+            RITUXAN_HBV,
             "rituximab",
         ),
         _item("serum IgG level", "before each rituximab course", "hypogammaglobulinaemia and infection risk", RITUXIMAB_RA_CONSENSUS, "rituximab"),
@@ -242,10 +275,30 @@ def _rituximab(patient: Patient) -> list[MonitoringItem]:
             "CBC with differential",
             "before each course, then every 2–4 months",
             "rituximab cytopenias, including late-onset neutropenia",
-            RITUXAN_LABEL,
+            RITUXAN_CYTOPENIAS,
             "rituximab",
         ),
     ]
+    if patient.has("hepatitis_b_past"):
+        # Resolved HBV (anti-HBc positive, HBsAg negative): interactions.rituximab-hbv-past (MAJOR).
+        reason = "resolved hepatitis B (anti-HBc positive): B-cell depletion can reactivate HBV (fulminant hepatitis, death)"
+        items += [
+            _item(
+                "hepatology referral (antiviral prophylaxis)",
+                "before the first dose",
+                reason + "; high risk with rituximab: antiviral prophylaxis, continued at least 12 months after the last dose",
+                AGA_HBV_2015,
+                "rituximab",
+            ),
+            _item(
+                "HBV DNA and liver tests (ALT, AST)",
+                "during treatment and for several months after the last dose (interval set with hepatology)",
+                reason,
+                RITUXAN_HBV,
+                "rituximab",
+            ),
+        ]
+    return items
 
 
 def _prednisone(patient: Patient) -> list[MonitoringItem]:
@@ -303,6 +356,26 @@ def _dysphagia() -> list[MonitoringItem]:
     ]
 
 
+def _pregnancy_contraindications(names: tuple[str, ...], patient: Patient) -> list[MonitoringItem]:
+    """First in the plan: a teratogen that is contraindicated in pregnancy, for a pregnant patient."""
+    if not patient.has("pregnancy"):
+        return []
+    references = {"methotrexate": METHOTREXATE_LABEL}
+    return [
+        _item(
+            f"STOP: {name} is contraindicated in pregnancy — do not start or continue it",
+            "now, before any dose",
+            f"the patient is pregnant or planning pregnancy: {name} is teratogenic and contraindicated in pregnancy "
+            f"(boxed warning; interaction rule {PREGNANCY_CONTRAINDICATED[name]}). The pregnancy test and contraception "
+            "items below apply only if pregnancy is excluded and the drug is still to be given.",
+            references.get(name, MYCOPHENOLATE_REMS),
+            name,
+        )
+        for name in names
+        if name in PREGNANCY_CONTRAINDICATED
+    ]
+
+
 def _drug_names(drugs) -> tuple[str, ...]:
     if isinstance(drugs, str) or not isinstance(drugs, Iterable):
         raise DoseInputError("drugs", f"expected a list of drug names, got {drugs!r}")
@@ -337,7 +410,7 @@ def monitoring_plan(drugs: Iterable[str], patient: Patient) -> MonitoringPlan:
     """Monitoring for ``drugs`` (any name the drug table resolves to one of ``CANONICAL_DRUGS``) and ``patient``."""
     names = _drug_names(drugs)
     expect(patient, Patient, "patient")
-    items = _disease_activity()
+    items = _pregnancy_contraindications(names, patient) + _disease_activity()
     for name in names:
         items += _DRUG_ITEMS[name](patient)
     if patient.has("cardiac_symptoms"):

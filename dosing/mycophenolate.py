@@ -18,14 +18,22 @@ MPS a multiple of 180 mg (Myfortic delayed-release tablets must not be crushed,
 chewed or cut). Otherwise → MAJOR. An MPS dose that is a multiple of 250 mg
 (e.g. "Myfortic 1000 mg") is most likely the CellCept dose written for Myfortic,
 and the message says so with the MPS equivalent.
+
+Patients under 18: the adult plan range does not apply. A dose above the label's
+paediatric dose × BSA (Mosteller) → MAJOR, with the arithmetic: MMF 600 mg/m² twice
+daily, at most 1 g twice daily (CellCept US PI); MPS 400 mg/m² twice daily, at most
+720 mg twice daily (Myfortic US PI).
 """
 
 from __future__ import annotations
+
+import math
 
 import attrs
 import pint
 
 from dosing import references as refs
+from dosing.body import ADULT_YEARS
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
 from dosing.inputs import expect
@@ -56,6 +64,17 @@ MYFORTIC_LABEL = refs.Reference(
     "≈ 1000 mg mycophenolate mofetil in mycophenolic acid content; not interchangeable without physician "
     "supervision; 180 mg and 360 mg delayed-release tablets, not to be crushed, chewed or cut",
 )
+CELLCEPT_PEDIATRIC = refs.Reference(
+    "cellcept-uspi-pediatric",
+    "CellCept (mycophenolate mofetil) US prescribing information, Genentech: Dosage and Administration, pediatric "
+    "patients (kidney transplant, 3 months and older): 600 mg/m² orally twice daily, up to a maximum of 1 g twice daily",
+)
+MYFORTIC_PEDIATRIC = refs.Reference(
+    "myfortic-uspi-pediatric",
+    "Myfortic (mycophenolic acid delayed-release tablets) US prescribing information, Novartis: Dosage and "
+    "Administration, pediatric patients (5 years and older, BSA ≥ 1.19 m²): 400 mg/m² twice daily, up to a maximum "
+    "of 720 mg twice daily",
+)
 
 # Seed plan: MMF 1000–1500 mg twice daily.
 MMF_RANGE_MG = (1000.0, 1500.0)
@@ -70,6 +89,11 @@ MMF_TABLET_MG = 500.0
 # Myfortic US PI: 720 mg MPS ≈ 1000 mg MMF; tablets 180 and 360 mg.
 MPS_PER_MMF = 0.72
 MPS_TABLETS_MG = (360.0, 180.0)
+# Under 18 (body.ADULT_YEARS): per-dose ceiling = mg/m² × BSA, capped (CellCept / Myfortic US PI pediatric dosing).
+MMF_PEDIATRIC_MG_PER_M2 = 600.0
+MMF_PEDIATRIC_MAX_DOSE_MG = 1000.0
+MPS_PEDIATRIC_MG_PER_M2 = 400.0
+MPS_PEDIATRIC_MAX_DOSE_MG = 720.0
 
 
 def _mg(value: float) -> float:
@@ -90,12 +114,16 @@ class Product:
     to_mmf: float
     routes: frozenset[Route]
     reference: refs.Reference
+    pediatric_mg_per_m2: float
+    pediatric_max_dose: float
+    pediatric_reference: refs.Reference
 
 
 MMF = Product(
     "mycophenolate mofetil", "MMF", MMF_RANGE_MG[0], MMF_RANGE_MG[1], MMF_MAX_DAILY_MG, MMF_RENAL_MAX_DOSE_MG, 1.0,
     # CellCept is given orally or as an IV infusion at the same dose.
     frozenset({Route.ORAL, Route.INTRAVENOUS}), CELLCEPT_LABEL,
+    MMF_PEDIATRIC_MG_PER_M2, MMF_PEDIATRIC_MAX_DOSE_MG, CELLCEPT_PEDIATRIC,
 )
 MPS = Product(
     "mycophenolate sodium", "MPS",
@@ -103,6 +131,7 @@ MPS = Product(
     _mg(MMF_RENAL_MAX_DOSE_MG * MPS_PER_MMF), 1.0 / MPS_PER_MMF,
     # Myfortic is an enteric-coated tablet only.
     frozenset({Route.ORAL}), MYFORTIC_LABEL,
+    MPS_PEDIATRIC_MG_PER_M2, MPS_PEDIATRIC_MAX_DOSE_MG, MYFORTIC_PEDIATRIC,
 )
 
 
@@ -221,6 +250,43 @@ def _renal_unknown(product: Product, why: str) -> Finding:
     )
 
 
+@attrs.frozen
+class _Pediatric:
+    """A child's per-dose ceiling: min(mg/m² × BSA, the label's maximum), with its arithmetic."""
+
+    max_dose: float
+    arithmetic: str
+
+
+def _pediatric(product: Product, patient: Patient) -> _Pediatric | None:
+    age = patient.age.magnitude
+    if age >= ADULT_YEARS:
+        return None
+    bsa = patient.bsa().magnitude
+    per_area = product.pediatric_mg_per_m2 * bsa
+    # Whole mg, rounded down: the ceiling is never above the label's mg/m² × BSA.
+    cap = float(min(math.floor(round(per_area, 6)), product.pediatric_max_dose))
+    arithmetic = (
+        f"age {age:g} years (< 18): {product.pediatric_mg_per_m2:g} mg/m² × {bsa:.4f} m² (Mosteller) = {per_area:.1f} mg "
+        f"twice daily, at most {product.pediatric_max_dose:g} mg twice daily → ceiling {cap:g} mg twice daily"
+    )
+    return _Pediatric(cap, arithmetic)
+
+
+def _pediatric_findings(product: Product, child: _Pediatric | None, per_dose: float, per_day: float) -> list[Finding]:
+    if child is None or (per_dose <= child.max_dose and per_day <= _mg(child.max_dose * MMF_DOSES_PER_DAY)):
+        return []
+    return [
+        Finding.of(
+            "mycophenolate.pediatric-dose",
+            Severity.MAJOR,
+            f"{per_dose:g} mg {product.short} per dose ({per_day:g} mg/day) is above the paediatric dose: "
+            f"{child.arithmetic}. The seed plan's 1000–1500 mg twice daily is an adult dose.",
+            product.pediatric_reference,
+        )
+    ]
+
+
 def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 mg", egfr=None) -> MycophenolatePlan:
     """An MMF twice-daily plan: dose forms, the MPS equivalent and the renal limit.
 
@@ -268,7 +334,10 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
     else:
         max_daily = MMF_MAX_DAILY_MG
         renal_note = f"eGFR {fmt_floor(kidney)} ≥ 25 mL/min/1.73 m²: no renal limit below 3 g/day"
-    if dose < MMF.low:
+    child = _pediatric(MMF, patient)
+    findings += _pediatric_findings(MMF, child, dose, dose * MMF_DOSES_PER_DAY)
+    # The plan's 1000–1500 mg twice daily is an adult range: a child's is the paediatric ceiling above.
+    if dose < MMF.low and child is None:
         findings.append(
             Finding.of(
                 "mycophenolate.below-range",
@@ -284,6 +353,8 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
         "eGFR": kidney_text,
         "MPS equivalent": _mps_equivalent_text(dose),
     }
+    if child is not None:
+        details["paediatric maximum"] = child.arithmetic
     return MycophenolatePlan(
         requested_dose=Quantity(requested, "mg"),
         dose_per_administration=Quantity(dose, "mg"),
@@ -442,7 +513,10 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
                 )
             )
 
-    if per_dose < product.low:
+    child = _pediatric(product, patient)
+    findings += _pediatric_findings(product, child, per_dose, per_day)
+    # The plan's range is an adult range: a child's dose is judged by the paediatric ceiling above.
+    if per_dose < product.low and child is None:
         findings.append(
             Finding.of(
                 "mycophenolate.below-range",
@@ -453,11 +527,18 @@ def _check(product: Product, per_dose: float, ordered_text: str, order: Order, p
             )
         )
 
-    recommended_mg = min(max(per_dose, product.low), high)
-    if high < product.high:
-        recommended = f"{product.short} at most {high:g} mg twice daily (eGFR < 25 limit)"
+    if child is not None:
+        details["paediatric maximum"] = child.arithmetic
+        cap = min(high, child.max_dose)
+        recommended_mg = min(per_dose, cap)
+        limits = "paediatric " + (f"{product.pediatric_mg_per_m2:g} mg/m² × BSA" if cap == child.max_dose else "and eGFR < 25")
+        recommended = f"{product.short} at most {cap:g} mg twice daily ({limits} limit; the plan's range is for adults)"
     else:
-        recommended = f"{product.short} {product.low:g}–{high:g} mg twice daily"
+        recommended_mg = min(max(per_dose, product.low), high)
+        if high < product.high:
+            recommended = f"{product.short} at most {high:g} mg twice daily (eGFR < 25 limit)"
+        else:
+            recommended = f"{product.short} {product.low:g}–{high:g} mg twice daily"
     return DoseCheck(Quantity(recommended_mg, "mg"), recommended, findings, details)
 
 

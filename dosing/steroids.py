@@ -4,9 +4,11 @@ Seed plan: "Continue prednisone 5 mg daily — do NOT taper further at this time
 given active disease"; "Avoid increasing prednisone back to high doses; instead
 rely on adding IVIG and optimizing methotrexate".
 
-Thresholds on the daily dose, the EULAR 2002 glucocorticoid dose bands:
+Thresholds, the EULAR 2002 glucocorticoid dose bands, on the dose taken on a
+dosing day (for alternate days, what the patient swallows that day, worded
+"120 mg every other day"); the plan's taper rule on the average daily dose:
 
-* below 5 mg/day while ``patient.disease_active`` → MAJOR (seed plan);
+* average below 5 mg/day while ``patient.disease_active`` → MAJOR (seed plan);
 * above 5 and up to 7.5 mg/day (EULAR "low dose") → INFO: above the plan's 5 mg;
 * above 7.5 and up to 30 mg/day (EULAR "medium dose") → CAUTION: the plan
   escalates IVIG and methotrexate rather than prednisone;
@@ -129,95 +131,132 @@ def _daily_mg(daily_dose) -> float:
     return daily_amount(daily_dose, "daily_dose", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude
 
 
+@attrs.frozen
+class _Basis:
+    """What the rules judge: the EULAR bands on the dose taken on a dosing day, the taper rule on the average."""
+
+    day_mg: float  # taken on one dosing day
+    day_text: str  # "12 mg/day", "120 mg every other day", "5 mg on each dosing day ('weekly')"
+    average_mg: float  # average mg/day
+    average_text: str  # "12 mg/day", "60 mg/day on average (120 mg every other day)"
+    daily: bool  # a daily schedule: the EULAR mg/day bands read as written
+
+
+def _eular(band: str, basis: _Basis) -> str:
+    # EULAR 2002 bands a day's prednisone: for a non-daily schedule, the amount taken on a dosing day.
+    return f"EULAR: {band} mg/day" if basis.daily else f"EULAR: {band} mg in a day, applied to each dosing day"
+
+
+def _band_findings(basis: _Basis) -> list[Finding]:
+    mg, shown = basis.day_mg, basis.day_text
+    if mg > HIGH_DOSE_MAX_MG:
+        return [
+            Finding.of(
+                "prednisone.above-very-high",
+                Severity.CONTRAINDICATED,
+                f"{shown} of oral prednisone is a very high dose ({_eular('> 100', basis)}). The plan says to avoid "
+                "high doses; pulse therapy (≥ 250 mg/day) is IV methylprednisolone, a different order. Check the dose.",
+                EULAR_GC_NOMENCLATURE,
+            )
+        ]
+    if mg > MEDIUM_DOSE_MAX_MG:
+        return [
+            Finding.of(
+                "prednisone.high-dose",
+                Severity.MAJOR,
+                f"{shown} is a high dose ({_eular('> 30–100', basis)}). The plan says to avoid returning to high-dose "
+                "prednisone and to rely on IVIG and methotrexate escalation instead.",
+                EULAR_GC_NOMENCLATURE,
+            )
+        ]
+    if mg > LOW_DOSE_MAX_MG:
+        return [
+            Finding.of(
+                "prednisone.medium-dose",
+                Severity.CAUTION,
+                f"{shown} is a medium dose ({_eular('> 7.5–30', basis)}), above the plan's 5 mg daily: "
+                "the plan escalates IVIG and methotrexate rather than prednisone.",
+                EULAR_GC_NOMENCLATURE,
+            )
+        ]
+    if mg > PLAN_DAILY_MG:
+        return [
+            Finding.of(
+                "prednisone.above-plan",
+                Severity.INFO,
+                f"{shown} is above the plan's 5 mg daily (EULAR: ≤ 5 mg/day has an acceptably low long-term harm).",
+                EULAR_GC_HARM,
+            )
+        ]
+    return []
+
+
+def _taper_findings(patient: Patient, basis: _Basis) -> list[Finding]:
+    # Seed plan: "Do not taper prednisone below 5mg until clear improvement documented" — on the average daily dose.
+    if basis.average_mg >= PLAN_DAILY_MG:
+        return []
+    if patient.disease_active:
+        return [
+            Finding.of(
+                "prednisone.taper-below-5-active",
+                Severity.MAJOR,
+                f"{basis.average_text} tapers below 5 mg/day while the disease is active: the plan says continue "
+                "5 mg daily and do not taper below 5 mg until clear improvement is documented.",
+                refs.SEED_PLAN,
+            )
+        ]
+    return [
+        Finding.of(
+            "prednisone.taper-below-5",
+            Severity.INFO,
+            f"{basis.average_text} is below 5 mg/day; acceptable only once clear improvement is documented.",
+            refs.SEED_PLAN,
+        )
+    ]
+
+
+def _bone_findings(basis: _Basis) -> list[Finding]:
+    # ACR 2022 GIOP: ≥ 2.5 mg/day for > 3 months — exposure, so the average daily dose.
+    if basis.average_mg < GIOP_DAILY_MG:
+        return []
+    return [
+        Finding.of(
+            "prednisone.bone-protection",
+            Severity.INFO,
+            "Glucocorticoid ≥ 2.5 mg/day for more than 3 months: ensure adequate calcium and vitamin D intake and "
+            "assess fracture risk (clinical risk factors, BMD with vertebral fracture assessment, FRAX if ≥ 40 years); "
+            "offer osteoporosis treatment if risk is moderate or higher.",
+            ACR_GIOP_2022,
+        )
+    ]
+
+
+def _judge(patient: Patient, basis: _Basis) -> list[Finding]:
+    """Every dose finding, each once: bands on the dosing day, taper and bone advice on the average."""
+    return _band_findings(basis) + _taper_findings(patient, basis) + _bone_findings(basis)
+
+
+def _thresholds() -> dict[str, str]:
+    return {
+        "caution above": f"{LOW_DOSE_MAX_MG:g} mg/day (EULAR medium dose)",
+        "major above": f"{MEDIUM_DOSE_MAX_MG:g} mg/day (EULAR high dose)",
+        "contraindicated above": f"{HIGH_DOSE_MAX_MG:g} mg/day (EULAR very high dose)",
+    }
+
+
 def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
     """Judge a total daily prednisone dose (mg, or mg/day) against the seed plan."""
     expect(patient, Patient, "patient")
     mg = round(_daily_mg(daily_dose), 6)
     weight = patient.weight.magnitude
     per_kg = round(mg / weight, 9)  # reported for the pharmacist; the bands are on mg/day
-    findings: list[Finding] = []
-
     shown = _mg_text(mg)
-    if mg > HIGH_DOSE_MAX_MG:
-        findings.append(
-            Finding.of(
-                "prednisone.above-very-high",
-                Severity.CONTRAINDICATED,
-                f"{shown} mg/day of oral prednisone is a very high dose (EULAR: > 100 mg/day). The plan says to avoid "
-                "high doses; pulse therapy (≥ 250 mg/day) is IV methylprednisolone, a different order. Check the dose.",
-                EULAR_GC_NOMENCLATURE,
-            )
-        )
-    elif mg > MEDIUM_DOSE_MAX_MG:
-        findings.append(
-            Finding.of(
-                "prednisone.high-dose",
-                Severity.MAJOR,
-                f"{shown} mg/day is a high dose (EULAR: > 30–100 mg/day). The plan says to avoid returning to high-dose "
-                "prednisone and to rely on IVIG and methotrexate escalation instead.",
-                EULAR_GC_NOMENCLATURE,
-            )
-        )
-    elif mg > LOW_DOSE_MAX_MG:
-        findings.append(
-            Finding.of(
-                "prednisone.medium-dose",
-                Severity.CAUTION,
-                f"{shown} mg/day is a medium dose (EULAR: > 7.5–30 mg/day), above the plan's 5 mg daily: "
-                "the plan escalates IVIG and methotrexate rather than prednisone.",
-                EULAR_GC_NOMENCLATURE,
-            )
-        )
-    elif mg > PLAN_DAILY_MG:
-        findings.append(
-            Finding.of(
-                "prednisone.above-plan",
-                Severity.INFO,
-                f"{shown} mg/day is above the plan's 5 mg daily (EULAR: ≤ 5 mg/day has an acceptably low long-term harm).",
-                EULAR_GC_HARM,
-            )
-        )
-
-    if mg < PLAN_DAILY_MG:
-        if patient.disease_active:
-            findings.append(
-                Finding.of(
-                    "prednisone.taper-below-5-active",
-                    Severity.MAJOR,
-                    f"{shown} mg/day tapers below 5 mg/day while the disease is active: the plan says continue "
-                    "5 mg daily and do not taper below 5 mg until clear improvement is documented.",
-                    refs.SEED_PLAN,
-                )
-            )
-        else:
-            findings.append(
-                Finding.of(
-                    "prednisone.taper-below-5",
-                    Severity.INFO,
-                    f"{shown} mg/day is below 5 mg/day; acceptable only once clear improvement is documented.",
-                    refs.SEED_PLAN,
-                )
-            )
-
-    if mg >= GIOP_DAILY_MG:
-        findings.append(
-            Finding.of(
-                "prednisone.bone-protection",
-                Severity.INFO,
-                "Glucocorticoid ≥ 2.5 mg/day for more than 3 months: ensure adequate calcium and vitamin D intake and "
-                "assess fracture risk (clinical risk factors, BMD with vertebral fracture assessment, FRAX if ≥ 40 years); "
-                "offer osteoporosis treatment if risk is moderate or higher.",
-                ACR_GIOP_2022,
-            )
-        )
-
+    findings = _judge(patient, _Basis(mg, f"{shown} mg/day", mg, f"{shown} mg/day", daily=True))
     details = {
         "daily dose": f"{shown} mg/day",
         "dosing weight": f"{weight:.4g} kg (actual)",
         "mg/kg/day": f"{shown} mg ÷ {weight:.4g} kg = {per_kg:.3f} mg/kg/day",
-        "caution above": f"{LOW_DOSE_MAX_MG:g} mg/day (EULAR medium dose)",
-        "major above": f"{MEDIUM_DOSE_MAX_MG:g} mg/day (EULAR high dose)",
-        "contraindicated above": f"{HIGH_DOSE_MAX_MG:g} mg/day (EULAR very high dose)",
+        **_thresholds(),
     }
     return PrednisoneAssessment(
         daily_dose=Quantity(mg, "mg/day"),
@@ -256,8 +295,79 @@ def _checked_daily(daily_mg: float) -> float:
     return daily_mg
 
 
+def _schedule_basis(freq, dose_mg: float, patient: Patient) -> tuple[_Basis, dict[str, str], list[Finding]]:
+    """The basis the rules judge, the arithmetic, and the findings about the schedule itself."""
+    dose_text = _mg_text(dose_mg)
+    weight = patient.weight.magnitude
+    day = _checked_daily(dose_mg * freq.times_per_day)  # taken on one dosing day
+    day_shown = _mg_text(day)
+    if freq.interval_days == 1 and freq.cycle_days is None and freq.count is None:
+        details = {
+            "daily": f"{dose_text} mg × {freq.times_per_day} = {day_shown} mg/day",
+            "daily dose": f"{day_shown} mg/day",
+            "mg/kg/day": f"{day_shown} mg ÷ {weight:.4g} kg = {day / weight:.3f} mg/kg/day",
+        }
+        findings = []
+        if freq.times_per_day > 1:
+            findings.append(
+                Finding.of(
+                    "prednisone.split-daily",
+                    Severity.INFO,
+                    f"'{freq.text}' splits the daily dose; the plan's dose is one 5 mg dose each morning.",
+                    refs.SEED_PLAN,
+                )
+            )
+        return _Basis(day, f"{day_shown} mg/day", day, f"{day_shown} mg/day", daily=True), details, findings
+    if freq.interval_days == 2 and freq.times_per_day == 1 and freq.cycle_days is None:
+        average = dose_mg / 2
+        day_text = f"{dose_text} mg every other day"
+        average_text = f"{_mg_text(average)} mg/day on average ({day_text})"
+        details = {
+            "daily": f"{day_text} = {_mg_text(average)} mg/day on average",
+            "daily dose": average_text,
+            "mg/kg/day": f"{dose_text} mg ÷ {weight:.4g} kg = {dose_mg / weight:.3f} mg/kg on each dosing day",
+        }
+        finding = Finding.of(
+            "prednisone.alternate-day",
+            Severity.CAUTION,
+            f"Alternate-day prednisone ({day_text}, {_mg_text(average)} mg/day on average) is not the "
+            "plan's 5 mg daily; make sure this is intended.",
+            refs.SEED_PLAN,
+        )
+        return _Basis(day, day_text, average, average_text, daily=False), details, [finding]
+    # Weekly, cycles, single doses: not a prednisone regimen. The bands judge a dosing day's amount; the taper
+    # rule the average over the schedule (a single dose has none: its dosing day stands in).
+    if freq.interval_days is None:
+        average = day
+    elif freq.cycle_days is not None:
+        average = day * freq.count / freq.cycle_days
+    else:
+        average = day / freq.interval_days
+    day_text = f"{day_shown} mg on each dosing day ('{freq.text}')"
+    average_text = f"{_mg_text(average)} mg/day on average ({day_text})"
+    details = {
+        "daily": f"{dose_text} mg × {freq.times_per_day} on each dosing day = {day_shown} mg",
+        "daily dose": (
+            f"not a daily regimen: {day_shown} mg on each dosing day ('{freq.text}'), "
+            f"{_mg_text(average)} mg/day on average; the EULAR bands are applied to the amount of a dosing day"
+        ),
+        "mg/kg/day": f"{day_shown} mg ÷ {weight:.4g} kg = {day / weight:.3f} mg/kg on each dosing day",
+    }
+    finding = Finding.of(
+        "prednisone.frequency",
+        Severity.MAJOR,
+        f"Frequency '{freq.text}' is not a prednisone regimen: the plan is 5 mg once daily.",
+        refs.SEED_PLAN,
+    )
+    return _Basis(day, day_text, average, average_text, daily=False), details, [finding]
+
+
 def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
-    """Check a prednisone order against the plan: 5 mg daily, oral."""
+    """Check a prednisone order against the plan: 5 mg daily, oral.
+
+    One basis for every schedule: the EULAR bands on the dose taken on a dosing day,
+    the plan's taper-below-5 rule (and the GIOP bone advice) on the average daily dose.
+    """
     expect(order, Order, "order")
     expect(patient, Patient, "patient")
     freq = order.frequency
@@ -273,64 +383,21 @@ def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
                 PREDNISONE_LABEL,
             )
         )
-    dose_text = _mg_text(dose_mg)
-    # How the assessed amount relates to a day, when it is not a daily dose.
-    basis: dict[str, str] = {}
-    if freq.interval_days == 1 and freq.cycle_days is None and freq.count is None:
-        daily = dose_mg * freq.times_per_day
-        daily_text = f"{dose_text} mg × {freq.times_per_day} = {_mg_text(daily)} mg/day"
-        if freq.times_per_day > 1:
-            findings.append(
-                Finding.of(
-                    "prednisone.split-daily",
-                    Severity.INFO,
-                    f"'{freq.text}' splits the daily dose; the plan's dose is one 5 mg dose each morning.",
-                    refs.SEED_PLAN,
-                )
-            )
-    elif freq.interval_days == 2 and freq.times_per_day == 1 and freq.cycle_days is None:
-        daily = dose_mg / 2
-        daily_text = f"{dose_text} mg every other day = {_mg_text(daily)} mg/day on average"
-        basis["daily dose"] = f"{_mg_text(daily)} mg/day on average ({dose_text} mg every other day)"
-        findings.append(
-            Finding.of(
-                "prednisone.alternate-day",
-                Severity.CAUTION,
-                f"Alternate-day prednisone ({dose_text} mg every other day, {_mg_text(daily)} mg/day on average) is not the "
-                "plan's 5 mg daily; make sure this is intended.",
-                refs.SEED_PLAN,
-            )
-        )
-    else:
-        daily = dose_mg * freq.times_per_day
-        daily_text = f"{dose_text} mg × {freq.times_per_day} on each dosing day = {_mg_text(daily)} mg"
-        # '5 mg weekly' is not 5 mg/day: the bands are applied to the amount of a dosing day (conservative).
-        weight = patient.weight.magnitude
-        basis["daily dose"] = (
-            f"not a daily regimen: {_mg_text(daily)} mg on each dosing day ('{freq.text}'); "
-            "the EULAR mg/day bands are applied to that amount"
-        )
-        basis["mg/kg/day"] = f"{_mg_text(daily)} mg ÷ {weight:.4g} kg = {daily / weight:.3f} mg/kg on each dosing day"
-        findings.append(
-            Finding.of(
-                "prednisone.frequency",
-                Severity.MAJOR,
-                f"Frequency '{freq.text}' is not a prednisone regimen: the plan is 5 mg once daily.",
-                refs.SEED_PLAN,
-            )
-        )
-    assessment = assess_prednisone(patient, Quantity(_checked_daily(daily), "mg"))
-    # On alternate days the dose actually taken on a dosing day also counts for "high dose".
-    if freq.interval_days == 2 and dose_mg != daily:
-        peak = assess_prednisone(patient, Quantity(_checked_daily(dose_mg), "mg"))
-        bands = ("prednisone.above-very-high", "prednisone.high-dose", "prednisone.medium-dose")
-        extra = [f for f in peak.findings if f.rule_id in bands]
-        findings.extend(f for f in extra if f not in assessment.findings)
-    findings.extend(assessment.findings)
+    basis, arithmetic, schedule_findings = _schedule_basis(freq, dose_mg, patient)
+    findings += schedule_findings
+    findings += _judge(patient, basis)
     if order.route is Route.ORAL:
-        # After the plausibility checks above: dose_mg is at most 1000 mg here.
+        # After the plausibility check in _schedule_basis: dose_mg is at most 1000 mg here.
         findings += _whole_tablet_findings(dose_mg)
-    details = {"ordered": f"{ordered_text} {freq.text}", "daily": daily_text, **dict(assessment.details), **basis}
+    weight = patient.weight.magnitude
+    details = {
+        "ordered": f"{ordered_text} {freq.text}",
+        "daily": arithmetic["daily"],
+        "daily dose": arithmetic["daily dose"],
+        "dosing weight": f"{weight:.4g} kg (actual)",
+        "mg/kg/day": arithmetic["mg/kg/day"],
+        **_thresholds(),
+    }
     return DoseCheck(Quantity(PLAN_DAILY_MG, "mg"), "prednisone 5 mg orally once daily (seed plan)", findings, details)
 
 

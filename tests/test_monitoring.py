@@ -135,7 +135,11 @@ def test_every_item_has_reference_and_plan_grows_with_drugs(drugs, conditions):
     pt = patient(*conditions)
     plan = monitoring_plan(drugs, pt)
     assert all(i.test and i.frequency and i.reason and i.reference for i in plan.items)
-    assert plan.tests()[:7] == tuple(DISEASE_LABS)
+    # A pregnant patient's contraindicated teratogens come first, then the disease labs.
+    stops = [i for i in plan.items if i.test.startswith("STOP:")]
+    assert plan.items[: len(stops)] == tuple(stops)
+    assert bool(stops) == ("pregnancy" in conditions and bool(set(drugs) & {"methotrexate", "mycophenolate mofetil", "mycophenolate sodium"}))
+    assert plan.tests()[len(stops) : len(stops) + 7] == tuple(DISEASE_LABS)
     smaller = monitoring_plan(drugs[:-1], pt)
     assert set(smaller.items) <= set(plan.items)
     for drug in set(drugs):
@@ -216,3 +220,50 @@ def test_methotrexate_contraception_and_hepatitis_serology():
     serology = items["hepatitis B and C serology (HBsAg, anti-HBc, anti-HCV)"]
     assert serology.frequency == "before starting"
     assert "2008" in serology.reference
+
+
+# ================================================================ QA pass 2 regressions
+
+
+def test_rituximab_with_resolved_hepatitis_b_adds_hbv_dna_and_liver_tests():
+    # Rituxan boxed warning / AGA 2015: anti-HBc positive → monitor HBV DNA and liver tests during and for months after.
+    plan = monitoring_plan(["rituximab"], patient("hepatitis_b_past"))
+    items = {i.test: i for i in plan.for_drug("rituximab")}
+    hbv = items["HBV DNA and liver tests (ALT, AST)"]
+    assert "during treatment and for several months after the last dose" in hbv.frequency
+    assert "Boxed Warning" in hbv.reference and "hepatitis B" in hbv.reference
+    referral = items["hepatology referral (antiviral prophylaxis)"]
+    assert referral.frequency == "before the first dose" and "Gastroenterology 2015" in referral.reference
+    # Not without the condition, nor for another drug
+    assert "HBV DNA and liver tests (ALT, AST)" not in monitoring_plan(["rituximab"], patient()).tests()
+    assert "HBV DNA and liver tests (ALT, AST)" not in monitoring_plan(["methotrexate"], patient("hepatitis_b_past")).tests()
+
+
+@pytest.mark.parametrize(
+    "drug,rule",
+    [("methotrexate", "interactions.mtx-pregnancy"), ("mycophenolate mofetil", "interactions.mycophenolate-pregnancy"),
+     ("mycophenolate sodium", "interactions.mycophenolate-pregnancy")],
+)
+def test_pregnancy_with_a_teratogen_comes_first_as_a_contraindication(drug, rule):
+    import interactions
+
+    plan = monitoring_plan(["ivig", drug], patient("pregnancy"))
+    first = plan.items[0]
+    assert first.test.startswith(f"STOP: {drug} is contraindicated in pregnancy")
+    assert first.applies_to == drug and plan.for_drug(drug)[0] == first
+    assert rule in first.reason
+    assert rule in {r.id for r in interactions.load_rules() if r.severity.value == "contraindicated"}
+    assert "Boxed Warning" in first.reference
+    # the pregnancy test / contraception items still follow for the drug
+    assert "contraception counselling" in [i.test for i in plan.for_drug(drug)]
+    # Without pregnancy, only the pregnancy test/contraception items; rituximab/IVIG alone get no STOP item
+    assert not [i for i in monitoring_plan([drug], patient()).items if i.test.startswith("STOP:")]
+    assert not [i for i in monitoring_plan(["rituximab", "ivig"], patient("pregnancy")).items if i.test.startswith("STOP:")]
+
+
+@pytest.mark.parametrize("drug,passage", [("rituximab", "cytopenias"), ("mycophenolate mofetil", "Blood Dyscrasias: Neutropenia")])
+def test_cbc_items_cite_the_blood_count_passage(drug, passage):
+    # Were the premedication/vials and dosing/How Supplied label strings.
+    cbc = next(i for i in monitoring_plan([drug], patient()).for_drug(drug) if i.test == "CBC with differential")
+    assert passage in cbc.reference and "complete blood counts" in cbc.reference
+    assert "vials" not in cbc.reference and "premedication" not in cbc.reference and "How Supplied" not in cbc.reference

@@ -371,3 +371,65 @@ def test_child_unknown_egfr_points_to_a_paediatric_method_not_a_missing_input():
     check = check_mmf_order(order("1000 mg"), child)
     message = next(f.message for f in check.findings if f.rule_id == "mycophenolate.renal-unknown")
     assert "explicitly" not in message and "paediatric method" in message
+
+
+# ---------------------------------------------------------------- QA pass 2: paediatric dosing
+
+
+def young(weight="20 kg", height="110 cm", age="6 years", **kw):
+    # Mosteller: sqrt(20 × 110 / 3600) = 0.7817 m²
+    return Patient(weight, height, age, "male", **kw)
+
+
+def test_child_mmf_1000_mg_bid_is_major_with_the_arithmetic():
+    # CellCept US PI paediatric: 600 mg/m² BID, max 1 g BID → 600 × 0.7817 = 469.0 mg BID. Was a renal caution only.
+    check = check_mmf_order(order("1000 mg"), young())
+    assert rules(check)["mycophenolate.pediatric-dose"] is Severity.MAJOR
+    message = next(f.message for f in check.findings if f.rule_id == "mycophenolate.pediatric-dose")
+    assert "600 mg/m² × 0.7817 m² (Mosteller) = 469.0 mg twice daily" in message
+    assert "ceiling 469 mg twice daily" in message
+    assert "pediatric" in next(f.reference for f in check.findings if f.rule_id == "mycophenolate.pediatric-dose")
+    # The recommendation is the child's ceiling, not the adult 1000–1500 mg
+    assert check.recommended_dose == Quantity(469, "mg")
+    assert "at most 469 mg twice daily" in check.recommended and "1000–1500" not in check.recommended
+    # and no contradictory "below the planned 1000–1500 mg" for a child's dose
+    small = check_mmf_order(order("250 mg"), young())
+    assert "mycophenolate.pediatric-dose" not in rules(small)
+    assert "mycophenolate.below-range" not in rules(small)
+
+
+def test_child_mmf_calculator_flags_the_paediatric_ceiling():
+    plan = calculate_mycophenolate(young())
+    assert rules(plan)["mycophenolate.pediatric-dose"] is Severity.MAJOR
+    assert "469" in dict(plan.details)["paediatric maximum"]
+    assert "mycophenolate.below-range" not in rules(calculate_mycophenolate(young(), dose_per_administration="250 mg"))
+
+
+def test_adolescent_capped_at_1_g_bid_and_adults_unchanged():
+    # 16 y, 70 kg, 175 cm: 600 × 1.8447 = 1106.8 mg > 1000 mg → ceiling 1000 mg BID
+    teen = young("70 kg", "175 cm", "16 years")
+    assert "mycophenolate.pediatric-dose" not in rules(check_mmf_order(order("1000 mg"), teen))
+    high = check_mmf_order(order("1250 mg"), teen)
+    assert rules(high)["mycophenolate.pediatric-dose"] is Severity.MAJOR
+    assert "at most 1000 mg twice daily → ceiling 1000 mg" in next(
+        f.message for f in high.findings if f.rule_id == "mycophenolate.pediatric-dose"
+    )
+    # 18 years: adult rules only
+    assert "mycophenolate.pediatric-dose" not in rules(check_mmf_order(order("1500 mg"), young("70 kg", "175 cm", "18 years")))
+
+
+def test_child_mps_uses_the_myfortic_paediatric_dose():
+    # Myfortic US PI paediatric: 400 mg/m² BID, max 720 mg BID → 400 × 0.7817 = 312.7 → 312 mg
+    check = Order("mycophenolate sodium", "720 mg", "BID", "PO")
+    result = check_mps_order(check, young())
+    assert rules(result)["mycophenolate.pediatric-dose"] is Severity.MAJOR
+    assert "ceiling 312 mg" in next(f.message for f in result.findings if f.rule_id == "mycophenolate.pediatric-dose")
+
+
+@settings(max_examples=60)
+@given(st.floats(10, 80, allow_nan=False), st.floats(80, 190, allow_nan=False), st.sampled_from([250, 500, 750, 1000, 1250, 1500]))
+def test_child_mmf_major_exactly_when_above_600_per_m2(w, h, mg):
+    pt = young(Quantity(w, "kg"), Quantity(h, "cm"), "10 years")
+    ceiling = min(int(600 * pt.bsa().magnitude + 1e-6), 1000)
+    flagged = "mycophenolate.pediatric-dose" in rules(check_mmf_order(order(f"{mg} mg"), pt))
+    assert flagged == (mg > ceiling)

@@ -63,15 +63,18 @@ def test_split_daily_dose_is_summed():
     assert rules(check)["prednisone.split-daily"] is Severity.INFO
 
 
-def test_alternate_day_is_caution_and_peak_dose_counts():
-    # 10 mg every other day = 5 mg/day on average: no taper flag; alternate-day caution
+def test_alternate_day_is_caution_and_the_dosing_day_is_banded():
+    # 10 mg every other day = 5 mg/day on average: no taper flag; alternate-day caution;
+    # EULAR bands the 10 mg taken on a dosing day (medium), worded without "mg/day".
     check = check_prednisone_order(Order("prednisone", "10 mg", "every other day", "PO"), patient())
     assert rules(check)["prednisone.alternate-day"] is Severity.CAUTION
     assert "prednisone.taper-below-5-active" not in rules(check)
-    # 50 mg qod: average 25 mg/day (medium) but 50 mg on dosing days (high)
+    medium = next(f for f in check.findings if f.rule_id == "prednisone.medium-dose")
+    assert medium.message.startswith("10 mg every other day is a medium dose")
+    # 50 mg qod: 50 mg on each dosing day is high; one band finding only (no "25 mg/day medium" as well)
     alternate = rules(check_prednisone_order(Order("prednisone", "50 mg", "qod", "PO"), patient()))
-    assert alternate["prednisone.medium-dose"] is Severity.CAUTION
     assert alternate["prednisone.high-dose"] is Severity.MAJOR
+    assert "prednisone.medium-dose" not in alternate
 
 
 def test_weekly_prednisone_is_major_and_iv_is_contraindicated():
@@ -138,12 +141,12 @@ def test_hcq_80_kg_400_mg_is_exactly_5_mg_kg():
 
 
 def test_hcq_72_kg_400_mg_is_above_5_mg_kg():
-    # 400 ÷ 72 = 5.56 mg/kg/day > 5; max 5 × 72 = 360 mg → down to 200 mg tablets = 200 mg/day
+    # 400 ÷ 72 = 5.56 mg/kg/day > 5; max 5 × 72 = 360 mg → largest 200 mg tablet regimen ≤ 360: 300 mg/day average
     plan = calculate_hydroxychloroquine(patient("72 kg"))
     assert rules(plan)["hcq.above-5-mg-kg"] is Severity.MAJOR
     assert plan.max_daily_dose == Quantity(360, "mg/day")
-    assert plan.suggested_daily_dose == Quantity(200, "mg/day")
-    assert plan.suggested_regimen == "200 mg once daily (200 mg/day)"
+    assert plan.suggested_daily_dose == Quantity(300, "mg/day")
+    assert plan.suggested_regimen.startswith("200 mg and 400 mg on alternate days")
     check = check_hcq_order(Order("hcq", "200 mg", "BID", "PO"), patient("72 kg"))
     assert rules(check)["hcq.above-5-mg-kg"] is Severity.MAJOR
 
@@ -207,7 +210,7 @@ def test_hcq_suggestion_never_above_5_mg_kg_or_600(w, mg):
         assert s <= 5 * w + 1e-9
         assert s <= 600
         assert s <= mg
-        assert s % 200 == 0
+        assert s in (200, 300, 400, 500, 600)
         assert plan.suggested_dose_per_weight.to("mg/kg/day").magnitude <= 5 + 1e-9
 
 
@@ -306,22 +309,25 @@ def test_hcq_order_suggestion_is_the_recommendation(w, dose, freq):
             assert suggested in check.recommended
 
 
-def test_hcq_compliant_300_mg_is_suggested_as_requested():
-    # 300 mg ÷ 68 kg = 4.41 mg/kg/day ≤ 5 and ≤ 600 mg/day: suggest 300 mg/day, not 200.
+def test_hcq_compliant_request_is_never_lowered():
+    # 300 mg ÷ 68 kg = 4.41 mg/kg/day ≤ 5 and ≤ 600 mg/day: 300 mg/day, as 200/400 mg alternating.
     plan = calculate_hydroxychloroquine(patient("68 kg"), daily_dose="300 mg")
     assert plan.suggested_daily_dose == Quantity(300, "mg/day")
-    assert plan.suggested_regimen.startswith("300 mg/day as requested")
-    assert "300 mg tablets exist" in plan.suggested_regimen
-    assert "as requested" in dict(plan.details)["suggested"]
+    assert plan.suggested_regimen.startswith("200 mg and 400 mg on alternate days")
     assert "hcq.above-5-mg-kg" not in rules(plan)
+    # 250 mg/day is compliant but no 200 mg tablet regimen: as requested, not lowered to 200.
+    odd = calculate_hydroxychloroquine(patient("68 kg"), daily_dose="250 mg")
+    assert odd.suggested_daily_dose == Quantity(250, "mg/day")
+    assert odd.suggested_regimen.startswith("250 mg/day as requested")
+    assert "as requested" in dict(odd.details)["suggested"]
 
 
-def test_hcq_above_limit_still_rounds_down_to_200_mg_tablets():
-    # 400 mg for 68 kg = 5.88 mg/kg/day; 5 × 68 = 340 → 200 mg/day
+def test_hcq_above_limit_rounds_down_to_a_200_mg_tablet_regimen():
+    # 400 mg for 68 kg = 5.88 mg/kg/day; 5 × 68 = 340 → 200/400 mg alternating = 300 mg/day average
     plan = calculate_hydroxychloroquine(patient("68 kg"), daily_dose="400 mg")
-    assert plan.suggested_daily_dose == Quantity(200, "mg/day")
+    assert plan.suggested_daily_dose == Quantity(300, "mg/day")
     finding = next(f for f in plan.findings if f.rule_id == "hcq.above-5-mg-kg")
-    assert "Suggest 200 mg once daily (200 mg/day)" in finding.message
+    assert "Suggest 200 mg and 400 mg on alternate days" in finding.message
 
 
 @settings(max_examples=60)
@@ -332,7 +338,7 @@ def test_hcq_suggestion_never_lower_than_a_compliant_request(w, mg):
         assert plan.suggested_daily_dose == Quantity(mg, "mg/day")
     elif plan.suggested_daily_dose is not None:
         s = plan.suggested_daily_dose.magnitude
-        assert s % 200 == 0 and s <= min(5 * w, 600) + 1e-9
+        assert s in (200, 300, 400, 500, 600) and s <= min(5 * w, 600, mg) + 1e-9
 
 
 def test_prednisone_above_100_mg_day_is_contraindicated():
@@ -383,3 +389,123 @@ def test_prednisone_nearest_achievable_dose(dose, nearest):
 @pytest.mark.parametrize("dose", ["1 mg", "2 mg", "2.5 mg", "3.5 mg", "4 mg", "5 mg", "7.5 mg", "12.5 mg", "60 mg"])
 def test_prednisone_tablet_doses_have_no_tablet_finding(dose):
     assert "prednisone.not-whole-tablets" not in rules(check_prednisone_order(Order("prednisone", dose, "daily", "PO"), patient()))
+
+
+# ================================================================ QA pass 2 regressions
+
+HCQ_REGIMENS = {200: "200 mg once daily", 300: "200 mg and 400 mg on alternate days", 400: "200 mg twice daily",
+                500: "400 mg and 600 mg on alternate days", 600: "600 mg daily in divided doses"}
+
+
+def renal_patient(weight, creatinine):
+    return Patient(weight, "170 cm", "50 years", "female", serum_creatinine=creatinine)
+
+
+def test_hcq_renal_never_suggests_a_full_dose():
+    # 130 kg, SCr 2.6 → CKD-EPI 2021 eGFR 21.8: was "suggest 600 mg/day" next to "reduce the dose".
+    plan = calculate_hydroxychloroquine(renal_patient("130 kg", "2.6 mg/dL"), daily_dose="600 mg")
+    assert plan.egfr.magnitude == pytest.approx(21.8, abs=0.1)
+    assert plan.suggested_daily_dose is None and plan.suggested_dose_per_weight is None
+    assert plan.suggested_regimen.startswith("none computed (eGFR 21.8")
+    assert "reduced below the requested 600 mg/day" in plan.suggested_regimen
+    assert "nephrology and ophthalmology" in plan.suggested_regimen
+    assert "only an upper bound, not a target" in plan.suggested_regimen
+    renal = next(f for f in plan.findings if f.rule_id == "hcq.renal")
+    assert renal.severity is Severity.CAUTION and "must be reduced" in renal.message
+    assert "hcq.below-one-tablet" not in rules(plan)
+
+
+def test_hcq_order_with_egfr_22_does_not_recommend_400_mg():
+    # female 50 y, SCr 2.5 → eGFR 22.9; 400 mg daily for 80 kg was RECOMMENDED "200 mg twice daily (400 mg/day)".
+    check = check_hcq_order(Order("hcq", "400 mg", "daily", "PO"), renal_patient("80 kg", "2.5 mg/dL"))
+    assert check.recommended_dose is None
+    assert "400 mg/day)" not in check.recommended and "twice daily" not in check.recommended
+    assert "reduced below the requested 400 mg/day" in check.recommended
+    assert rules(check)["hcq.renal"] is Severity.CAUTION
+    # renal_impairment condition too, even with a normal eGFR; and "Suggest" in the 5 mg/kg finding is the same
+    cond = Patient("70 kg", "170 cm", "50 years", "female", serum_creatinine="0.8 mg/dL", conditions=["renal_impairment"])
+    check = check_hcq_order(Order("hcq", "200 mg", "BID", "PO"), cond)
+    assert check.recommended_dose is None and "renal impairment" in check.recommended
+    finding = next(f for f in check.findings if f.rule_id == "hcq.above-5-mg-kg")
+    assert "Suggest a reduced dose set with nephrology and ophthalmology input" in finding.message
+    # and with the kidneys asking for less, a low dose is not called "sub-therapeutic"
+    low = check_hcq_order(Order("hcq", "200 mg", "qod", "PO"), renal_patient("80 kg", "2.5 mg/dL"))
+    assert "hcq.below-range" not in rules(low)
+
+
+@settings(max_examples=60)
+@given(st.floats(40, 250, allow_nan=False), st.sampled_from([200, 300, 400, 600]), st.floats(5, 29.9, allow_nan=False))
+def test_hcq_renal_suggestion_is_never_computed(w, mg, egfr):
+    plan = calculate_hydroxychloroquine(patient(Quantity(w, "kg")), daily_dose=f"{mg} mg", egfr=f"{egfr} mL/min/1.73 m2")
+    assert plan.suggested_daily_dose is None
+    assert f"below the requested {mg} mg/day" in plan.suggested_regimen
+
+
+@pytest.mark.parametrize(
+    "w,expected",
+    [(39.9, None), (40, 200), (59.9, 200), (60, 300), (68, 300), (79.9, 300), (80, 400), (99.9, 400), (100, 500), (119.9, 500), (120, 600), (200, 600)],
+)
+def test_hcq_weekly_averaged_regimens_of_200_mg_tablets(w, expected):
+    # AAO 2016: the daily dose may be averaged over the week. 68 kg: 5 × 68 = 340 → 300 mg/day average
+    # (4.41 mg/kg/day), not 200 mg/day (2.9 mg/kg/day).
+    plan = calculate_hydroxychloroquine(patient(Quantity(w, "kg")), daily_dose="600 mg")
+    if expected is None:
+        assert plan.suggested_daily_dose is None
+        assert rules(plan)["hcq.below-one-tablet"] is Severity.CAUTION
+        return
+    assert plan.suggested_daily_dose == Quantity(expected, "mg/day")
+    assert plan.suggested_regimen.startswith(HCQ_REGIMENS[expected])
+    assert expected / w <= 5
+
+
+def test_hcq_regimen_never_above_the_request():
+    # 100 kg allows 500 mg/day, but the plan asks for 400: the plan's dose is suggested, not more.
+    assert calculate_hydroxychloroquine(patient("100 kg"), daily_dose="400 mg").suggested_daily_dose == Quantity(400, "mg/day")
+    check = check_hcq_order(Order("hcq", "200 mg", "TID", "PO"), patient("100 kg"))
+    finding = next(f for f in check.findings if f.rule_id == "hcq.above-5-mg-kg")
+    assert "Suggest 200 mg twice daily (400 mg/day)" in finding.message and "200 mg twice daily" in check.recommended
+    # 68 kg on the plan: the order check recommends the same 300 mg/day average the calculator suggests
+    check = check_hcq_order(Order("hcq", "200 mg", "BID", "PO"), patient("68 kg"))
+    plan = calculate_hydroxychloroquine(patient("68 kg"))
+    assert plan.suggested_regimen in check.recommended
+    assert f"Suggest {plan.suggested_regimen}" in next(f.message for f in check.findings if f.rule_id == "hcq.above-5-mg-kg")
+
+
+@pytest.mark.parametrize(
+    "dose,band,severity",
+    [("120 mg", "prednisone.above-very-high", Severity.CONTRAINDICATED), ("60 mg", "prednisone.high-dose", Severity.MAJOR),
+     ("20 mg", "prednisone.medium-dose", Severity.CAUTION), ("10 mg", "prednisone.medium-dose", Severity.CAUTION),
+     ("7.5 mg", "prednisone.above-plan", Severity.INFO)],
+)
+def test_prednisone_alternate_day_is_banded_once_on_the_dosing_day(dose, band, severity):
+    # 120 mg QOD was BLOCK "120 mg/day very high" + MAJOR "60 mg/day high"; 10 mg QOD "10 mg/day medium".
+    check = check_prednisone_order(Order("prednisone", dose, "qod", "PO"), patient())
+    bands = [f for f in check.findings if f.rule_id in
+             ("prednisone.above-very-high", "prednisone.high-dose", "prednisone.medium-dose", "prednisone.above-plan")]
+    assert [(f.rule_id, f.severity) for f in bands] == [(band, severity)]
+    assert bands[0].message.startswith(f"{dose} every other day ")
+    for f in check.findings:
+        assert f"{dose}/day" not in f.message and f"{dose} mg/day" not in f.message
+
+
+def test_prednisone_alternate_day_taper_is_on_the_average():
+    # 7 mg QOD = 3.5 mg/day on average: below the plan's 5 mg while active → MAJOR, said as an average
+    check = check_prednisone_order(Order("prednisone", "7 mg", "every other day", "PO"), patient())
+    taper = next(f for f in check.findings if f.rule_id == "prednisone.taper-below-5-active")
+    assert taper.message.startswith("3.5 mg/day on average (7 mg every other day) tapers below 5 mg/day")
+    assert rules(check)["prednisone.above-plan"] is Severity.INFO  # 7 mg taken on a dosing day: above the plan's 5 mg
+    # 5 mg weekly averages 0.71 mg/day: a taper as well as a wrong frequency
+    weekly = rules(check_prednisone_order(Order("prednisone", "5 mg", "weekly", "PO"), patient()))
+    assert weekly["prednisone.frequency"] is Severity.MAJOR
+    assert weekly["prednisone.taper-below-5-active"] is Severity.MAJOR
+    assert "prednisone.bone-protection" not in weekly
+
+
+@settings(max_examples=60)
+@given(st.sampled_from(["daily", "BID", "qod", "weekly", "q2w", "once"]), st.floats(1, 200, allow_nan=False).map(lambda x: round(x * 2) / 2))
+def test_prednisone_findings_are_never_duplicated(freq, mg):
+    check = check_prednisone_order(Order("prednisone", f"{mg} mg", freq, "PO"), patient())
+    ids = [f.rule_id for f in check.findings]
+    assert len(ids) == len(set(ids))
+    bands = {"prednisone.above-very-high", "prednisone.high-dose", "prednisone.medium-dose", "prednisone.above-plan"}
+    assert len(bands & set(ids)) <= 1
