@@ -13,10 +13,16 @@ concentrate is 10 mg/mL (100 mg/10 mL and 500 mg/50 mL vials, Rituxan US PI), so
 dose), far inside the ±10 % the HOPA dose-rounding position statement allows for
 monoclonal antibodies.
 
-Cap: no single infusion above 1000 mg. 1000 mg is the largest single dose in the
-Rituxan label's rheumatology regimen and the per-infusion maximum in the RIM
-dermatomyositis trial, so a 375 mg/m² dose for BSA > 2.67 m² is capped there
-and said so.
+Cap: a 375 mg/m² dose is rounded first, then capped at 1000 mg per infusion,
+the RIM dermatomyositis trial's per-infusion maximum (the Rituxan label's
+375 mg/m² regimens themselves have no mg cap); the capping is stated as a
+CAUTION with its arithmetic. An mg/m² order is read as the capped dose.
+
+An explicit mg order above 1000 mg per infusion is MAJOR (above the RIM trial's
+1 g); it is CONTRAINDICATED only above the largest labelled single dose,
+max(1000 mg, 500 mg/m² × BSA) (Rituxan US PI: RA 1000 mg; CLL 500 mg/m²).
+Under 18, any single dose above 375 mg/m² × BSA + 10 % is CONTRAINDICATED
+(Rituxan US PI paediatric GPA/MPA: 375 mg/m² weekly × 4).
 """
 
 from __future__ import annotations
@@ -41,7 +47,8 @@ from dosing.verdict import DoseCheck
 RITUXAN_LABEL = refs.Reference(
     "rituxan-uspi",
     "Rituxan (rituximab) US prescribing information, Genentech: Dosage and Administration (premedication; "
-    "RA 2 × 1000 mg two weeks apart; GPA/MPA 375 mg/m² weekly × 4), How Supplied (100 mg/10 mL and 500 mg/50 mL "
+    "RA 2 × 1000 mg two weeks apart; GPA/MPA 375 mg/m² weekly × 4, adults and paediatric patients ≥ 2 years; "
+    "NHL 375 mg/m² weekly; CLL 375 mg/m² then 500 mg/m² cycles 2-6), How Supplied (100 mg/10 mL and 500 mg/50 mL "
     "vials, 10 mg/mL), Boxed Warning (hepatitis B reactivation: screen HBsAg and anti-HBc before treatment)",
 )
 RIM_TRIAL = refs.Reference(
@@ -61,8 +68,13 @@ WEEKLY_DOSES = 4
 # Rituxan US PI (RA): two 1000 mg infusions separated by 2 weeks (days 1 and 15).
 FIXED_DOSE_MG = 1000.0
 FIXED_INTERVAL_DAYS = 14
-# Largest single infusion: 1000 mg (Rituxan PI rheumatology regimen; RIM trial max 1 g).
+# Largest single infusion prepared or accepted without a MAJOR finding: 1000 mg
+# (RIM trial, Oddis 2013: maximum 1 g per infusion). Not a label cap.
 MAX_SINGLE_DOSE_MG = 1000.0
+# Largest labelled single dose: max(1000 mg, 500 mg/m² × BSA) — Rituxan US PI
+# RA 1000 mg per infusion; CLL 500 mg/m² (cycles 2-6). Above it an mg order is blocked.
+LABEL_MAX_FIXED_MG = 1000.0
+LABEL_MAX_PER_M2_MG = 500.0
 # Nearest 10 mg = 1 mL of the 10 mg/mL concentrate (see module docstring; HOPA ±10 %).
 ROUNDING_STEP_MG = 10.0
 CONCENTRATION_MG_PER_ML = 10.0  # Rituxan PI, How Supplied
@@ -219,6 +231,24 @@ def _reminders() -> tuple[Finding, ...]:
     )
 
 
+def _bsa_dose(per_m2: float, bsa_m2: float) -> tuple[float, str, list[Finding]]:
+    """per_m2 × BSA, rounded to the nearest 10 mg, THEN capped at 1000 mg per infusion.
+
+    The one per-area arithmetic of the calculator and the order check: the dose
+    to prepare, the arithmetic as a pharmacist re-checks it (saying so when the
+    cap applied) and the CAUTION the cap raises.
+    """
+    raw = per_m2 * bsa_m2
+    # A dose under 5 mg would round to nothing: keep it as computed (the comparison flags it).
+    rounded = float(_rounded_mg(raw)) or raw
+    text = f"{per_m2:g} mg/m² × {bsa_m2:.4g} m² = {raw:.1f} mg → {rounded:g} mg"
+    if rounded <= MAX_SINGLE_DOSE_MG:
+        return rounded, text + " (nearest 10 mg)", []
+    text += f", capped at {MAX_SINGLE_DOSE_MG:g} mg per infusion (RIM trial)"
+    capped = Finding.of("rituximab.single-dose-capped", Severity.CAUTION, text + ".", RIM_TRIAL)
+    return MAX_SINGLE_DOSE_MG, text, [capped]
+
+
 def _fixed_dose_paediatric(patient: Patient) -> list[Finding]:
     # The 2 × 1000 mg regimen is the Rituxan label's adult RA regimen; the label's
     # paediatric dosing (GPA/MPA, ≥ 2 years) is by BSA, as in the RIM trial's juveniles.
@@ -230,6 +260,34 @@ def _fixed_dose_paediatric(patient: Patient) -> list[Finding]:
             Severity.MAJOR,
             f"Patient is {patient.age.magnitude:g} years old: 1000 mg on days 1 and 15 is the adult (RA) regimen. "
             "Under 18, dose by body surface area (375 mg/m² weekly x4, Rituxan US PI paediatric GPA/MPA).",
+            RITUXAN_LABEL,
+        )
+    ]
+
+
+def _paediatric_limit_mg(bsa_m2: float) -> float:
+    # 375 mg/m² × BSA + 10 % (HOPA tolerance), never below the dose this module itself
+    # recommends (the 10 mg rounding), so the tool cannot block its own dose.
+    return max(DOSE_PER_M2_MG * bsa_m2 * (1 + TOLERANCE), float(rituximab_dose_mg(bsa_m2)))
+
+
+def _paediatric_overdose(dose_mg: float, patient: Patient, bsa_m2: float) -> list[Finding]:
+    # Rituxan US PI paediatric GPA/MPA (≥ 2 years): 375 mg/m² weekly × 4; no larger
+    # single dose is labelled for children, and the adult 1000 mg regimen is not for them.
+    if patient.age.magnitude >= ADULT_YEARS:
+        return []
+    limit = _paediatric_limit_mg(bsa_m2)
+    if dose_mg <= limit + 1e-9:
+        return []
+    exact = DOSE_PER_M2_MG * bsa_m2
+    return [
+        Finding.of(
+            "rituximab.paediatric-above-bsa-dose",
+            Severity.CONTRAINDICATED,
+            f"Patient is {patient.age.magnitude:g} years old: a single dose of {dose_mg:g} mg is "
+            f"{dose_mg / exact:.1f} × the paediatric dose (375 mg/m² × {bsa_m2:.4g} m² = {exact:.1f} mg; "
+            f"+10 % = {limit:.1f} mg). Under 18 the labelled dose is 375 mg/m² weekly x4 (Rituxan US PI "
+            "paediatric GPA/MPA); the adult fixed 1000 mg regimen is not for children.",
             RITUXAN_LABEL,
         )
     ]
@@ -259,30 +317,22 @@ def calculate_rituximab(
     if regimen is RituximabRegimen.BSA_WEEKLY_X4:
         formula = parse_bsa_formula(bsa_formula)
         bsa = patient.bsa(formula)
-        dose_mg = rituximab_dose_mg(bsa.magnitude)
-        exact = DOSE_PER_M2_MG * bsa.magnitude
+        dose_mg, dose_text, capped = _bsa_dose(DOSE_PER_M2_MG, bsa.magnitude)
+        findings += capped
         days = [7 * i for i in range(WEEKLY_DOSES)]
         labels = [f"dose {i + 1} of {WEEKLY_DOSES} (week {i + 1})" for i in range(WEEKLY_DOSES)]
         details = {
             "BSA": f"{bsa.magnitude:.2f} m² ({formula.value}; {BSA_REFERENCES[formula].citation})",
-            "dose": f"375 mg/m² × {bsa.magnitude:.4g} m² = {exact:.1f} mg → {dose_mg:g} mg (nearest 10 mg)",
+            "dose": dose_text,
         }
-        if exact > MAX_SINGLE_DOSE_MG + ROUNDING_STEP_MG / 2:
-            findings.append(
-                Finding.of(
-                    "rituximab.single-dose-capped",
-                    Severity.CAUTION,
-                    f"375 mg/m² × {bsa.magnitude:.2f} m² = {exact:.0f} mg exceeds 1000 mg per infusion; "
-                    f"capped at {MAX_SINGLE_DOSE_MG:g} mg.",
-                    RIM_TRIAL,
-                )
-            )
     else:
         formula, bsa, dose_mg = None, None, FIXED_DOSE_MG
         days = [0, FIXED_INTERVAL_DAYS]
         labels = ["day 1", "day 15"]
         details = {"dose": "1000 mg fixed on days 1 and 15 (Rituxan US PI rheumatology regimen)"}
         findings += _fixed_dose_paediatric(patient)
+        # The child's own BSA (Mosteller, as the order check) shows how far above 375 mg/m² the fixed dose is.
+        findings += _paediatric_overdose(dose_mg, patient, patient.bsa().magnitude)
     dose = Quantity(dose_mg, "mg")
     vials = vials_for(dose_mg)
     schedule = tuple(Administration(start + dt.timedelta(days=d), dose, label) for d, label in zip(days, labels))
@@ -364,18 +414,27 @@ def _fixed_findings(freq: Frequency) -> list[Finding]:
     ]
 
 
-def _ordered_mg(order: Order, bsa: pint.Quantity) -> tuple[float, str]:
-    """The dose to prepare: a mass as ordered; mg/m² × BSA rounded to the nearest 10 mg, as the calculator does."""
+def _regimen_mismatch(freq: Frequency) -> list[Finding]:
+    # A per-area dose on the fixed schedule mixes the two regimens of the seed plan.
+    return [
+        Finding.of(
+            "rituximab.regimen-mismatch",
+            Severity.MAJOR,
+            f"A mg/m² dose on '{freq.text}': 375 mg/m² belongs to the weekly ×4 regimen; days 1 and 15 is 1000 mg fixed. "
+            "Write either '375 mg/m2 weekly x4' or '1000 mg days 1 and 15'.",
+            refs.SEED_PLAN,
+        )
+    ]
+
+
+def _ordered_mg(order: Order, bsa_m2: float) -> tuple[float, str, list[Finding]]:
+    """The dose to prepare: a mass as ordered; mg/m² × BSA rounded, then capped, as the calculator does."""
     dose = order.dose
     if dose.check("[mass]"):
         mg = float(dose.to("mg").magnitude)
-        return mg, f"{mg:g} mg"
+        return mg, f"{mg:g} mg", []
     if dose.is_compatible_with("mg/m**2"):
-        per_m2 = float(dose.to("mg/m**2").magnitude)
-        raw = per_m2 * bsa.magnitude
-        # A dose under 5 mg would round to nothing: keep it as computed (the comparison flags it).
-        mg = float(_rounded_mg(raw)) or raw
-        return mg, f"{per_m2:g} mg/m² × {bsa.magnitude:.4g} m² = {raw:.1f} mg → {mg:g} mg (nearest 10 mg)"
+        return _bsa_dose(float(dose.to("mg/m**2").magnitude), bsa_m2)
     raise DoseInputError(
         "dose", f"rituximab is ordered in mg or mg/m², got {fmt(dose)}; write e.g. '375 mg/m2' or '1000 mg'"
     )
@@ -388,7 +447,8 @@ def _compare(ordered: float, target: float, what: str, reference, unit: str = "m
             Finding.of(
                 "rituximab.above-recommended",
                 Severity.MAJOR,
-                f"Ordered {ordered:.0f} {unit} is more than 10 % above {what} ({target:g} {unit}).",
+                f"Ordered {ordered:g} {unit} is more than 10 % above {what} ({target:.1f} {unit}; +10 % = "
+                f"{target * (1 + TOLERANCE):.1f} {unit}).",
                 reference,
             )
         ]
@@ -397,11 +457,49 @@ def _compare(ordered: float, target: float, what: str, reference, unit: str = "m
             Finding.of(
                 "rituximab.below-recommended",
                 Severity.CAUTION,
-                f"Ordered {ordered:.0f} {unit} is more than 10 % below {what} ({target:g} {unit}): may be sub-therapeutic.",
+                f"Ordered {ordered:g} {unit} is more than 10 % below {what} ({target:.1f} {unit}; −10 % = "
+                f"{target * (1 - TOLERANCE):.1f} {unit}): may be sub-therapeutic.",
                 reference,
             )
         ]
     return []
+
+
+def _compare_with_bsa_dose(ordered_mg: float, exact_mg: float) -> list[Finding]:
+    # An mg order against the exact 375 mg/m² × BSA (not its 10 mg rounding: 728 mg is
+    # +9.9 % of 662.4 mg), capped at 1000 mg per infusion as the recommendation is.
+    if exact_mg <= MAX_SINGLE_DOSE_MG:
+        return _compare(ordered_mg, exact_mg, "375 mg/m² × BSA", refs.SEED_PLAN)
+    return _compare(ordered_mg, MAX_SINGLE_DOSE_MG, "375 mg/m² × BSA capped at 1000 mg per infusion (RIM trial)", RIM_TRIAL)
+
+
+def _above_single_dose_limits(ordered_mg: float, bsa_m2: float) -> list[Finding]:
+    """An explicit mg order above 1 g per infusion: MAJOR; above the largest labelled single dose: CONTRAINDICATED."""
+    findings: list[Finding] = []
+    if ordered_mg > MAX_SINGLE_DOSE_MG + 1e-9:
+        findings.append(
+            Finding.of(
+                "rituximab.single-dose-above-1000",
+                Severity.MAJOR,
+                f"A single rituximab infusion of {ordered_mg:g} mg is above the RIM trial's maximum of "
+                f"{MAX_SINGLE_DOSE_MG:g} mg (1 g) per infusion in dermatomyositis.",
+                RIM_TRIAL,
+            )
+        )
+    per_area_max = LABEL_MAX_PER_M2_MG * bsa_m2
+    label_max = max(LABEL_MAX_FIXED_MG, per_area_max)
+    if ordered_mg > label_max + 1e-9:
+        findings.append(
+            Finding.of(
+                "rituximab.single-dose-above-label-max",
+                Severity.CONTRAINDICATED,
+                f"A single rituximab infusion of {ordered_mg:g} mg is above the largest labelled single dose, "
+                f"max(1000 mg, 500 mg/m² × {bsa_m2:.4g} m² = {per_area_max:.1f} mg) = {label_max:.1f} mg "
+                "(Rituxan US PI: RA 1000 mg; CLL 500 mg/m²).",
+                RITUXAN_LABEL,
+            )
+        )
+    return findings
 
 
 def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
@@ -413,14 +511,14 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
     expect(order, Order, "order")
     expect(patient, Patient, "patient")
     freq = order.frequency
-    bsa = patient.bsa()
-    target_mg = rituximab_dose_mg(bsa.magnitude)
-    ordered_mg, ordered_text = _ordered_mg(order, bsa)
-    findings: list[Finding] = []
+    bsa_m2 = patient.bsa().magnitude
+    exact_mg = DOSE_PER_M2_MG * bsa_m2
+    target_mg, target_text, target_capped = _bsa_dose(DOSE_PER_M2_MG, bsa_m2)
+    ordered_mg, ordered_text, findings = _ordered_mg(order, bsa_m2)
     details = {
-        "BSA": f"{bsa.magnitude:.2f} m² (mosteller)",
+        "BSA": f"{bsa_m2:.2f} m² (mosteller)",
         "ordered": ordered_text,
-        "375 mg/m² dose": f"375 mg/m² × {bsa.magnitude:.4g} m² = {DOSE_PER_M2_MG * bsa.magnitude:.1f} mg → {target_mg:g} mg",
+        "375 mg/m² dose": target_text,
     }
 
     if order.route is not Route.INTRAVENOUS:
@@ -435,38 +533,51 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
         )
 
     per_area = order.dose.is_compatible_with("mg/m**2")
+    adult = patient.age.magnitude >= ADULT_YEARS
+    weekly_recommended = (
+        f"{target_mg:g} mg IV weekly x4 ({target_text})" if target_capped else f"375 mg/m² = {target_mg:g} mg IV weekly x4"
+    )
     if not per_area and _is_two_weekly(freq):
-        recommended_mg, recommended = FIXED_DOSE_MG, "1000 mg IV on days 1 and 15"
-        findings += _compare(ordered_mg, FIXED_DOSE_MG, "the fixed 1000 mg dose", RITUXAN_LABEL)
         findings += _fixed_findings(freq)
-        findings += _fixed_dose_paediatric(patient)
+        if adult:
+            recommended_mg, recommended = FIXED_DOSE_MG, "1000 mg IV on days 1 and 15"
+            findings += _compare(ordered_mg, FIXED_DOSE_MG, "the fixed 1000 mg dose", RITUXAN_LABEL)
+        else:
+            # Under 18 the fixed regimen is not the recommendation, and 1000 mg is no yardstick.
+            recommended_mg, recommended = target_mg, f"{weekly_recommended} (under 18: dose by BSA)"
+            findings += _compare_with_bsa_dose(ordered_mg, exact_mg)
+            findings += _fixed_dose_paediatric(patient)
     else:
-        recommended_mg = target_mg
-        recommended = f"375 mg/m² = {target_mg:g} mg IV weekly x4"
+        recommended_mg, recommended = target_mg, weekly_recommended
         if per_area:
             per_m2 = float(order.dose.to("mg/m**2").magnitude)
             findings += _compare(per_m2, DOSE_PER_M2_MG, "375 mg/m²", refs.SEED_PLAN, unit="mg/m²")
         else:
-            findings += _compare(ordered_mg, target_mg, "375 mg/m² × BSA", refs.SEED_PLAN)
-        findings += _weekly_findings(freq)
+            findings += _compare_with_bsa_dose(ordered_mg, exact_mg)
+        if _is_fixed_schedule(freq):
+            findings += _regimen_mismatch(freq)
+            if adult:
+                recommended = f"{weekly_recommended}, or 1000 mg IV on days 1 and 15 (not a mg/m² dose on days 1 and 15)"
+        else:
+            findings += _weekly_findings(freq)
 
-    if ordered_mg > MAX_SINGLE_DOSE_MG + 1e-9:
-        findings.append(
-            Finding.of(
-                "rituximab.single-dose-above-1000",
-                Severity.CONTRAINDICATED,
-                f"A single rituximab infusion of {ordered_mg:.0f} mg is above 1000 mg, the largest labelled single dose "
-                "for this use (Rituxan PI rheumatology regimen; RIM trial max 1 g per infusion).",
-                RIM_TRIAL,
-            )
-        )
+    if not per_area:
+        # An mg/m² order is read as the capped dose; only an explicit mg order can exceed the limits.
+        findings += _above_single_dose_limits(ordered_mg, bsa_m2)
+    findings += _paediatric_overdose(ordered_mg, patient, bsa_m2)
     findings.extend(_reminders())
     # A dated schedule only when the order's schedule is the regimen's: for "weekly x8"
     # four dates would read as if the order stopped after four.
-    if order.start_date is not None and not any(f.rule_id in ("rituximab.frequency", "rituximab.course-length") for f in findings):
+    unscheduled = (
+        "rituximab.frequency", "rituximab.course-length", "rituximab.regimen-mismatch", "rituximab.fixed-dose-paediatric"
+    )
+    if order.start_date is not None and not any(f.rule_id in unscheduled for f in findings):
         days = [0, FIXED_INTERVAL_DAYS] if _is_two_weekly(freq) and not per_area else [7 * i for i in range(WEEKLY_DOSES)]
         details["schedule"] = ", ".join((order.start_date + dt.timedelta(days=d)).isoformat() for d in days)
-    details["tolerance"] = f"ordered dose accepted within ±10 % of the recommended dose ({HOPA_ROUNDING.citation})"
+    details["tolerance"] = (
+        "ordered dose accepted within ±10 % of 375 mg/m² × BSA (exact, before the 10 mg rounding; at most 1000 mg) "
+        f"or of the fixed 1000 mg dose ({HOPA_ROUNDING.citation})"
+    )
     details["volume"] = _volume_text(ordered_mg)
     return DoseCheck(Quantity(recommended_mg, "mg"), recommended, findings, details)
 

@@ -150,7 +150,7 @@ def test_1000_mg_days_1_and_15_is_ok():
 
 
 def test_absolute_weekly_dose_within_10_percent_is_ok():
-    # 680 mg × 1.10 = 748 mg: 740 mg is inside, 750 mg outside
+    # Against the exact dose: 375 × 1.80 = 675 mg; × 1.10 = 742.5 mg: 740 mg is inside, 750 mg outside
     ok = check_rituximab_order(Order("rituximab", "740 mg", "weekly x4", "IV"), patient())
     assert "rituximab.above-recommended" not in rules(ok)
     high = check_rituximab_order(Order("rituximab", "750 mg", "weekly x4", "IV"), patient())
@@ -158,7 +158,7 @@ def test_absolute_weekly_dose_within_10_percent_is_ok():
 
 
 def test_absolute_weekly_dose_far_below_is_caution():
-    # 680 mg × 0.90 = 612 mg; 600 mg is below
+    # 675 mg × 0.90 = 607.5 mg; 600 mg is below
     check = check_rituximab_order(Order("rituximab", "600 mg", "weekly x4", "IV"), patient())
     assert rules(check)["rituximab.below-recommended"] is Severity.CAUTION
 
@@ -170,12 +170,15 @@ def test_fixed_1000_mg_given_weekly_is_major():
     assert rules(check)["rituximab.course-length-unstated"] is Severity.CAUTION
 
 
-def test_single_dose_above_1000_mg_is_contraindicated():
+def test_single_dose_above_label_max_is_contraindicated():
+    # 1.80 m²: largest labelled single dose = max(1000 mg, 500 × 1.80 = 900 mg) = 1000 mg; 1200 mg is above it
     check = check_rituximab_order(Order("rituximab", "1.2 g", "days 1 and 15", "IV"), patient())
-    assert rules(check)["rituximab.single-dose-above-1000"] is Severity.CONTRAINDICATED
-    # 375 mg/m² on a 2.80 m² patient = 1050 mg per infusion
+    assert rules(check)["rituximab.single-dose-above-1000"] is Severity.MAJOR
+    assert rules(check)["rituximab.single-dose-above-label-max"] is Severity.CONTRAINDICATED
+    # 375 mg/m² on a 2.80 m² patient = 1050 mg → capped at 1000 mg: read as 1000 mg, not blocked
     big = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("196 kg", "144 cm"))
-    assert rules(big)["rituximab.single-dose-above-1000"] is Severity.CONTRAINDICATED
+    assert rules(big)["rituximab.single-dose-capped"] is Severity.CAUTION
+    assert max(f.severity for f in big.findings) is Severity.CAUTION
 
 
 @pytest.mark.parametrize("route", ["SC", "oral", "IM"])
@@ -186,7 +189,7 @@ def test_non_iv_route_is_contraindicated(route):
 
 @pytest.mark.parametrize(
     "dose,frequency",
-    [("375 mg/m2", "days 1 and 15"), ("375 mg/m2", "q4w"), ("680 mg", "daily"), ("1000 mg", "every 2 weeks"), ("680 mg", "once")],
+    [("375 mg/m2", "q4w"), ("680 mg", "daily"), ("1000 mg", "every 2 weeks"), ("680 mg", "once")],
 )
 def test_wrong_frequency_is_major(dose, frequency):
     check = check_rituximab_order(Order("rituximab", dose, frequency, "IV"), patient())
@@ -238,6 +241,7 @@ def test_dose_non_decreasing_in_weight_and_capped(w, dw, h):
         dose = plan.dose_per_administration.to("mg").magnitude
         assert dose <= 1000
         assert dose % 10 == 0
+        assert dose == rituximab_dose_mg(plan.bsa.magnitude)  # the calculator and the numeric core agree
         # Never more than 5 mg from 375 mg/m² × BSA unless capped.
         exact = 375 * plan.bsa.magnitude
         assert abs(dose - exact) <= 5 + 1e-9 or (dose == 1000 and exact > 1000)
@@ -373,19 +377,186 @@ def test_mass_order_volume_is_the_ordered_dose():
 
 
 @settings(max_examples=60)
-# Up to sqrt(200 × 120 / 3600) = 2.58 m² (375 × 2.58 = 968 mg): below the 1000 mg cap.
-@given(st.floats(30, 120, allow_nan=False), st.floats(140, 200, allow_nan=False))
+# Up to sqrt(200 × 250 / 3600) = 3.73 m² (375 × 3.73 = 1398 mg): across the 1000 mg cap, which both apply alike.
+@given(st.floats(30, 250, allow_nan=False), st.floats(140, 200, allow_nan=False))
 def test_per_area_order_volume_matches_calculator(w, h):
     pt = patient(Quantity(w, "kg"), Quantity(h, "cm"))
     plan = calculate_rituximab(pt, regimen="bsa-weekly-x4", start_date=START)
     check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), pt)
     assert dict(check.details)["volume"] == dict(plan.details)["volume"]
     assert check.recommended_dose == plan.dose_per_administration
+    assert dict(check.details)["ordered"] == dict(plan.details)["dose"]
+    assert max(f.severity for f in check.findings) <= Severity.CAUTION  # an mg/m² order is never blocked for size
 
 
-def test_per_area_order_above_cap_is_blocked_with_its_own_volume():
-    # sqrt(169 × 153 / 3600) = 2.680 m²; 375 × 2.680 = 1005.0 → 1010 mg: above 1000 mg per infusion.
+def test_per_area_order_above_cap_is_read_as_the_capped_dose():
+    # sqrt(169 × 153 / 3600) = 2.680 m²; 375 × 2.680 = 1005.0 → 1010 mg → capped at 1000 mg per infusion (RIM trial).
+    # (It was CONTRAINDICATED with a 101 mL volume; an mg/m² order is now read as the capped dose, as the calculator.)
     check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("153 kg", "169 cm"))
-    assert rules(check)["rituximab.single-dose-above-1000"] is Severity.CONTRAINDICATED
+    assert rules(check)["rituximab.single-dose-capped"] is Severity.CAUTION
+    assert "rituximab.single-dose-above-1000" not in rules(check)
     assert check.recommended_dose == Quantity(1000, "mg")
-    assert dict(check.details)["volume"] == "1010 mg ÷ 10 mg/mL = 101 mL of concentrate"
+    assert dict(check.details)["volume"] == "1000 mg ÷ 10 mg/mL = 100 mL of concentrate"
+
+
+# ================================================================ QA pass 2: cap, label maximum, children, regimens
+
+
+def test_calculator_states_the_cap_truthfully():
+    # Mosteller sqrt(152 × 250 / 3600) = sqrt(10.556) = 3.249 m²; 375 × 3.249 = 1218.3 mg → 1220 mg (nearest 10 mg)
+    # → capped at 1000 mg per infusion (RIM trial). It printed "= 1218.3 mg → 1000 mg (nearest 10 mg)".
+    plan = calculate_rituximab(patient("250 kg", "152 cm"), start_date=START)
+    text = "375 mg/m² × 3.249 m² = 1218.3 mg → 1220 mg, capped at 1000 mg per infusion (RIM trial)"
+    assert plan.dose_per_administration == Quantity(1000, "mg")
+    assert dict(plan.details)["dose"] == text
+    capped = [f for f in plan.findings if f.rule_id == "rituximab.single-dose-capped"]
+    assert [f.severity for f in capped] == [Severity.CAUTION]
+    assert text in capped[0].message and "Oddis" in capped[0].reference
+
+
+def test_cap_finding_at_the_exact_half_step():
+    # sqrt(150 × 172.3776 / 3600) = 2.68 m² (float 2.6799999999999997); 375 × 2.68 = 1005.0 mg → 1010 mg (half up)
+    # → capped at 1000 mg. The old test "exact > 1005" missed this: the dose was capped without a finding.
+    pt = patient("172.3776 kg", "150 cm")
+    plan = calculate_rituximab(pt, start_date=START)
+    assert plan.dose_per_administration == Quantity(1000, "mg")
+    assert rules(plan)["rituximab.single-dose-capped"] is Severity.CAUTION
+    assert dict(plan.details)["dose"].endswith("= 1005.0 mg → 1010 mg, capped at 1000 mg per infusion (RIM trial)")
+
+
+def test_bsa_order_for_a_large_adult_is_capped_not_blocked():
+    # QA case: 150 kg, 180 cm: sqrt(180 × 150 / 3600) = sqrt(7.5) = 2.739 m²; 375 × 2.739 = 1027.0 mg → 1030 mg
+    # → capped at 1000 mg (RIM trial). It was CONTRAINDICATED "largest labelled single dose for this use" — the
+    # label's 375 mg/m² regimens have no mg cap.
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("150 kg", "180 cm"))
+    assert rules(check)["rituximab.single-dose-capped"] is Severity.CAUTION
+    assert not any(f.severity >= Severity.MAJOR for f in check.findings)
+    assert check.recommended_dose == Quantity(1000, "mg")
+    details = dict(check.details)
+    assert details["ordered"] == "375 mg/m² × 2.739 m² = 1027.0 mg → 1030 mg, capped at 1000 mg per infusion (RIM trial)"
+    assert details["volume"] == "1000 mg ÷ 10 mg/mL = 100 mL of concentrate"
+    assert "capped at 1000 mg" in check.recommended
+
+
+@pytest.mark.parametrize(
+    "dose,weight,height,frequency,major,contraindicated",
+    [
+        # 1.80 m²: label max = max(1000, 500 × 1.80 = 900) = 1000 mg
+        ("1000 mg", "72 kg", "162 cm", "days 1 and 15", False, False),
+        ("1010 mg", "72 kg", "162 cm", "days 1 and 15", True, True),
+        # 2.739 m²: label max = max(1000, 500 × 2.739 = 1369.3) = 1369.3 mg
+        ("1200 mg", "150 kg", "180 cm", "days 1 and 15", True, False),
+        ("1369 mg", "150 kg", "180 cm", "weekly x4", True, False),
+        ("1370 mg", "150 kg", "180 cm", "weekly x4", True, True),
+        # 3.249 m²: label max = 500 × 3.249 = 1624.6 mg
+        ("1220 mg", "250 kg", "152 cm", "weekly x4", True, False),
+        ("1.7 g", "250 kg", "152 cm", "weekly x4", True, True),
+    ],
+)
+def test_explicit_mg_above_1000_is_major_and_above_label_max_contraindicated(
+    dose, weight, height, frequency, major, contraindicated
+):
+    check = check_rituximab_order(Order("rituximab", dose, frequency, "IV"), patient(weight, height))
+    found = rules(check)
+    assert (found.get("rituximab.single-dose-above-1000") is Severity.MAJOR) is major
+    assert (found.get("rituximab.single-dose-above-label-max") is Severity.CONTRAINDICATED) is contraindicated
+    messages = {f.rule_id: f for f in check.findings}
+    if major:
+        assert "RIM trial" in messages["rituximab.single-dose-above-1000"].message
+        assert "Oddis" in messages["rituximab.single-dose-above-1000"].reference
+    if contraindicated:
+        label = messages["rituximab.single-dose-above-label-max"]
+        assert "RA 1000 mg; CLL 500 mg/m²" in label.message and "Rituxan" in label.reference
+
+
+def test_weekly_mg_order_for_a_large_adult_is_compared_with_the_capped_dose():
+    # 2.739 m²: 375 × BSA = 1027.0 mg, capped 1000 mg. 1000 mg weekly x4 is exactly the recommendation: no finding
+    # (compared with the uncapped 1027 mg it would pass too; against 1030 it must not read as "below").
+    ok = check_rituximab_order(Order("rituximab", "1000 mg", "weekly x4", "IV"), patient("150 kg", "180 cm"))
+    assert max(f.severity for f in ok.findings) is Severity.INFO
+
+
+def six_year_old():
+    # 6 years, 20 kg, 110 cm: Mosteller sqrt(110 × 20 / 3600) = 0.7817 m²; 375 × 0.7817 = 293.2 mg → 290 mg;
+    # +10 % = 322.5 mg is the largest single dose accepted under 18.
+    return Patient("20 kg", "110 cm", "6 years", "male")
+
+
+def test_fixed_1000_mg_in_a_six_year_old_is_contraindicated():
+    # 1000 mg ÷ 293.2 mg = 3.4 × the BSA dose: was only MAJOR.
+    check = check_rituximab_order(Order("rituximab", "1000 mg", "days 1 and 15", "IV"), six_year_old())
+    assert rules(check)["rituximab.paediatric-above-bsa-dose"] is Severity.CONTRAINDICATED
+    assert rules(check)["rituximab.fixed-dose-paediatric"] is Severity.MAJOR
+    assert "3.4 ×" in {f.rule_id: f.message for f in check.findings}["rituximab.paediatric-above-bsa-dose"]
+    # The recommendation for a child is the BSA regimen, not 1000 mg
+    assert check.recommended_dose == Quantity(290, "mg")
+    assert "weekly x4" in check.recommended
+    # The calculator's fixed regimen for the same child carries the same block
+    plan = calculate_rituximab(six_year_old(), regimen="fixed-days-1-15", start_date=START)
+    assert rules(plan)["rituximab.paediatric-above-bsa-dose"] is Severity.CONTRAINDICATED
+
+
+@pytest.mark.parametrize(
+    "dose,blocked",
+    [
+        ("375 mg/m2", False),  # 290 mg
+        ("320 mg", False),  # ≤ 322.5 mg
+        ("330 mg", True),  # > 322.5 mg
+        ("420 mg/m2", True),  # 420 × 0.7817 = 328.3 → 330 mg > 322.5 mg
+        ("1000 mg", True),
+    ],
+)
+def test_child_weekly_single_dose_limit(dose, blocked):
+    check = check_rituximab_order(Order("rituximab", dose, "weekly x4", "IV"), six_year_old())
+    assert (rules(check).get("rituximab.paediatric-above-bsa-dose") is Severity.CONTRAINDICATED) is blocked
+
+
+def test_adults_have_no_paediatric_limit():
+    # 18 years: 1000 mg days 1 and 15 on 0.7817 m² is the adult regimen (no paediatric finding)
+    adult = Patient("20 kg", "110 cm", "18 years", "male")
+    check = check_rituximab_order(Order("rituximab", "1000 mg", "days 1 and 15", "IV"), adult)
+    assert "rituximab.paediatric-above-bsa-dose" not in rules(check)
+
+
+@settings(max_examples=60)
+@given(st.floats(2, 17.99, allow_nan=False), st.floats(10, 120, allow_nan=False), st.floats(80, 190, allow_nan=False))
+def test_child_bsa_order_is_never_blocked_by_its_own_rounding(age, w, h):
+    child_pt = Patient(Quantity(w, "kg"), Quantity(h, "cm"), Quantity(age, "years"), "female")
+    check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), child_pt)
+    assert "rituximab.paediatric-above-bsa-dose" not in rules(check)
+
+
+def test_bsa_dose_on_days_1_and_15_is_a_regimen_mismatch():
+    # 375 mg/m² × 1.80 m² = 675.0 mg → 680 mg; the schedule is the fixed regimen's. It said the schedule
+    # "is not a rituximab regimen" and recommended weekly x4 only.
+    check = check_rituximab_order(
+        Order("rituximab", "375 mg/m2", "days 1 and 15", "IV", start_date="2026-12-01"), patient()
+    )
+    found = rules(check)
+    assert found["rituximab.regimen-mismatch"] is Severity.MAJOR
+    assert "rituximab.frequency" not in found
+    message = {f.rule_id: f.message for f in check.findings}["rituximab.regimen-mismatch"]
+    assert "375 mg/m² belongs to the weekly ×4 regimen; days 1 and 15 is 1000 mg fixed" in message
+    assert "680 mg IV weekly x4" in check.recommended and "1000 mg IV on days 1 and 15" in check.recommended
+    assert "schedule" not in dict(check.details)
+    # A child is offered only the BSA regimen
+    kid = check_rituximab_order(Order("rituximab", "375 mg/m2", "days 1 and 15", "IV"), six_year_old())
+    assert rules(kid)["rituximab.regimen-mismatch"] is Severity.MAJOR
+    assert "1000 mg" not in kid.recommended
+
+
+@pytest.mark.parametrize(
+    "dose,finding",
+    [
+        ("728 mg", None),  # 728 ÷ 662.4 = 1.099: inside (was flagged against 660 × 1.1 = 726)
+        ("729 mg", "rituximab.above-recommended"),  # 729 ÷ 662.4 = 1.1005
+        ("597 mg", None),  # 662.4 × 0.9 = 596.2
+        ("596 mg", "rituximab.below-recommended"),  # was accepted against 660 × 0.9 = 594
+    ],
+)
+def test_weekly_mg_tolerance_is_against_the_exact_bsa_dose(dose, finding):
+    # Mosteller sqrt(165.2 × 68 / 3600) = 1.7665 m²; 375 × 1.7665 = 662.4 mg (→ 660 mg rounded)
+    check = check_rituximab_order(Order("rituximab", dose, "weekly x4", "IV"), patient("68 kg", "165.2 cm"))
+    assert check.recommended_dose == Quantity(660, "mg")
+    found = {r for r in rules(check) if r in ("rituximab.above-recommended", "rituximab.below-recommended")}
+    assert found == ({finding} if finding else set())
