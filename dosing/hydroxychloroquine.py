@@ -46,7 +46,6 @@ from dosing.units import (
     daily_amount,
     fmt,
     fmt_floor,
-    round_to_step,
 )
 from dosing.verdict import DoseCheck
 
