@@ -183,6 +183,11 @@ class WeightBasis(enum.Enum):
         return choice(cls, value, "basis")
 
 
+def optional_weight_basis(value, parameter: str = "weight_basis") -> WeightBasis | None:
+    """No override (None), or the prescriber's chosen dosing weight."""
+    return None if value is None else choice(WeightBasis, value, parameter)
+
+
 @attrs.frozen
 class CreatinineClearance:
     """Cockcroft–Gault CrCl, with the weight it was computed from and why."""

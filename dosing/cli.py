@@ -8,14 +8,13 @@ code wins (bad input above block).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from collections.abc import Callable, Sequence
 
 from dosing import body
 from dosing.api import verify
-from dosing.inputs import iso_date, record
+from dosing.inputs import optional_iso_date, record
 from dosing.patient import Patient, dosing_creatinine_clearance
 from dosing.serialize import jsonable
 from dosing.units import DoseInputError, fmt
@@ -170,10 +169,6 @@ def _patient(args: argparse.Namespace) -> Patient:
     )
 
 
-def _date(text: str | None) -> dt.date | None:
-    return None if text is None else iso_date(text, "start_date")
-
-
 def _need(args: argparse.Namespace, *names: str) -> None:
     missing = [f"--{name}" for name in names if getattr(args, name) is None]
     if missing:
@@ -211,7 +206,7 @@ def _calc_kidney(args):
 def _calc_ivig(args):
     from dosing.ivig import calculate_ivig
 
-    options = {"days": args.days, "start_date": _date(args.start_date), "weight_basis": args.weight_basis}
+    options = {"days": args.days, "start_date": optional_iso_date(args.start_date), "weight_basis": args.weight_basis}
     if args.dose_per_kg:
         options["dose_per_kg"] = args.dose_per_kg
     return calculate_ivig(_patient(args), **options)
@@ -245,7 +240,7 @@ def _calc_rituximab(args):
     options = {"bsa_formula": args.formula}
     if args.regimen:
         options["regimen"] = args.regimen
-    return calculate_rituximab(_patient(args), start_date=_date(args.start_date), **options)
+    return calculate_rituximab(_patient(args), start_date=optional_iso_date(args.start_date), **options)
 
 
 def _calc_mycophenolate(args):

@@ -58,6 +58,11 @@ def iso_date(value, parameter: str = "start_date") -> dt.date:
     raise DoseInputError(parameter, f"expected a date such as '2026-12-01', got {value!r}")
 
 
+def optional_iso_date(value, parameter: str = "start_date") -> dt.date | None:
+    """No date (None), or a date read by :func:`iso_date`."""
+    return None if value is None else iso_date(value, parameter)
+
+
 def record(data, kind: str, allowed: Iterable[str], required: Iterable[str]) -> dict:
     """A mapping with no unknown and no missing fields (an order, a patient, a request)."""
     if not isinstance(data, Mapping):

@@ -51,7 +51,7 @@ from dosing import references as refs
 from dosing.body import WeightBasis
 from dosing.findings import Finding, Severity
 from dosing.frequency import Frequency
-from dosing.inputs import choice, expect, iso_date
+from dosing.inputs import expect, optional_iso_date
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
 from dosing.references import Reference
@@ -463,14 +463,6 @@ def _interval_days(interval_weeks) -> tuple[int, int]:
     return lo, hi
 
 
-def _start_date(value) -> dt.date | None:
-    return None if value is None else iso_date(value, "start_date")
-
-
-def _weight_basis(value) -> WeightBasis | None:
-    return None if value is None else choice(WeightBasis, value, "weight_basis")
-
-
 def _dose_per_kg(value) -> pint.Quantity:
     lo, hi = DOSE_PER_KG_RANGE_G
     return quantity(value, "dose_per_kg", "dose per mass", unit="g/kg", minimum=lo, maximum=hi)
@@ -490,7 +482,7 @@ class DosingWeight:
 def choose_dosing_weight(patient: Patient, override: "WeightBasis | str | None" = None) -> DosingWeight:
     """The dosing weight, its basis, and why (IVIG_ISSUE rule, or the prescriber's override)."""
     expect(patient, Patient, "patient")
-    override = _weight_basis(override)
+    override = body.optional_weight_basis(override)
     actual = patient.weight
     if override is WeightBasis.ACTUAL:
         # Actual weight needs no IBW, so a patient under 5 ft can still be dosed by explicit choice.
@@ -650,7 +642,7 @@ def calculate_ivig(
     per_kg = _dose_per_kg(dose_per_kg)
     n_days = _days(days)
     interval = _interval_days(interval_weeks)
-    start = _start_date(start_date)
+    start = optional_iso_date(start_date)
     chosen = choose_dosing_weight(patient, weight_basis)
 
     findings: list[Finding] = [

@@ -8,9 +8,9 @@ import enum
 import attrs
 import pint
 
-from dosing.body import WeightBasis
+from dosing.body import WeightBasis, optional_weight_basis
 from dosing.frequency import Frequency, parse_frequency
-from dosing.inputs import choice, iso_date, record
+from dosing.inputs import choice, optional_iso_date, record
 from dosing.units import DoseInputError, fmt, is_mass_ratio, parse_text, ureg
 
 # What a dose may be written as. Anything else (a volume of an unknown product,
@@ -61,14 +61,6 @@ def _dose(value) -> pint.Quantity:
     raise DoseInputError("dose", f"{fmt(value)} is not a dose: expected mg, mg/kg, mg/m², tablets, capsules or mL")
 
 
-def _start(value) -> dt.date | None:
-    return None if value is None else iso_date(value, "start_date")
-
-
-def _weight_basis(value) -> WeightBasis | None:
-    return None if value is None else choice(WeightBasis, value, "weight_basis")
-
-
 def _text(parameter: str):
     def convert(value) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -87,12 +79,12 @@ class Order:
     frequency: Frequency = attrs.field(converter=parse_frequency)
     route: Route = attrs.field(converter=Route.parse)
     indication: str = attrs.field(default="dermatomyositis", converter=_text("indication"))
-    start_date: dt.date | None = attrs.field(default=None, converter=_start)
+    start_date: dt.date | None = attrs.field(default=None, converter=optional_iso_date)
     # A dose above a hard cap may be given only with a written clinical reason.
     override_reason: str | None = attrs.field(default=None, converter=lambda v: None if v is None else _text("override_reason")(v))
     # The prescriber's choice of IVIG dosing weight (actual / ideal / adjusted),
     # e.g. for a patient under 5 ft, where Devine's IBW is not defined.
-    weight_basis: WeightBasis | None = attrs.field(default=None, converter=_weight_basis)
+    weight_basis: WeightBasis | None = attrs.field(default=None, converter=optional_weight_basis)
 
     def to_dict(self) -> dict:
         return {

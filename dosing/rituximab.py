@@ -215,9 +215,6 @@ def _vial_text(vials: tuple[VialUse, ...]) -> str:
 # ---------------------------------------------------------------- calculator
 
 
-def _start_date(value) -> dt.date:
-    return iso_date(value, "start_date")
-
 
 def _reminders() -> tuple[Finding, ...]:
     return (
@@ -312,7 +309,7 @@ def calculate_rituximab(
     """A dated rituximab course for ``patient`` starting on ``start_date``."""
     expect(patient, Patient, "patient")
     regimen = RituximabRegimen.parse(regimen)
-    start = _start_date(start_date)
+    start = iso_date(start_date, "start_date")
     findings: list[Finding] = []
     if regimen is RituximabRegimen.BSA_WEEKLY_X4:
         formula = parse_bsa_formula(bsa_formula)
