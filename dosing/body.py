@@ -163,11 +163,16 @@ def ideal_body_weight(height, sex: "Sex | str") -> pint.Quantity:
 ADJUSTED_WEIGHT_FACTOR = 0.4
 
 
+def adjusted_body_weight_kg(actual_kg, ibw_kg):
+    """IBW + 0.4 × (actual − IBW) in kg; floats or numpy arrays (the batch path)."""
+    return ibw_kg + ADJUSTED_WEIGHT_FACTOR * (actual_kg - ibw_kg)
+
+
 def adjusted_body_weight(actual_weight, ideal_weight) -> pint.Quantity:
     """IBW + 0.4 × (actual − IBW)."""
     actual = weight_kg(actual_weight)
     ideal = quantity(ideal_weight, "ideal_weight", "mass", unit="kg", minimum=WEIGHT_KG[0], maximum=WEIGHT_KG[1])
-    return ideal + ADJUSTED_WEIGHT_FACTOR * (actual - ideal)
+    return Quantity(adjusted_body_weight_kg(actual.magnitude, ideal.magnitude), "kg")
 
 
 # ---------------------------------------------------------------- kidney

@@ -302,11 +302,6 @@ def _same_shape(**arrays: np.ndarray) -> None:
         raise DoseInputError("batch", f"arrays differ in shape: { {k: a.shape for k, a in arrays.items()} }") from None
 
 
-def _adjusted_kg(actual, ibw):
-    # refs.ADJUSTED_BW: IBW + 0.4 × (actual − IBW); one expression for the rule, the override and the batch.
-    return ibw + body.ADJUSTED_WEIGHT_FACTOR * (actual - ibw)
-
-
 def dosing_weight_kg(actual_kg, ibw_kg):
     """Dosing weight in kg and whether adjusted weight was used; floats or numpy arrays.
 
@@ -318,7 +313,7 @@ def dosing_weight_kg(actual_kg, ibw_kg):
     ibw = _numbers(ibw_kg, "ibw_kg", "kg")
     _same_shape(actual_kg=actual, ibw_kg=ibw)
     use_adjusted = body.above_fraction_of_ibw(actual, ibw, ADJUSTED_WEIGHT_TRIGGER)  # exactly 120 % is not above
-    weight = np.where(use_adjusted, _adjusted_kg(actual, ibw), actual)
+    weight = np.where(use_adjusted, body.adjusted_body_weight_kg(actual, ibw), actual)
     if weight.ndim == 0:
         return float(weight), bool(use_adjusted)
     return weight, use_adjusted
@@ -490,7 +485,7 @@ def choose_dosing_weight(patient: Patient, override: "WeightBasis | str | None" 
     ibw = patient.ideal_body_weight()  # raises for height < 5 ft; the message says to choose the weight
     threshold = ADJUSTED_WEIGHT_TRIGGER * ibw
     w, adjusted = dosing_weight_kg(actual.magnitude, ibw.magnitude)
-    adjusted_kg = _adjusted_kg(actual.magnitude, ibw.magnitude)
+    adjusted_kg = body.adjusted_body_weight_kg(actual.magnitude, ibw.magnitude)
     ibw_text = f"IBW (Devine) {fmt(ibw)}, 120 % of IBW {fmt(threshold)}"
     rule = "adjusted" if adjusted else "actual"
     if override is WeightBasis.IDEAL:
