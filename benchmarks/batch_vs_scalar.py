@@ -17,8 +17,8 @@ import numpy as np
 from dosing import Patient
 from dosing.batch import batch_bsa, batch_ivig, batch_methotrexate
 from dosing.body import body_surface_area
-from dosing.ivig import calculate_ivig
-from dosing.methotrexate import calculate_methotrexate
+from dosing.drugs.ivig import calculate_ivig
+from dosing.drugs.methotrexate import calculate_methotrexate
 from dosing.units import Quantity
 
 

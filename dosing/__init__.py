@@ -3,7 +3,7 @@
 from dosing.api import verify
 from dosing.body import BSAFormula, Sex, WeightBasis
 from dosing.findings import Finding, Severity
-from dosing.frequency import Frequency, parse_frequency
+from dosing.input.frequency import Frequency, parse_frequency
 from dosing.order import Order, Route
 from dosing.patient import KNOWN_CONDITIONS, Patient
 from dosing.units import DoseInputError, Quantity, ureg

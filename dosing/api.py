@@ -24,7 +24,7 @@ WEIGHT_BASIS_DRUGS = frozenset({"ivig"})
 def _dose_checkers() -> dict[str, DoseChecker]:
     # Imported here so that `import dosing` stays light and the drug modules
     # may import the core without a cycle through this module.
-    from dosing import (
+    from dosing.drugs import (
         hydroxychloroquine,
         ivig,
         methotrexate,

@@ -14,7 +14,8 @@ import attrs
 import numpy as np
 import pint
 
-from dosing import body, ivig, methotrexate
+from dosing import body
+from dosing.drugs import ivig, methotrexate
 from dosing.units import DoseInputError, Quantity, check_magnitude, convert, quantity
 
 
@@ -85,7 +86,7 @@ def _sexes_male(sexes, n: int) -> np.ndarray:
 
 @attrs.frozen
 class BatchIvig:
-    """Per-patient IVIG course doses (same rules as :func:`dosing.ivig.calculate_ivig`)."""
+    """Per-patient IVIG course doses (same rules as :func:`dosing.drugs.ivig.calculate_ivig`)."""
 
     ideal_body_weight: pint.Quantity
     dosing_weight: pint.Quantity
@@ -124,7 +125,7 @@ class BatchMethotrexate:
     """Weekly BSA-based methotrexate doses, rounded down to 2.5 mg and capped.
 
     ``renal_adjusted`` is always False: kidney function differs per patient and
-    is applied by :func:`dosing.methotrexate.calculate_methotrexate` / ``verify``.
+    is applied by :func:`dosing.drugs.methotrexate.calculate_methotrexate` / ``verify``.
     """
 
     bsa: pint.Quantity

@@ -14,7 +14,7 @@ import numpy as np
 import pint
 
 from dosing import references as refs
-from dosing.inputs import choice
+from dosing.input.fields import choice
 from dosing.units import (
     CREATININE_MOLAR_MASS,
     DoseInputError,

@@ -18,10 +18,10 @@ import attrs
 
 from dosing import references as refs
 from dosing.body import Sex
-from dosing.hydroxychloroquine import AAO_2016
-from dosing.inputs import expect
+from dosing.drugs.hydroxychloroquine import AAO_2016
+from dosing.drugs.steroids import ACR_GIOP_2022
+from dosing.input.fields import expect
 from dosing.patient import Patient
-from dosing.steroids import ACR_GIOP_2022
 from dosing.units import DoseInputError
 
 ACR_DMARD_2012 = refs.Reference(

@@ -9,8 +9,8 @@ import attrs
 import pint
 
 from dosing.body import WeightBasis, optional_weight_basis
-from dosing.frequency import Frequency, parse_frequency
-from dosing.inputs import choice, optional_iso_date, record
+from dosing.input.fields import choice, optional_iso_date, record
+from dosing.input.frequency import Frequency, parse_frequency
 from dosing.units import DoseInputError, fmt, is_mass_ratio, parse_text, ureg
 
 # What a dose may be written as. Anything else (a volume of an unknown product,

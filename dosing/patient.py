@@ -8,7 +8,7 @@ import attrs
 import pint
 
 from dosing import body
-from dosing.inputs import record
+from dosing.input.fields import record
 from dosing.units import DoseInputError, fmt_floor
 
 # The vocabulary of patient conditions the rules understand. A condition outside

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 from dosing import DoseInputError, Patient
 from dosing.batch import batch_bsa, batch_ivig, batch_methotrexate
 from dosing.body import BSAFormula, body_surface_area
-from dosing.ivig import calculate_ivig
-from dosing.methotrexate import calculate_methotrexate
+from dosing.drugs.ivig import calculate_ivig
+from dosing.drugs.methotrexate import calculate_methotrexate
 from dosing.units import Quantity
 
 weights = st.floats(40.0, 200.0, allow_nan=False)

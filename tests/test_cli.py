@@ -204,11 +204,12 @@ def test_a_broken_json_line_does_not_stop_the_others(tmp_path):
 def test_an_internal_error_exits_4_never_1(monkeypatch, tmp_path, capsys):
     # An uncaught traceback exits 1, which a verification script would read as "warn".
     from dosing import cli
+    from dosing.cli import verify as cli_verify
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(cli, "verify", broken)
+    monkeypatch.setattr(cli_verify, "verify", broken)
     code = cli.main(["verify", write(tmp_path, request("prednisone", "5 mg", "daily", "oral"))])
     assert code == cli.EXIT_INTERNAL_ERROR == 4
     assert "internal error" in capsys.readouterr().err

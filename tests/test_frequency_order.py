@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing.frequency import Frequency, parse_frequency
+from dosing.input.frequency import Frequency, parse_frequency
 from dosing.order import Order, Route
 from dosing.units import DoseInputError, Quantity
 

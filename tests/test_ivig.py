@@ -25,8 +25,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dosing.body import WeightBasis
-from dosing.findings import Severity
-from dosing.ivig import (
+from dosing.drugs.ivig import (
     DEFAULT_PRODUCT,
     IvigProduct,
     RateStep,
@@ -36,6 +35,7 @@ from dosing.ivig import (
     round_to_vials,
     target_daily_dose_g,
 )
+from dosing.findings import Severity
 from dosing.order import Order
 from dosing.patient import Patient
 from dosing.serialize import jsonable
@@ -558,7 +558,7 @@ def test_two_g_per_kg_over_five_days_is_not_above_plan():
 def test_course_above_plan_within_cap_is_major(monkeypatch):
     # check_order plans the seed 2 g/kg, whose cap (2 g/kg + 5 %) blocks any course above +5 % of the
     # target before "above plan" (+10 %) can speak; the rule speaks for a plan dose below 2 g/kg.
-    import dosing.ivig as ivig
+    import dosing.drugs.ivig as ivig
 
     real = ivig.calculate_ivig
     monkeypatch.setattr(ivig, "calculate_ivig", lambda *a, **kw: real(*a, **{**kw, "dose_per_kg": "1 g/kg"}))
@@ -792,7 +792,7 @@ def test_numeric_helpers_refuse_what_calculate_refuses(call):
 
 
 def test_choose_dosing_weight_honours_text_override_and_checks_inputs():
-    from dosing.ivig import choose_dosing_weight
+    from dosing.drugs.ivig import choose_dosing_weight
 
     # Regression: a text override was compared with `is` against the enum and silently ignored.
     chosen = choose_dosing_weight(ref_patient(), "actual")
@@ -885,8 +885,8 @@ def test_check_order_only_ever_raises_dose_input_error_and_blocks_above_cap(mag,
     ],
 )
 def test_administration_days_in_any_21_days(frequency, days):
-    from dosing.frequency import parse_frequency
-    from dosing.ivig import _administration_days_in_window
+    from dosing.drugs.ivig import _administration_days_in_window
+    from dosing.input.frequency import parse_frequency
 
     assert _administration_days_in_window(parse_frequency(frequency)) == days
 
@@ -913,8 +913,8 @@ def _brute_force_window(f, window=21) -> int:
     named=st.sampled_from(["once", "daily", "BID", "TID", "QID", "weekly", "every other day"]),
 )
 def test_window_count_equals_brute_force(shape, a, b, named):
-    from dosing.frequency import parse_frequency
-    from dosing.ivig import _administration_days_in_window
+    from dosing.drugs.ivig import _administration_days_in_window
+    from dosing.input.frequency import parse_frequency
 
     text = {
         "cycle": f"daily for {a} days every {b} weeks",
@@ -1095,7 +1095,7 @@ def test_dose_unit_error_says_grams_per_infusion_day():
 
 
 def test_octagam_at_risk_rate_discrepancy_is_stated():
-    from dosing.ivig import OCTAGAM_10_US_PI
+    from dosing.drugs.ivig import OCTAGAM_10_US_PI
 
     text = str(OCTAGAM_10_US_PI)
     assert "0.033 mL/kg/min" in text and "stricter 0.03 mL/kg/min" in text

@@ -9,9 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing.findings import Severity
-from dosing.frequency import Frequency
-from dosing.methotrexate import (
+from dosing.drugs.methotrexate import (
     CAP_MG,
     OVERRIDE_CAP_MG,
     calculate_methotrexate,
@@ -25,6 +23,8 @@ from dosing.methotrexate import (
     weekly_dose_mg,
     weekly_dose_mg_from_bsa,
 )
+from dosing.findings import Severity
+from dosing.input.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient
 from dosing.serialize import jsonable
@@ -624,7 +624,7 @@ def test_three_administrations_on_the_weekly_day_count_all_three():
     ],
 )
 def test_hand_built_frequency_with_impossible_fields_raises(fields):
-    with pytest.raises(DoseInputError) as err:  # refused when built (dosing.frequency), never reaching a dose
+    with pytest.raises(DoseInputError) as err:  # refused when built (dosing.input.frequency), never reaching a dose
         check_order(order("20 mg", Frequency("hand-built", **fields)), patient())
     assert err.value.parameter == "frequency"
 

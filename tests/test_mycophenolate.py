@@ -3,13 +3,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing.findings import Severity
-from dosing.mycophenolate import (
+from dosing.drugs.mycophenolate import (
     calculate_mycophenolate,
     check_mmf_order,
     check_mps_order,
     mmf_mg,
 )
+from dosing.findings import Severity
 from dosing.order import Order
 from dosing.patient import Patient
 from dosing.units import DoseInputError, Quantity

@@ -6,16 +6,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dosing.findings import Severity
-from dosing.order import Order
-from dosing.patient import Patient
-from dosing.rituximab import (
+from dosing.drugs.rituximab import (
     RituximabRegimen,
     calculate_rituximab,
     check_rituximab_order,
     rituximab_dose_mg,
     vials_for,
 )
+from dosing.findings import Severity
+from dosing.order import Order
+from dosing.patient import Patient
 from dosing.units import DoseInputError, Quantity
 
 START = dt.date(2026, 12, 1)

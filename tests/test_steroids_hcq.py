@@ -2,11 +2,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dosing.drugs.hydroxychloroquine import calculate_hydroxychloroquine, check_hcq_order
+from dosing.drugs.steroids import assess_prednisone, check_prednisone_order
 from dosing.findings import Severity
-from dosing.hydroxychloroquine import calculate_hydroxychloroquine, check_hcq_order
 from dosing.order import Order
 from dosing.patient import Patient
-from dosing.steroids import assess_prednisone, check_prednisone_order
 from dosing.units import DoseInputError, Quantity
 
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from dosing import references as refs
 from dosing.body import BSAFormula, CreatinineClearance, WeightBasis
 from dosing.findings import Finding, Severity
-from dosing.frequency import parse_frequency
+from dosing.input.frequency import parse_frequency
 from dosing.serialize import jsonable
 from dosing.units import DoseInputError, Quantity
 from dosing.verdict import DoseCheck, Status, Verdict, status_of

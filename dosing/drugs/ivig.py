@@ -50,8 +50,8 @@ from dosing import body
 from dosing import references as refs
 from dosing.body import WeightBasis
 from dosing.findings import Finding, Severity
-from dosing.frequency import Frequency
-from dosing.inputs import expect, optional_iso_date
+from dosing.input.fields import expect, optional_iso_date
+from dosing.input.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
 from dosing.references import Reference
@@ -800,7 +800,7 @@ def _schedule(order: Order) -> _Schedule:
 def _administration_days_in_window(f: Frequency, window: int = EXPOSURE_WINDOW_DAYS) -> int:
     """The most administration days any ``window`` consecutive days of this schedule can hold.
 
-    Every shape :func:`dosing.frequency.parse_frequency` produces: once, every N days (daily, BID,
+    Every shape :func:`dosing.input.frequency.parse_frequency` produces: once, every N days (daily, BID,
     every other day, weekly, q2w-q4w), a bounded series (weekly x4, days 1 and 15) and a repeating
     cycle (daily for N days every M weeks). Windows starting in the first ``window`` days, and in the
     last ``window`` days of a cycle (where it meets the next), include the fullest one: elsewhere the

@@ -30,7 +30,7 @@ import pint
 
 from dosing import references as refs
 from dosing.findings import Finding, Severity
-from dosing.inputs import expect
+from dosing.input.fields import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient
 from dosing.units import DoseInputError, Quantity, daily_amount, fmt

@@ -37,8 +37,8 @@ import pint
 from dosing import references as refs
 from dosing.body import ADULT_YEARS, BSA_REFERENCES, BSAFormula, parse_bsa_formula
 from dosing.findings import Finding, Severity
-from dosing.frequency import Frequency
-from dosing.inputs import choice, expect, iso_date
+from dosing.input.fields import choice, expect, iso_date
+from dosing.input.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient
 from dosing.units import DoseInputError, Quantity, fmt, quantity

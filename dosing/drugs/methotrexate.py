@@ -37,8 +37,8 @@ import pint
 from dosing import body
 from dosing import references as refs
 from dosing.findings import Finding, Severity
-from dosing.frequency import Frequency
-from dosing.inputs import expect
+from dosing.input.fields import expect
+from dosing.input.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient, dosing_creatinine_clearance
 from dosing.references import Reference
@@ -744,7 +744,7 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
 
 
 def _schedule(freq) -> Frequency:
-    """The order's frequency; a Frequency validates its own fields (dosing.frequency)."""
+    """The order's frequency; a Frequency validates its own fields (dosing.input.frequency)."""
     expect(freq, Frequency, "frequency")
     return freq
 

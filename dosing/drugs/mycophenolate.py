@@ -35,8 +35,8 @@ import pint
 from dosing import references as refs
 from dosing.body import ADULT_YEARS
 from dosing.findings import Finding, Severity
-from dosing.frequency import Frequency
-from dosing.inputs import expect
+from dosing.input.fields import expect
+from dosing.input.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
 from dosing.units import (
