@@ -7,8 +7,9 @@ findings into ok / warn / block. Bad input raises :class:`DoseInputError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
+from dosing.drugs import order_checkers
 from dosing.findings import Finding, Severity
 from dosing.order import Order
 from dosing.patient import Patient
@@ -16,32 +17,8 @@ from dosing.references import SEED_PLAN
 from dosing.units import DoseInputError, fmt
 from dosing.verdict import DoseCheck, Verdict, status_of
 
-DoseChecker = Callable[[Order, Patient], DoseCheck]
 # Drugs whose dose check uses Order.weight_basis; elsewhere it would be ignored, so it is refused.
 WEIGHT_BASIS_DRUGS = frozenset({"ivig"})
-
-
-def _dose_checkers() -> dict[str, DoseChecker]:
-    # Imported here so that `import dosing` stays light and the drug modules
-    # may import the core without a cycle through this module.
-    from dosing.drugs import (
-        hydroxychloroquine,
-        ivig,
-        methotrexate,
-        mycophenolate,
-        rituximab,
-        steroids,
-    )
-
-    return {
-        "ivig": ivig.check_order,
-        "methotrexate": methotrexate.check_order,
-        "rituximab": rituximab.check_rituximab_order,
-        "mycophenolate mofetil": mycophenolate.check_mmf_order,
-        "mycophenolate sodium": mycophenolate.check_mps_order,
-        "prednisone": steroids.check_prednisone_order,
-        "hydroxychloroquine": hydroxychloroquine.check_hcq_order,
-    }
 
 
 def _as(cls, value, name: str):
@@ -75,7 +52,7 @@ def verify(order: Order | Mapping, patient: Patient | Mapping, current_medicatio
         raise DoseInputError("weight_basis", f"only IVIG orders take a dosing weight basis; {drug} is not dosed that way")
     # The rules engine validates current_medications (names, not a bare string).
     rules = interactions.check(drug, patient, current_medications)
-    checker = _dose_checkers().get(drug)
+    checker = order_checkers().get(drug)
     dose = checker(order, patient) if checker else _no_calculator(drug)
     findings = _merge(dose.findings, rules.findings)
     ordered = f"{order.drug} {fmt(order.dose)} {order.frequency.text} {order.route.value}"

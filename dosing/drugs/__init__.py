@@ -3,5 +3,36 @@
 Drug modules only ever see a canonical :class:`dosing.order.Order` and
 :class:`dosing.patient.Patient`, read once by the input layer (``dosing.input``);
 they never parse a dose string or a frequency themselves. To add a drug, add a
-module here and register its order check in ``dosing.api``.
+module here and register its order check in :func:`order_checkers` below.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dosing.order import Order
+    from dosing.patient import Patient
+    from dosing.verdict import DoseCheck
+
+DoseChecker = Callable[["Order", "Patient"], "DoseCheck"]
+
+
+def order_checkers() -> dict[str, DoseChecker]:
+    """Canonical drug name (interactions/drugs.toml) -> its order check.
+
+    Imported here, not at the top, so that `import dosing` stays light and each
+    drug module may import the core without a cycle.
+    """
+    from dosing.drugs import hydroxychloroquine, ivig, methotrexate, mycophenolate, rituximab, steroids
+
+    return {
+        "ivig": ivig.check_order,
+        "methotrexate": methotrexate.check_order,
+        "rituximab": rituximab.check_rituximab_order,
+        "mycophenolate mofetil": mycophenolate.check_mmf_order,
+        "mycophenolate sodium": mycophenolate.check_mps_order,
+        "prednisone": steroids.check_prednisone_order,
+        "hydroxychloroquine": hydroxychloroquine.check_hcq_order,
+    }
