@@ -72,21 +72,31 @@ def batch_bsa(weights, heights, formula: "body.BSAFormula | str" = body.BSAFormu
     return _result(body._bsa_m2(w, h, body.parse_bsa_formula(formula)), "m**2")
 
 
-def _sexes_male(sexes, n: int) -> np.ndarray:
+def _sexes(sexes, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """(male, known) flags: a sex other than female/male (unknown, other) has no Devine IBW."""
     if not isinstance(sexes, (list, tuple, np.ndarray)) or len(sexes) != n:
         raise DoseInputError("sexes", f"expected a list of {n} sexes ('female'/'male')")
-    male = []
+    male, known = [], []
     for i, s in enumerate(sexes):
         try:
-            male.append(body.Sex.parse(s) is body.Sex.MALE)
+            sex = body.Sex.parse(s)
         except DoseInputError as exc:
             raise DoseInputError(f"sexes[{i}]", exc.problem) from None
-    return np.array(male, dtype=bool)
+        male.append(sex is body.Sex.MALE)
+        known.append(sex in (body.Sex.MALE, body.Sex.FEMALE))
+    return np.array(male, dtype=bool), np.array(known, dtype=bool)
+
+
+def _sexes_male(sexes, n: int) -> np.ndarray:
+    return _sexes(sexes, n)[0]
 
 
 @attrs.frozen
 class BatchIvig:
-    """Per-patient IVIG course doses (same rules as :func:`dosing.drugs.ivig.calculate_ivig`)."""
+    """Per-patient IVIG course doses (same rules as :func:`dosing.drugs.ivig.calculate_ivig`).
+
+    ``ideal_body_weight`` is NaN where it was not computed (label policy, under 152.4 cm, sex unknown).
+    """
 
     ideal_body_weight: pint.Quantity
     dosing_weight: pint.Quantity
@@ -96,15 +106,29 @@ class BatchIvig:
     course_dose: pint.Quantity
 
 
-def batch_ivig(weights, heights, sexes, *, dose_per_kg=ivig.DEFAULT_DOSE_PER_KG, days: int = ivig.DEFAULT_DAYS, product=ivig.DEFAULT_PRODUCT) -> BatchIvig:
-    """IVIG for many patients: dosing weight (actual, or adjusted above 120 % IBW), whole vials per day."""
+def batch_ivig(
+    weights, heights, sexes, *, dose_per_kg=ivig.DEFAULT_DOSE_PER_KG, days: int = ivig.DEFAULT_DAYS,
+    product=ivig.DEFAULT_PRODUCT, policy="label",
+) -> BatchIvig:
+    """IVIG for many adult, non-pregnant patients: dosing weight by ``policy``, whole vials per day.
+
+    ``label``: the actual weight. ``adjusted`` (stewardship): min(actual, IBW + 0.4 × (actual − IBW)),
+    except under 152.4 cm or with a sex other than female/male (actual weight), as the scalar path.
+    Age and pregnancy exclusions need the patient: use :func:`dosing.drugs.ivig.calculate_ivig` for them.
+    """
     w, h = weights_kg(weights), heights_cm(heights)
     n = _same_length(weights=w, heights=h)
-    male = _sexes_male(sexes, n)
+    male, known = _sexes(sexes, n)
+    policy = ivig.WeightPolicy.parse(policy)
     per_kg = ivig._dose_per_kg(dose_per_kg).magnitude
     n_days = ivig._days(days)
-    ibw = body.ideal_body_weight_kg(h, male, parameter="heights")
-    dosing, adjusted = ivig.dosing_weight_kg(w, ibw)
+    ibw = np.full(n, np.nan)
+    dosing, adjusted = w.copy(), np.zeros(n, dtype=bool)
+    if policy is ivig.WeightPolicy.ADJUSTED:
+        eligible = known & (h >= ivig.STEWARDSHIP_MIN_HEIGHT_CM - 1e-9)
+        if eligible.any():
+            ibw[eligible] = body.ideal_body_weight_kg(h[eligible], male[eligible], parameter="heights")
+            dosing[eligible], adjusted[eligible] = ivig.dosing_weight_kg(w[eligible], ibw[eligible])
     target = ivig.target_daily_dose_g(dosing, per_kg, n_days)
     # Vial rounding is a small search per patient; the scalar functions are the rule, the
     # course total included (a float product daily × days can differ from it in the last bit).

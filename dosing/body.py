@@ -7,6 +7,8 @@ than extrapolate.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import enum
 
 import attrs
@@ -14,11 +16,12 @@ import numpy as np
 import pint
 
 from dosing import references as refs
-from dosing.input.fields import choice
+from dosing.input.fields import choice, iso_date
 from dosing.units import (
     CREATININE_MOLAR_MASS,
     DoseInputError,
     Quantity,
+    float_quantity,
     parse_text,
     quantity,
     ureg,
@@ -33,13 +36,63 @@ CREATININE_MG_DL = (0.1, 25.0)
 ADULT_YEARS = 18.0
 
 
+class SexNeededError(DoseInputError):
+    """An equation that needs sex (female or male) was asked for a patient whose sex is unknown or other.
+
+    A DoseInputError naming ``sex``, so callers that do not handle it still refuse
+    rather than guess; drug modules catch it (or use ``known_egfr``/``known_crcl``)
+    and turn it into a caution.
+    """
+
+    def __init__(self, equation: str, sex: "Sex | object"):
+        self.equation = equation
+        shown = sex.value if isinstance(sex, Sex) else repr(sex)
+        super().__init__(
+            "sex", f"{equation} needs sex (female or male) and it is recorded as {shown}; it cannot be computed for this patient"
+        )
+
+
 class Sex(enum.Enum):
+    """Sex as recorded. UNKNOWN and OTHER are accepted for a patient; the sex-specific
+    equations (Devine IBW, Cockcroft–Gault, CKD-EPI 2021) refuse them with SexNeededError."""
+
     FEMALE = "female"
     MALE = "male"
+    UNKNOWN = "unknown"
+    OTHER = "other"
 
     @classmethod
-    def parse(cls, value: "Sex | str") -> "Sex":
-        return choice(cls, value, "sex", {"f": cls.FEMALE, "woman": cls.FEMALE, "m": cls.MALE, "man": cls.MALE})
+    def read(cls, value: "Sex | str") -> "Sex":
+        """Any recorded sex: female, male, unknown, other (FHIR AdministrativeGender; HL7 v2 F/M/U/O/X).
+
+        An empty string or None is refused: a blank is more often a field nobody
+        filled than a statement that sex is unknown; write 'unknown'.
+        """
+        return choice(cls, value, "sex", _SEX_ALIASES)
+
+    @classmethod
+    def parse(cls, value: "Sex | str", equation: str = "this calculation") -> "Sex":
+        """Female or male, for the equations that need it; unknown/other raise SexNeededError."""
+        sex = cls.read(value)
+        if sex not in (cls.FEMALE, cls.MALE):
+            raise SexNeededError(equation, sex)
+        return sex
+
+    @property
+    def is_binary(self) -> bool:
+        return self in (Sex.FEMALE, Sex.MALE)
+
+
+_SEX_ALIASES = {
+    "f": Sex.FEMALE, "woman": Sex.FEMALE, "fem": Sex.FEMALE,
+    "m": Sex.MALE, "man": Sex.MALE,
+    # HL7 v2 table 0001 U; FHIR AdministrativeGender 'unknown'.
+    "u": Sex.UNKNOWN, "unk": Sex.UNKNOWN, "not recorded": Sex.UNKNOWN, "not known": Sex.UNKNOWN,
+    "not stated": Sex.UNKNOWN, "unspecified": Sex.UNKNOWN, "not specified": Sex.UNKNOWN,
+    # HL7 v2 table 0001 O (other), A (ambiguous), X (non-binary); FHIR 'other'.
+    "o": Sex.OTHER, "x": Sex.OTHER, "a": Sex.OTHER, "ambiguous": Sex.OTHER, "non-binary": Sex.OTHER,
+    "nonbinary": Sex.OTHER, "intersex": Sex.OTHER,
+}
 
 
 def weight_kg(value) -> pint.Quantity:
@@ -54,6 +107,44 @@ def age_years(value) -> pint.Quantity:
     return quantity(value, "age", "time", unit="year", minimum=AGE_YEARS[0], maximum=AGE_YEARS[1], allow_zero=True)
 
 
+# Birth dates before 1900 are typing errors (no patient is 120+); the age limit below checks the rest.
+EARLIEST_BIRTH_DATE = dt.date(1900, 1, 1)
+# Below 2 years an age in whole years (0 or 1) hides most of the difference that matters
+# for a small child, so completed months / 12 are used instead.
+MONTHS_UNTIL_YEARS = 24
+
+
+def _completed_months(birth: dt.date, on: dt.date) -> int:
+    months = (on.year - birth.year) * 12 + (on.month - birth.month)
+    # A month is completed on the same day-of-month (or the month's last day, for 31 Jan → 28 Feb).
+    last_day = calendar.monthrange(on.year, on.month)[1]
+    if on.day < min(birth.day, last_day):
+        months -= 1
+    return months
+
+
+def age_from_birth_date(birth_date, as_of=None) -> pint.Quantity:
+    """Age in years on ``as_of`` (default: today) from an ISO birth date.
+
+    Completed years, as an age is said ("45" until the 46th birthday; a month is completed
+    on the same day of the month, or the month's last day, so 29 February birthdays
+    fall on 28 February in common years); under 2 years, completed
+    months / 12, so a 9-month-old is 0.75 year. Born before 1900, after ``as_of``, or
+    older than the plausible maximum age is refused, naming ``birth_date``.
+    """
+    born = iso_date(birth_date, "birth_date")
+    on = dt.date.today() if as_of is None else iso_date(as_of, "as_of")
+    if born < EARLIEST_BIRTH_DATE:
+        raise DoseInputError("birth_date", f"{born.isoformat()} is before {EARLIEST_BIRTH_DATE.isoformat()}; check the year")
+    if born > on:
+        raise DoseInputError("birth_date", f"{born.isoformat()} is after the as-of date {on.isoformat()}")
+    months = _completed_months(born, on)
+    years = months / 12 if months < MONTHS_UNTIL_YEARS else float(months // 12)
+    if years > AGE_YEARS[1]:
+        raise DoseInputError("birth_date", f"gives an age of {years:g} years on {on.isoformat()}, above the plausible maximum {AGE_YEARS[1]:g}")
+    return Quantity(years, "year")
+
+
 def creatinine_mg_dl(value) -> pint.Quantity:
     """Serum creatinine in mg/dL; µmol/L is converted through creatinine's molar mass."""
     if isinstance(value, str):
@@ -61,6 +152,9 @@ def creatinine_mg_dl(value) -> pint.Quantity:
     if isinstance(value, pint.Quantity) and value._REGISTRY is not ureg:
         # The molar-mass product below needs our registry (quantity() rebuilds the same way).
         value = ureg.Quantity(value.magnitude, str(value.units))
+    if isinstance(value, pint.Quantity):
+        # An int past a float (10**400 umol/L) would overflow in the conversion below.
+        value = float_quantity(value, "serum_creatinine")
     if isinstance(value, pint.Quantity) and value.is_compatible_with("umol/L"):
         value = (value.to("mol/L") * CREATININE_MOLAR_MASS).to("mg/dL")
     return quantity(
@@ -155,7 +249,7 @@ def above_fraction_of_ibw(actual_kg, ibw_kg, fraction: float):
 
 def ideal_body_weight(height, sex: "Sex | str") -> pint.Quantity:
     """Devine IBW: 50 kg (male) or 45.5 kg (female) + 2.3 kg per inch over 5 ft."""
-    male = Sex.parse(sex) is Sex.MALE
+    male = Sex.parse(sex, "Devine ideal body weight") is Sex.MALE
     return Quantity(ideal_body_weight_kg(height_cm(height).magnitude, male), "kg")
 
 
@@ -220,7 +314,7 @@ def creatinine_clearance(
     _require_adult(a, "Cockcroft–Gault")
     w = weight_kg(weight)
     scr = creatinine_mg_dl(serum_creatinine)
-    s = Sex.parse(sex)
+    s = Sex.parse(sex, "Cockcroft–Gault")
     basis = WeightBasis.parse(basis)
     if basis is WeightBasis.ACTUAL:
         used, reason = w, "actual body weight"
@@ -246,7 +340,7 @@ def egfr_ckd_epi_2021(serum_creatinine, age, sex: "Sex | str") -> pint.Quantity:
     scr = creatinine_mg_dl(serum_creatinine).magnitude
     a = age_years(age)
     _require_adult(a, "CKD-EPI 2021")
-    female = Sex.parse(sex) is Sex.FEMALE
+    female = Sex.parse(sex, "CKD-EPI 2021") is Sex.FEMALE
     kappa, alpha = (0.7, -0.241) if female else (0.9, -0.302)
     ratio = scr / kappa
     value = 142.0 * min(ratio, 1.0) ** alpha * max(ratio, 1.0) ** -1.200 * 0.9938 ** a.magnitude
@@ -269,8 +363,10 @@ __all__ = [
     "BSAFormula",
     "CreatinineClearance",
     "Sex",
+    "SexNeededError",
     "WeightBasis",
     "adjusted_body_weight",
+    "age_from_birth_date",
     "age_years",
     "body_surface_area",
     "creatinine_clearance",
@@ -278,6 +374,6 @@ __all__ = [
     "egfr_ckd_epi_2021",
     "height_cm",
     "ideal_body_weight",
-    "weight_kg",
     "ureg",
+    "weight_kg",
 ]

@@ -35,22 +35,42 @@ class Severity(enum.Enum):
         return self.rank >= other.rank if isinstance(other, Severity) else NotImplemented
 
 
+def _subjects(value) -> tuple[str, ...]:
+    if isinstance(value, str):
+        # A bare string would become a tuple of letters.
+        return (value,)
+    return tuple(value)
+
+
 @attrs.frozen
 class Finding:
-    """One thing to act on: a stable rule id, a severity, a plain reason, a source."""
+    """One thing to act on: a stable rule id, a severity, a plain reason, a source.
+
+    ``subjects`` names the canonical drugs the finding is about (empty for a
+    finding about the patient or the order's arithmetic). A finding that blocks
+    an order names the ordered drug among them (docs/severity-policy.md).
+    """
 
     rule_id: str
     severity: Severity = attrs.field(converter=Severity)
     message: str
     reference: str
+    subjects: tuple[str, ...] = attrs.field(default=(), converter=_subjects)
 
     @classmethod
-    def of(cls, rule_id: str, severity: Severity, message: str, reference: Reference) -> "Finding":
-        return cls(rule_id, severity, message, reference.citation)
+    def of(cls, rule_id: str, severity: Severity, message: str, reference: Reference, subjects=()) -> "Finding":
+        return cls(rule_id, severity, message, reference.citation, subjects)
 
-    def to_dict(self) -> dict[str, str]:
-        return {"rule_id": self.rule_id, "severity": self.severity.value, "message": self.message, "reference": self.reference}
+    def to_dict(self) -> dict:
+        data: dict = {"rule_id": self.rule_id, "severity": self.severity.value, "message": self.message, "reference": self.reference}
+        if self.subjects:
+            # Omitted when empty, so findings about no drug serialise as they always have.
+            data["subjects"] = list(self.subjects)
+        return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, str]) -> "Finding":
-        return cls(data["rule_id"], Severity(data["severity"]), data["message"], data["reference"])
+    def from_dict(cls, data: dict) -> "Finding":
+        subjects = data.get("subjects", ())
+        if isinstance(subjects, str) or not all(isinstance(s, str) for s in subjects):
+            raise TypeError(f"subjects must be a list of drug names, got {subjects!r}")
+        return cls(data["rule_id"], Severity(data["severity"]), data["message"], data["reference"], tuple(subjects))

@@ -156,7 +156,8 @@ def _pregnancy_prevention(
     # Both labels: teratogen (boxed warning). The pregnancy test is for females of reproductive potential;
     # contraception counselling covers both sexes (each label gives a duration for males too).
     items = []
-    if patient.sex is Sex.FEMALE:
+    # Unknown or other sex keeps the pregnancy items: only a recorded male sex drops them.
+    if patient.sex is not Sex.MALE:
         items.append(
             _item(
                 "pregnancy test (females of reproductive potential)",

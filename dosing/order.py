@@ -9,9 +9,14 @@ import attrs
 import pint
 
 from dosing.body import WeightBasis, optional_weight_basis
+from dosing.findings import Finding, Severity
 from dosing.input.fields import choice, optional_iso_date, record
-from dosing.input.frequency import Frequency, parse_frequency
+from dosing.input.frequency import ISMP_ERROR_PRONE, Frequency, parse_frequency
+from dosing.input.route import Route, read_route
+from dosing.references import Reference
 from dosing.units import DoseInputError, fmt, is_mass_ratio, parse_text, ureg
+
+__all__ = ["DOSE_UNITS", "Order", "OrderIntent", "Route"]
 
 # What a dose may be written as. Anything else (a volume of an unknown product,
 # a rate) is refused at the door rather than misread by a calculator.
@@ -25,21 +30,61 @@ DOSE_UNITS = {
 }
 
 
-class Route(enum.Enum):
-    ORAL = "oral"
-    SUBCUTANEOUS = "subcutaneous"
-    INTRAVENOUS = "intravenous"
-    INTRAMUSCULAR = "intramuscular"
+class OrderIntent(enum.Enum):
+    """Why the order was written. A renewal repeats a running order; a change alters one."""
+
+    NEW = "new"
+    RENEWAL = "renewal"
+    CHANGE = "change"
 
     @classmethod
-    def parse(cls, value: "Route | str") -> "Route":
+    def parse(cls, value: "OrderIntent | str") -> "OrderIntent":
         aliases = {
-            "po": cls.ORAL, "by mouth": cls.ORAL,
-            "sc": cls.SUBCUTANEOUS, "subcut": cls.SUBCUTANEOUS, "sq": cls.SUBCUTANEOUS, "sc injection": cls.SUBCUTANEOUS,
-            "iv": cls.INTRAVENOUS, "iv infusion": cls.INTRAVENOUS,
-            "im": cls.INTRAMUSCULAR,
+            "new order": cls.NEW, "start": cls.NEW, "initial": cls.NEW,
+            "continue": cls.RENEWAL, "continuation": cls.RENEWAL, "refill": cls.RENEWAL, "renew": cls.RENEWAL,
+            "repeat": cls.RENEWAL,
+            "modify": cls.CHANGE, "modification": cls.CHANGE, "dose change": cls.CHANGE, "dose-change": cls.CHANGE,
+            "changed": cls.CHANGE,
         }
-        return choice(cls, value, "route", aliases)
+        return choice(cls, value, "intent", aliases)
+
+
+# A per-day dose read as the amount of each administration, only when there is
+# exactly one administration a day; the reading is reported, never silent.
+DAILY_RATE_READING = Reference(
+    "dmdose-daily-rate",
+    "dmdose order reading: a dose per day ('0.4 g/kg/day') with a once-daily frequency is the amount of each daily "
+    "administration (dosing/order.py)",
+)
+
+
+def _rate_error(value: pint.Quantity) -> DoseInputError:
+    return DoseInputError(
+        "dose", f"{fmt(value)} is a rate: write the amount per administration (e.g. '1 g/kg', '200 mg') and let the "
+        "frequency carry the days ('daily for 2 days every 4 weeks', 'BID'); a dose per day is read only with a "
+        "once-daily frequency"
+    )
+
+
+def _is_rate(value: pint.Quantity) -> bool:
+    return any(ureg.Quantity(1, name).check("[time]") and power < 0 for name, power in value.units._units.items())
+
+
+def _is_per_day(value: pint.Quantity) -> bool:
+    """'0.4 g/kg/day', '400 mg/day': one division by a day, nothing else in time."""
+    times = {name: power for name, power in value.units._units.items() if ureg.Quantity(1, name).check("[time]")}
+    return times == {"day": -1}
+
+
+def _dose_or_daily_rate(value):
+    """A dose, or a per-day rate kept until the frequency says whether it is one dose a day."""
+    if isinstance(value, str):
+        value = parse_text(value, "dose")
+    if isinstance(value, pint.Quantity) and _is_rate(value):
+        if _is_per_day(value):
+            return value
+        raise _rate_error(value)
+    return _dose(value)
 
 
 def _dose(value) -> pint.Quantity:
@@ -52,12 +97,9 @@ def _dose(value) -> pint.Quantity:
     for unit, dimension in DOSE_UNITS.items():
         if value.is_compatible_with(unit) and (not value.dimensionless or is_mass_ratio(value)):
             return quantity(value, "dose", dimension, unit=str(value.units), maximum=None)
-    if any(ureg.Quantity(1, name).check("[time]") and power < 0 for name, power in value.units._units.items()):
+    if _is_rate(value):
         # "1 g/kg/day", "400 mg/day": the rate belongs in the frequency.
-        raise DoseInputError(
-            "dose", f"{fmt(value)} is a rate: write the amount per administration (e.g. '1 g/kg', '200 mg') and let the "
-            "frequency carry the days ('daily for 2 days every 4 weeks', 'BID')"
-        )
+        raise _rate_error(value)
     raise DoseInputError("dose", f"{fmt(value)} is not a dose: expected mg, mg/kg, mg/m², tablets, capsules or mL")
 
 
@@ -72,10 +114,14 @@ def _text(parameter: str):
 
 @attrs.frozen
 class Order:
-    """One order to verify. ``drug`` is as written (brand or generic); verify resolves it."""
+    """One order to verify. ``drug`` is as written (brand or generic); verify resolves it.
+
+    ``reading_findings`` are the info findings of reading it: an ISMP error-prone
+    abbreviation in the frequency or route, a per-day dose read per administration.
+    """
 
     drug: str = attrs.field(converter=_text("drug"))
-    dose: pint.Quantity = attrs.field(converter=_dose)
+    dose: pint.Quantity = attrs.field(converter=_dose_or_daily_rate)
     frequency: Frequency = attrs.field(converter=parse_frequency)
     route: Route = attrs.field(converter=Route.parse)
     indication: str = attrs.field(default="dermatomyositis", converter=_text("indication"))
@@ -85,20 +131,68 @@ class Order:
     # The prescriber's choice of IVIG dosing weight (actual / ideal / adjusted),
     # e.g. for a patient under 5 ft, where Devine's IBW is not defined.
     weight_basis: WeightBasis | None = attrs.field(default=None, converter=optional_weight_basis)
+    intent: OrderIntent = attrs.field(default=OrderIntent.NEW, converter=OrderIntent.parse)
+    # How the order was read (not part of its identity: the canonical order equals it).
+    route_note: str | None = attrs.field(init=False, eq=False, repr=False)
+    dose_as_written: str | None = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_pre_init__(self, drug, dose, frequency, route, *args, **kwargs) -> None:
+        # The route converter keeps only the Route; the note about how it was written is kept here.
+        note = read_route(route).error_prone if isinstance(route, str) else None
+        object.__setattr__(self, "route_note", note)
+        object.__setattr__(self, "dose_as_written", dose.strip() if isinstance(dose, str) else None)
+
+    def __attrs_post_init__(self) -> None:
+        if not _is_rate(self.dose):
+            object.__setattr__(self, "dose_as_written", None)
+            return
+        f = self.frequency
+        if f.interval_days != 1 or f.times_per_day != 1:
+            raise _rate_error(self.dose)
+        per_day = self.dose
+        object.__setattr__(self, "dose", _dose(per_day * ureg.Quantity(1, "day")))
+        object.__setattr__(self, "dose_as_written", self.dose_as_written or fmt(per_day))
+
+    @property
+    def reading_findings(self) -> tuple[Finding, ...]:
+        found = []
+        if self.frequency.error_prone:
+            found.append(Finding.of("order.error-prone-frequency", Severity.INFO,
+                                    f"Frequency {self.frequency.text!r}: {self.frequency.error_prone}.", ISMP_ERROR_PRONE))
+        if self.route_note:
+            found.append(Finding.of("order.error-prone-route", Severity.INFO,
+                                    f"Route read as {self.route.value}: {self.route_note}.", ISMP_ERROR_PRONE))
+        if self.dose_as_written:
+            found.append(Finding.of(
+                "order.daily-dose-read", Severity.INFO,
+                f"Dose {self.dose_as_written} with {self.frequency.text!r} (one administration a day) read as "
+                f"{fmt(self.dose)} per administration.", DAILY_RATE_READING,
+            ))
+        return tuple(found)
 
     def to_dict(self) -> dict:
+        freq = self.frequency
         return {
             "drug": self.drug,
             "dose": f"{self.dose.magnitude!r} {self.dose.units}",
-            "frequency": self.frequency.text,
+            "frequency": freq.text if _reads_back(freq) else freq.canonical_text(),
             "route": self.route.value,
             "indication": self.indication,
             "start_date": None if self.start_date is None else self.start_date.isoformat(),
             "override_reason": self.override_reason,
             "weight_basis": None if self.weight_basis is None else self.weight_basis.value,
+            "intent": self.intent.value,
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> "Order":
-        allowed = [f.name for f in attrs.fields(cls)]
+        allowed = [f.name for f in attrs.fields(cls) if f.init]
         return cls(**record(data, "order", allowed, required=["drug", "dose", "frequency", "route"]))
+
+
+def _reads_back(freq: Frequency) -> bool:
+    """A hand-built frequency (a FHIR timing) is written out in words the grammar reads."""
+    try:
+        return parse_frequency(freq.text) == freq
+    except DoseInputError:
+        return False

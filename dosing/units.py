@@ -7,6 +7,7 @@ refused with a :class:`DoseInputError` that names the parameter — never coerce
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
@@ -41,72 +42,39 @@ class DoseInputError(ValueError):
         super().__init__(f"{parameter}: {problem}")
 
 
-# Apothecary and kitchen units: "gr" is pint's grain (64.8 mg), not gram — ISMP's
-# List of Error-Prone Abbreviations says never to dose in grains, drams or
-# household measures; tons are never a dose or a body weight.
-_ERROR_PRONE_UNITS = frozenset({
-    "grain", "dram", "fluid_dram", "scruple", "minim", "pennyweight", "teaspoon", "tablespoon", "cup",
-    "metric_ton", "ton", "long_ton", "short_ton",
-})
-
-_COMPOUND = re.compile(r"(?<=[A-Za-z\"'])\s+(?=[0-9.])")
+@functools.lru_cache(maxsize=256)
+def _unit(canonical: str) -> pint.Unit:
+    """pint's Unit for a canonical unit string, parsed once: half of a verify call was pint
+    re-parsing "mg" (issue 8). The grammar only ever produces allow-listed names."""
+    return ureg.Unit(canonical)
 
 
 def parse_text(text: str, parameter: str) -> pint.Quantity:
-    cleaned = text.strip()
-    if not cleaned:
-        raise DoseInputError(parameter, "empty string; give a value with its unit")
-    _refuse_ambiguous_numbers(text, cleaned, parameter)
-    # 5'6" and "5 ft 6 in" are how heights are written on charts; pint would read
-    # the latter as a product (ft·in), so make the sum explicit.
-    cleaned = re.sub(r"(\d)\s*'\s*(\d+(?:\.\d+)?)\s*(\"|'')", r"\1 ft + \2 in", cleaned)
-    cleaned = re.sub(r"(\d)\s*'", r"\1 ft", cleaned)
-    cleaned = re.sub(r"(\d)\s*\"", r"\1 in", cleaned)
-    cleaned = cleaned.replace("µ", "u").replace("μ", "u").replace("²", "**2")
-    cleaned = re.sub(r"(?<![A-Za-z])m2\b", "m**2", cleaned)
-    # "mL/min/1.73 m²" is how eGFR is written; the area is the std_bsa unit.
-    cleaned = re.sub(r"/\s*\(?\s*1\.73\s*m\s*\*\*\s*2\s*\)?", "/std_bsa", cleaned)
-    _refuse_arithmetic(text, cleaned, parameter)
-    cleaned = _COMPOUND.sub(" + ", cleaned)
-    try:
-        value = ureg.Quantity(cleaned)
-    except Exception as exc:  # pint raises several unrelated types here
-        raise DoseInputError(parameter, f"cannot read {text!r} as a quantity ({exc})") from None
-    if not isinstance(value, pint.Quantity):
-        raise DoseInputError(parameter, f"{text!r} has no unit")
-    error_prone = [name for name in value.units._units if name in _ERROR_PRONE_UNITS or name.startswith(("apothecary", "troy"))]
-    if error_prone:
-        raise DoseInputError(parameter, f"{text!r} reads as {error_prone[0]}, a unit doses must not be written in; use mg, g, kg or mL")
-    mega = [name for name in value.units._units if name.startswith("mega")]
-    if mega:
-        # "20 MG" is pint's 20 megagauss and "5 ML" 5 megalitres: capitals on a chart mean mg and mL.
-        raise DoseInputError(parameter, f"{text!r} reads as {mega[0]}; write units in lower case, e.g. 'mg', 'mL'")
-    return value
+    """A written quantity ("20 mg", "154 lb", "5 ft 6 in", "60 mL/min/1.73 m²") as a Quantity.
+
+    The text is read by the strict grammar of :mod:`dosing.input.quantity` (one number,
+    one unit expression from an allow-list, nothing else) before pint sees anything:
+    pint evaluates expressions, and that turned invisible characters, leading zeros,
+    sums and constants into numbers nobody wrote (issue 6). pint only builds the
+    Quantity from the parsed float and the cached unit.
+    """
+    # Imported here: dosing.input.quantity imports DoseInputError from this module.
+    from dosing.input.quantity import read
+
+    parsed = read(text, parameter)
+    return ureg.Quantity(parsed.number, _unit(parsed.unit))
 
 
-def _refuse_arithmetic(text: str, cleaned: str, parameter: str) -> None:
-    # pint evaluates expressions: "40/2 mg" is 20 mg, "5 ft -2 in" 4 ft 10 in, and
-    # "20 mg (8 tablets)" a product. A dose is one number and its unit, not a sum.
-    if re.search(r"[\d.]\s*[*/+^-]\s*[\d.]", cleaned) or re.search(r"(?<!^)(?<![eE])-\s*[\d.]", cleaned.strip()):
-        raise DoseInputError(parameter, f"cannot read {text!r}: write one number and its unit, without arithmetic")
-    if re.search(r"[()]", cleaned):
-        raise DoseInputError(parameter, f"cannot read {text!r}: write one number and its unit, without brackets")
-    inches = re.search(r"(?:ft|foot|feet)\s*\+?\s*([\d.]+)\s*(?:in|inch|inches)\b", cleaned)
-    if inches and float(inches.group(1)) >= 12:
-        raise DoseInputError(parameter, f"cannot read {text!r}: {inches.group(1)} inches is a foot or more; write e.g. '6 ft 1 in'")
+def ucum_quantity(value: Any, code: Any, parameter: str) -> pint.Quantity:
+    """A FHIR Quantity (value + UCUM code, e.g. 70, "kg"; "1.1", "mg/dL"; 2, "{tbl}") as a Quantity.
 
+    Same bounds and refusals as text: the value is bounded (digits, magnitude), the code
+    must be one of the allow-listed UCUM codes (case-sensitive, as UCUM is).
+    """
+    from dosing.input.quantity import ucum_number, ucum_unit
 
-def _refuse_ambiguous_numbers(text: str, cleaned: str, parameter: str) -> None:
-    # pint multiplies juxtaposed numbers and drops commas: "1 500 mg" would be
-    # 500 mg, "1 1/2 tablets" half a tablet, "1,5 mg" 15 mg. Refuse, never guess.
-    if "," in cleaned:
-        raise DoseInputError(
-            parameter, f"cannot read {text!r}: a comma may be a decimal point or a thousands separator; write e.g. '1.5 mg' or '1500 mg'"
-        )
-    if re.search(r"[\d.]\s+[\d.]", cleaned):
-        raise DoseInputError(parameter, f"cannot read {text!r}: two numbers side by side; write one number, e.g. '1500 mg' or '1.5 tablets'")
-    if re.search(r"\d*\.\d*\.", cleaned):
-        raise DoseInputError(parameter, f"cannot read {text!r}: a number with two decimal points")
+    unit = ucum_unit(code, parameter)
+    return ureg.Quantity(ucum_number(value, parameter), _unit(unit))
 
 
 def quantity(
@@ -143,7 +111,7 @@ def convert(value: Any, parameter: str, dimension: str, *, unit: str) -> pint.Qu
     """``value`` (Quantity or text, scalar or array) in ``unit``; refuses bare numbers and wrong dimensions."""
     if isinstance(value, bool) or isinstance(value, (int, float, np.number, np.ndarray, list, tuple)):
         raise DoseInputError(
-            parameter, f"bare number {value!r}; give a {dimension} with its unit, e.g. '{_example(unit)}'"
+            parameter, f"bare number {_shown(value)}; give a {dimension} with its unit, e.g. '{_example(unit)}'"
         )
     if isinstance(value, str):
         value = parse_text(value, parameter)
@@ -152,12 +120,61 @@ def convert(value: Any, parameter: str, dimension: str, *, unit: str) -> pint.Qu
     if value._REGISTRY is not ureg:
         # A quantity from another registry cannot be compared safely; rebuild it.
         value = ureg.Quantity(value.magnitude, str(value.units))
+    value = float_quantity(value, parameter)
     mass_ratio_needed = ureg.Quantity(1, unit).dimensionless and unit != "dimensionless"
     if not value.is_compatible_with(unit) or (mass_ratio_needed and not is_mass_ratio(value)):
         raise DoseInputError(
             parameter, f"expected a {dimension} (e.g. '{_example(unit)}'), got {value:~P} ({value.dimensionality})"
         )
     return value.to(unit)
+
+
+def float_quantity(value: pint.Quantity, parameter: str) -> pint.Quantity:
+    """``value`` with a float magnitude (or float array), before any arithmetic.
+
+    An int past a float (10**400 kg), a Fraction or a Decimal made pint's conversion
+    raise OverflowError, which escaped as "nothing was verified" (issue 6). Complex
+    magnitudes are left for :func:`quantity` to refuse by name.
+    """
+    magnitude = value.magnitude
+    if isinstance(magnitude, float):
+        return value  # the usual case, parsed text included: nothing to rebuild
+    try:
+        if np.ndim(magnitude) == 0:
+            if isinstance(magnitude, (complex, np.complexfloating)):
+                return value
+            if isinstance(magnitude, (bool, np.bool_)):
+                raise TypeError("a boolean")
+            return ureg.Quantity(float(magnitude), value.units)
+        array = np.asarray(magnitude)
+        if array.dtype.kind in "biuO":
+            return ureg.Quantity(array.astype(float), value.units)
+        return value
+    except (OverflowError, ValueError, TypeError) as exc:
+        raise DoseInputError(parameter, f"the value is not a number dmdose can compute with ({_kind(exc)})") from None
+
+
+def _kind(exc: Exception) -> str:
+    return "too large for a float" if isinstance(exc, OverflowError) else "not a real number"
+
+
+def _shown(value: Any) -> str:
+    """A value as shown in a message, cut short; repr() of an int over 4,300 digits raises."""
+    try:
+        text = repr(value)
+    except Exception:  # noqa: BLE001 - any repr may fail (an int past 4,300 digits, a hostile __repr__)
+        return f"a {type(value).__name__}"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _finite_float(x: Any, parameter: str) -> float:
+    try:
+        value = float(x)
+    except (OverflowError, ValueError, TypeError):
+        raise DoseInputError(parameter, "must be a finite number") from None
+    if not math.isfinite(value):
+        raise DoseInputError(parameter, "must be a finite number")
+    return value
 
 
 def check_magnitude(
@@ -209,9 +226,10 @@ def _step_decimal(q: pint.Quantity, step: pint.Quantity) -> tuple[Decimal, Decim
     unit = str(step.units)
     if not q.is_compatible_with(step.units):
         raise DoseInputError("step", f"{step:~P} cannot measure {q:~P} (different dimensions)")
-    if not (math.isfinite(float(step.magnitude)) and math.isfinite(float(q.magnitude))):
-        raise DoseInputError("dose" if math.isfinite(float(step.magnitude)) else "step", "must be a finite number")
-    if abs(float(q.to(unit).magnitude)) > _MAX_COUNT or abs(float(step.magnitude)) > _MAX_COUNT:
+    step_value = _finite_float(step.magnitude, "step")
+    _finite_float(q.magnitude, "dose")
+    q = ureg.Quantity(float(q.magnitude), q.units)  # finite, so a float: .to() cannot overflow an int
+    if abs(_finite_float(q.to(unit).magnitude, "dose")) > _MAX_COUNT or abs(step_value) > _MAX_COUNT:
         # Decimal's 28 digits hold any real dose to 1e-9; past 1e15 steps it is no dose at all.
         raise DoseInputError("dose", f"{q:~P} is implausibly large to count in {step:~P}")
     step_d = _decimal(step, unit)

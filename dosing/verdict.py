@@ -23,8 +23,9 @@ class Status(enum.Enum):
         return {Status.OK: 0, Status.WARN: 1, Status.BLOCK: 2}[self]
 
 
-def status_of(findings) -> Status:
-    """contraindicated blocks; major or caution warns; info alone is ok."""
+def status_of(findings, regimen_alerts=()) -> Status:
+    """contraindicated blocks; major or caution warns; info alone is ok. Regimen alerts count like findings."""
+    findings = [*findings, *regimen_alerts]
     worst = max((f.severity for f in findings), default=Severity.INFO, key=lambda s: s.rank)
     if worst is Severity.CONTRAINDICATED:
         return Status.BLOCK
@@ -48,6 +49,40 @@ def _quantity_from(data) -> pint.Quantity | None:
 
 
 @attrs.frozen
+class MedicationEntry:
+    """One current-medication entry as written, and what it was read as.
+
+    ``canonical`` is None when the name could not be resolved; ``problem`` then
+    says why (unknown, or ambiguous between named drugs). Unresolved entries are
+    kept and shown, never dropped.
+    """
+
+    written: str
+    canonical: str | None = None
+    problem: str = ""
+
+    @property
+    def resolved(self) -> bool:
+        return self.canonical is not None
+
+    def to_dict(self) -> dict:
+        return {"written": self.written, "canonical": self.canonical, "problem": self.problem}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MedicationEntry":
+        written, canonical, problem = data["written"], data.get("canonical"), data.get("problem", "")
+        if not isinstance(written, str) or not (canonical is None or isinstance(canonical, str)) or not isinstance(problem, str):
+            raise TypeError(f"not a medication entry: {data!r}")
+        return cls(written, canonical, problem)
+
+
+def _strings(value) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@attrs.frozen
 class DoseCheck:
     """A drug module's answer about one order.
 
@@ -64,6 +99,16 @@ class DoseCheck:
 
 @attrs.frozen
 class Verdict:
+    """What verify answers.
+
+    ``findings`` concern the order; ``regimen_alerts`` concern the current
+    medications alone (at most major: they warn, never block the order);
+    ``medications`` lists every medication entry, resolved or not;
+    ``unused_conditions`` the problem-list entries no rule reads;
+    ``dmdose_version`` and ``knowledge_hash`` say which code and which rule and
+    drug data gave this verdict, so an audited decision can be replayed.
+    """
+
     status: Status = attrs.field(converter=Status)
     drug: str
     ordered: str
@@ -71,16 +116,29 @@ class Verdict:
     recommended: str
     findings: tuple[Finding, ...] = attrs.field(converter=tuple)
     details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=lambda d: tuple(dict(d).items()))
+    regimen_alerts: tuple[Finding, ...] = attrs.field(default=(), converter=tuple)
+    medications: tuple[MedicationEntry, ...] = attrs.field(default=(), converter=tuple)
+    unused_conditions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
+    dmdose_version: str = ""
+    knowledge_hash: str = ""
 
     def __attrs_post_init__(self) -> None:
+        # A regimen alert is about drugs already given: it may not block the order (docs/severity-policy.md).
+        blocking = [f.rule_id for f in self.regimen_alerts if f.severity is Severity.CONTRAINDICATED]
+        if blocking:
+            raise DoseInputError("regimen_alerts", f"a regimen alert is at most major, got contraindicated {blocking}")
         # A verdict whose status disagrees with its findings would let a block pass as ok.
-        expected = status_of(self.findings)
+        expected = status_of(self.findings, self.regimen_alerts)
         if self.status is not expected:
             raise DoseInputError("status", f"{self.status.value!r} does not follow from the findings, which give {expected.value!r}")
 
     @property
     def exit_code(self) -> int:
         return self.status.exit_code
+
+    @property
+    def unresolved_medications(self) -> tuple[str, ...]:
+        return tuple(m.written for m in self.medications if not m.resolved)
 
     def to_dict(self) -> dict:
         return {
@@ -91,6 +149,11 @@ class Verdict:
             "recommended": self.recommended,
             "findings": [f.to_dict() for f in self.findings],
             "details": dict(self.details),
+            "regimen_alerts": [f.to_dict() for f in self.regimen_alerts],
+            "medications": [m.to_dict() for m in self.medications],
+            "unused_conditions": list(self.unused_conditions),
+            "dmdose_version": self.dmdose_version,
+            "knowledge_hash": self.knowledge_hash,
         }
 
     @classmethod
@@ -104,6 +167,10 @@ class Verdict:
 
     @classmethod
     def _from_dict(cls, data: dict) -> "Verdict":
+        # The newer keys are optional: a verdict stored before they existed still reads (version and hash then "").
+        for key in ("dmdose_version", "knowledge_hash"):
+            if not isinstance(data.get(key, ""), str):
+                raise TypeError(f"{key} must be text")
         return cls(
             status=Status(data["status"]),
             drug=data["drug"],
@@ -112,6 +179,11 @@ class Verdict:
             recommended=data["recommended"],
             findings=[Finding.from_dict(f) for f in data["findings"]],
             details=data.get("details", {}),
+            regimen_alerts=[Finding.from_dict(f) for f in data.get("regimen_alerts", [])],
+            medications=[MedicationEntry.from_dict(m) for m in data.get("medications", [])],
+            unused_conditions=list(data.get("unused_conditions", [])),
+            dmdose_version=data.get("dmdose_version", ""),
+            knowledge_hash=data.get("knowledge_hash", ""),
         )
 
     def to_json(self) -> str:

@@ -18,10 +18,21 @@ from interactions.drugs import (
     normalize,
     resolve,
 )
-from interactions.engine import UNKNOWN_DRUG_RULE, CheckResult, Rule, check, load_rules
+from interactions.engine import (
+    CONTINUATION_RULE,
+    DUPLICATE_RULE,
+    UNKNOWN_DRUG_RULE,
+    CheckResult,
+    Rule,
+    check,
+    knowledge_hash,
+    load_rules,
+)
 
 __all__ = [
+    "CONTINUATION_RULE",
     "CheckResult",
+    "DUPLICATE_RULE",
     "DrugTable",
     "InteractionDataError",
     "Rule",
@@ -30,6 +41,7 @@ __all__ = [
     "canonical_drugs",
     "check",
     "classes_of",
+    "knowledge_hash",
     "load_drug_table",
     "load_rules",
     "normalize",

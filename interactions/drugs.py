@@ -4,6 +4,12 @@ The table lives in ``drugs.toml`` (shipped with the package). A name outside it,
 or one that could mean two different drugs ("mycophenolate"), raises
 :class:`UnknownDrugError`: an interaction check can only be as good as its
 knowledge of what the patient takes, so nothing is guessed.
+
+Names are read as charts write them: the exact name is tried first, then the
+product string is read (:mod:`interactions.products`: strength, form, device
+words, salts, biosimilar suffixes, RxNorm display strings, combinations whose
+ingredients make one listed drug), and ``rxcui:<code>`` / :func:`resolve_code`
+read RxNorm codes.
 """
 
 from __future__ import annotations
@@ -19,8 +25,13 @@ from typing import Any
 import attrs
 
 from dosing.units import DoseInputError
+from interactions import products
+from interactions.products import ProductReading
 
 DRUGS_FILE = "drugs.toml"
+RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+_RXCUI_PREFIX = re.compile(r"^\s*rxcui\s*:\s*", re.IGNORECASE)
+_RXCUI = re.compile(r"^[0-9]{1,9}$")
 
 # Spaces, hyphens (and typographic dashes), slashes and underscores separate the
 # parts of a drug name inconsistently across charts ("TMP-SMX", "TMP/SMX",
@@ -42,19 +53,39 @@ class InteractionDataError(ValueError):
 class UnknownDrugError(DoseInputError):
     """A drug name that is not in the drug table, or that is ambiguous."""
 
-    def __init__(self, name: object, candidates: tuple[str, ...] = (), parameter: str = "drug"):
+    def __init__(
+        self,
+        name: object,
+        candidates: tuple[str, ...] = (),
+        parameter: str = "drug",
+        *,
+        reading: ProductReading | None = None,
+        problem: str | None = None,
+    ):
         self.name = name
         self.candidates = tuple(candidates)
-        if candidates:
-            problem = f"{name!r} is ambiguous: say which of {', '.join(candidates)}"
+        # What was read in the name (strength, form, parts not recognised), when it was a product string.
+        self.reading = reading
+        shown = repr(name) if not isinstance(name, str) or len(name) <= products.MAX_PRODUCT_CHARS else repr(name[:60] + "...")
+        if problem is not None:
+            problem = f"{shown}: {problem}"
+        elif candidates:
+            problem = f"{shown} is ambiguous: say which of {', '.join(candidates)}"
         else:
-            problem = f"unknown drug {name!r}; it is not in the dmdose drug table, so its interactions cannot be checked"
+            problem = f"unknown drug {shown}; it is not in the dmdose drug table, so its interactions cannot be checked"
+        if reading is not None and problem is not None and (reading.unread or reading.topical or reading.confusables):
+            problem += f" (read: {reading.describe()})"
         super().__init__(parameter, problem)
+
+    @property
+    def topical(self) -> bool:
+        """True when the name was refused because it is a topical/eye/ear product (not systemic)."""
+        return self.reading is not None and self.reading.topical
 
 
 def normalize(name: str) -> str:
-    """The matching key of a name: case-folded, without separators or surrounding space."""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", name).casefold())
+    """The matching key of a name: look-alike letters as Latin, case-folded, without separators or surrounding space."""
+    return _SEPARATORS.sub("", products.latin_lookalikes(unicodedata.normalize("NFKC", name)).casefold())
 
 
 @attrs.frozen
@@ -62,26 +93,57 @@ class Drug:
     name: str
     classes: frozenset[str]
     synonyms: tuple[str, ...]
+    rxcui: tuple[str, ...] = ()
+    ingredients: tuple[str, ...] = ()  # a combination product: its ingredient names
 
 
 @attrs.frozen
 class DrugTable:
-    """Canonical drugs, declared classes, and the name index built from them."""
+    """Canonical drugs, declared classes, and the name and code indexes built from them."""
 
     drugs: dict[str, Drug]
     classes: dict[str, str]
     index: dict[str, str]  # normalized name -> canonical name
     ambiguous: dict[str, tuple[str, ...]]  # normalized name -> candidate canonical names
+    codes: dict[str, str] = attrs.field(factory=dict)  # RxCUI -> canonical name
+    ambiguous_codes: dict[str, tuple[str, ...]] = attrs.field(factory=dict)  # RxCUI -> candidates
+    combinations: dict[frozenset[str], str] = attrs.field(factory=dict)  # ingredient keys -> combination drug
 
     def resolve(self, name: object, parameter: str = "drug") -> str:
+        """The canonical drug of ``name`` (a name, a product string or ``rxcui:<code>``); raises UnknownDrugError."""
         if not isinstance(name, str):
             raise UnknownDrugError(name, parameter=parameter)
+        if _RXCUI_PREFIX.match(name):
+            return self.resolve_code(RXNORM_SYSTEM, _RXCUI_PREFIX.sub("", name, count=1), parameter=parameter)
         key = normalize(name)
         if key in self.index:
             return self.index[key]
         if key in self.ambiguous:
             raise UnknownDrugError(name, self.ambiguous[key], parameter=parameter)
-        raise UnknownDrugError(name, parameter=parameter)
+        _, outcome = self._read(name, parameter)
+        if isinstance(outcome, str):
+            return outcome
+        raise outcome
+
+    def read(self, name: str) -> ProductReading:
+        """What dmdose reads in ``name`` (names, strengths, form, canonical ingredients), whether or not it resolves."""
+        if not isinstance(name, str):
+            raise UnknownDrugError(name)
+        reading, _ = self._read(name, "drug")
+        return reading
+
+    def resolve_code(self, system: str, code: object, parameter: str = "drug") -> str:
+        """The canonical drug of an RxNorm RxCUI (system ``RXNORM_SYSTEM``); raises UnknownDrugError."""
+        if system != RXNORM_SYSTEM:
+            raise UnknownDrugError(f"{system}|{code}", parameter=parameter, problem=f"code system {system!r} is not read; only RxNorm ({RXNORM_SYSTEM})")
+        text = code.strip() if isinstance(code, str) else code
+        if not isinstance(text, str) or not _RXCUI.match(text):
+            raise UnknownDrugError(f"rxcui:{code}", parameter=parameter, problem="an RxCUI is 1 to 9 digits")
+        if text in self.codes:
+            return self.codes[text]
+        if text in self.ambiguous_codes:
+            raise UnknownDrugError(f"rxcui:{text}", self.ambiguous_codes[text], parameter=parameter)
+        raise UnknownDrugError(f"rxcui:{text}", parameter=parameter, problem="RxCUI not in the dmdose drug table, so its interactions cannot be checked")
 
     def classes_of(self, name: str) -> frozenset[str]:
         return self.drugs[self.resolve(name)].classes
@@ -95,6 +157,145 @@ class DrugTable:
                 out[synonym] = drug.name
         return out
 
+    # --- reading product strings ---------------------------------------------------------------
+
+    def _lookup(self, text: str) -> str | tuple[str, ...] | None:
+        """A canonical name, the candidates of an ambiguous name, or None."""
+        key = normalize(text)
+        if key in self.index:
+            return self.index[key]
+        if key in self.ambiguous:
+            return self.ambiguous[key]
+        base = products.biosimilar_base(text)
+        if base is not None:
+            canonical = self.index.get(normalize(base))
+            # Only a biologic takes an FDA four-letter suffix: "rituximab-abbs", "infliximab-dyyb".
+            if canonical is not None and "biologic" in self.drugs[canonical].classes:
+                return canonical
+        return None
+
+    def _ingredient_key(self, text: str) -> str:
+        """How a combination's ingredient is keyed: its canonical drug, or its normalized name."""
+        found = self._lookup(text)
+        return found if isinstance(found, str) else normalize(text)
+
+    def _read_run(self, run: tuple[products.Token, ...]) -> tuple[list[str], list[str], list[tuple[str, ...]], list[str]]:
+        """(names read, ingredient keys, ambiguities, unread parts) of one name run."""
+        for candidate in products.name_candidates(run):
+            found = self._lookup(candidate)
+            if isinstance(found, str):
+                return [candidate], [found], [], []
+            if isinstance(found, tuple):
+                ambiguous = (candidate, found)
+                break
+        else:
+            ambiguous = None
+        names: list[str] = []
+        keys: list[str] = []
+        unread: list[str] = []
+        ambiguities: list[tuple[str, ...]] = []
+        parts = products.components(products.core(run))
+        if len(parts) < 2:
+            if ambiguous is not None:
+                return [ambiguous[0]], [], [ambiguous[1]], []
+            text = products.text_of(products.core(run)) or products.text_of(run)
+            return [text], [], [], [text]
+        for part in parts:
+            found = None
+            text = ""
+            for candidate in products.name_candidates(part):
+                text = text or candidate
+                found = self._lookup(candidate)
+                if found is not None:
+                    text = candidate
+                    break
+            if not text:
+                continue
+            names.append(text)
+            if isinstance(found, str):
+                keys.append(found)
+            elif isinstance(found, tuple):
+                ambiguities.append(found)
+            else:
+                keys.append(normalize(text))
+                unread.append(text)
+        return names, keys, ambiguities, unread
+
+    def _read_segment(self, segment: products.Segment) -> tuple[list[str], str | None, list[tuple[str, ...]], list[str]]:
+        """(names, the canonical drug the segment makes or None, ambiguities, unread) of one segment."""
+        names: list[str] = []
+        keys: list[str] = []
+        ambiguities: list[tuple[str, ...]] = []
+        unread: list[str] = []
+        for run in segment.runs:
+            if products.is_form_only(run):
+                continue
+            run_names, run_keys, run_ambiguous, run_unread = self._read_run(run)
+            names += run_names
+            keys += run_keys
+            ambiguities += run_ambiguous
+            unread += run_unread
+        distinct = frozenset(keys)
+        if ambiguities or not distinct:
+            return names, None, ambiguities, unread
+        combination = self.combinations.get(distinct) if len(distinct) > 1 else None
+        if combination is not None:
+            return names, combination, [], []
+        if unread:
+            return names, None, [], unread
+        if len(distinct) == 1:
+            return names, next(iter(distinct)), [], []
+        return names, None, [], [" + ".join(names)]  # two drugs in one entry: not a listed combination
+
+    def _read(self, name: str, parameter: str) -> tuple[ProductReading, str | UnknownDrugError]:
+        try:
+            parse = products.parse_product(name)
+        except products.ProductTooLongError as error:
+            reading = ProductReading(name[: products.MAX_PRODUCT_CHARS])
+            return reading, UnknownDrugError(name, parameter=parameter, problem=f"too long to be a drug name ({error})")
+        names, canonical, ambiguities, unread = self._read_segment(parse.main)
+        alternatives: list[str] = []
+        for segment in parse.alternatives:
+            if all(products.is_form_only(run) for run in segment.runs):
+                continue  # "(PF)", "(human)": words about the product, not another name
+            alt_names, alt, alt_ambiguous, alt_unread = self._read_segment(segment)
+            alternatives += alt_names
+            ambiguities += alt_ambiguous
+            unread += alt_unread
+            if alt is not None and canonical is not None and alt != canonical:
+                unread.append(f"{' + '.join(alt_names)} (names {alt}, not {canonical})")
+            canonical = canonical or alt
+        segments = (parse.main, *parse.alternatives)
+        strengths = tuple(s for seg in segments for s in seg.strengths)
+        form_words = tuple(dict.fromkeys(w for seg in segments for w in seg.form_words))
+        words = tuple(dict.fromkeys(w for seg in segments for w in seg.device_words))
+        topical = any(seg.topical for seg in segments)
+        resolved = canonical is not None and not ambiguities and not unread and not topical
+        reading = ProductReading(
+            text=name,
+            names=tuple(names),
+            ingredients=(canonical,) if canonical is not None else (),
+            alternatives=tuple(alternatives),
+            strengths=strengths,
+            form=" ".join(form_words) or None,
+            words=words,
+            topical=topical,
+            confusables=parse.confusables,
+            unread=tuple(dict.fromkeys(unread)),
+        )
+        if resolved:
+            return reading, canonical
+        if topical and canonical is not None:
+            problem = (
+                f"read as {canonical} in a topical, eye or ear form ({reading.form}); dmdose checks systemic drugs only, "
+                "so this product's interactions are not checked"
+            )
+            return reading, UnknownDrugError(name, parameter=parameter, reading=reading, problem=problem)
+        if ambiguities and not unread:
+            candidates = tuple(dict.fromkeys(c for group in ambiguities for c in group))
+            return reading, UnknownDrugError(name, candidates, parameter=parameter, reading=reading)
+        return reading, UnknownDrugError(name, parameter=parameter, reading=reading)
+
 
 def _string_list(value: Any, where: str, source: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
@@ -104,9 +305,9 @@ def _string_list(value: Any, where: str, source: str) -> tuple[str, ...]:
 
 def parse_drug_table(data: dict[str, Any], source: str) -> DrugTable:
     """Build and validate a drug table from parsed TOML; raise on any inconsistency."""
-    unknown = set(data) - {"classes", "ambiguous", "drugs"}
+    unknown = set(data) - {"classes", "ambiguous", "ambiguous_rxcui", "drugs"}
     if unknown:
-        raise InteractionDataError(source, f"unknown top-level key(s) {sorted(unknown)}; allowed: ambiguous, classes, drugs")
+        raise InteractionDataError(source, f"unknown top-level key(s) {sorted(unknown)}; allowed: ambiguous, ambiguous_rxcui, classes, drugs")
     classes = data.get("classes", {})
     if not isinstance(classes, dict) or not all(isinstance(v, str) for v in classes.values()):
         raise InteractionDataError(source, "[classes] must map class names to descriptions")
@@ -116,6 +317,7 @@ def parse_drug_table(data: dict[str, Any], source: str) -> DrugTable:
 
     drugs: dict[str, Drug] = {}
     index: dict[str, str] = {}
+    codes: dict[str, str] = {}
 
     def claim(name: str, canonical: str, where: str) -> None:
         key = normalize(name)
@@ -133,18 +335,26 @@ def parse_drug_table(data: dict[str, Any], source: str) -> DrugTable:
             raise InteractionDataError(source, f"{where} must be a table")
         if canonical != canonical.strip() or canonical != canonical.lower():
             raise InteractionDataError(source, f"{where}: canonical names are lower case without surrounding spaces")
-        extra = set(entry) - {"classes", "synonyms"}
+        extra = set(entry) - {"classes", "synonyms", "rxcui", "ingredients"}
         if extra:
-            raise InteractionDataError(source, f"{where}: unknown key(s) {sorted(extra)}; allowed: classes, synonyms")
+            raise InteractionDataError(source, f"{where}: unknown key(s) {sorted(extra)}; allowed: classes, ingredients, rxcui, synonyms")
         drug_classes = frozenset(_string_list(entry.get("classes", []), where + ".classes", source))
         undeclared = drug_classes - set(classes)
         if undeclared:
             raise InteractionDataError(source, f"{where}: undeclared class(es) {sorted(undeclared)}; declare them in [classes]")
         synonyms = _string_list(entry.get("synonyms", []), where + ".synonyms", source)
+        rxcui = _codes(entry.get("rxcui", []), where + ".rxcui", source)
+        for code in rxcui:
+            if code in codes and codes[code] != canonical:
+                raise InteractionDataError(source, f"{where}: RxCUI {code} already names {codes[code]!r}; a code must map to exactly one drug")
+            codes[code] = canonical
+        ingredients = _string_list(entry.get("ingredients", []), where + ".ingredients", source) if "ingredients" in entry else ()
+        if ingredients and len(ingredients) < 2:
+            raise InteractionDataError(source, f"{where}: ingredients lists the two or more ingredients of a combination")
         claim(canonical, canonical, where)
         for synonym in synonyms:
             claim(synonym, canonical, where)
-        drugs[canonical] = Drug(canonical, drug_classes, synonyms)
+        drugs[canonical] = Drug(canonical, drug_classes, synonyms, rxcui, ingredients)
 
     ambiguous: dict[str, tuple[str, ...]] = {}
     for name, candidates in data.get("ambiguous", {}).items():
@@ -158,7 +368,39 @@ def parse_drug_table(data: dict[str, Any], source: str) -> DrugTable:
             raise InteractionDataError(source, f"{where}: is also a name of {index[key]!r}; it cannot be both")
         ambiguous[key] = candidates
 
-    return DrugTable(drugs, dict(classes), index, ambiguous)
+    ambiguous_codes: dict[str, tuple[str, ...]] = {}
+    for code, candidates in data.get("ambiguous_rxcui", {}).items():
+        where = f"[ambiguous_rxcui] {code!r}"
+        (code,) = _codes([code], where, source)
+        candidates = _string_list(candidates, where, source)
+        missing = [c for c in candidates if c not in drugs]
+        if missing or len(candidates) < 2:
+            raise InteractionDataError(source, f"{where}: needs two or more canonical drug names; unknown: {missing}")
+        if code in codes:
+            raise InteractionDataError(source, f"{where}: is also a code of {codes[code]!r}; it cannot be both")
+        ambiguous_codes[code] = candidates
+
+    table = DrugTable(drugs, dict(classes), index, ambiguous, codes, ambiguous_codes)
+    combinations: dict[frozenset[str], str] = {}
+    for drug in drugs.values():
+        if not drug.ingredients:
+            continue
+        key = frozenset(table._ingredient_key(name) for name in drug.ingredients)
+        if len(key) != len(drug.ingredients) or drug.name in key:
+            raise InteractionDataError(source, f"[drugs.{drug.name!r}].ingredients: {list(drug.ingredients)} must name distinct ingredients other than the drug itself")
+        if key in combinations:
+            raise InteractionDataError(source, f"[drugs.{drug.name!r}].ingredients: the same ingredients already make {combinations[key]!r}")
+        combinations[key] = drug.name
+    return attrs.evolve(table, combinations=combinations)
+
+
+def _codes(value: Any, where: str, source: str) -> tuple[str, ...]:
+    """RxCUIs: strings of 1 to 9 digits (RxNorm concept unique identifiers), no repeats."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and _RXCUI.match(v) for v in value):
+        raise InteractionDataError(source, f"{where}: expected a list of RxCUI strings (digits only), got {value!r}")
+    if len(set(value)) != len(value):
+        raise InteractionDataError(source, f"{where}: repeated code in {value!r}")
+    return tuple(value)
 
 
 def load_drug_table(path: str | Path | None = None) -> DrugTable:
@@ -187,8 +429,19 @@ def _shipped_table() -> DrugTable:
 
 
 def resolve(name: str) -> str:
-    """The canonical name of ``name`` ("Enbrel" -> "etanercept"); raises UnknownDrugError."""
+    """The canonical name of ``name`` ("Enbrel" -> "etanercept", "Bactrim DS 800-160 mg tablet" ->
+    "trimethoprim-sulfamethoxazole", "rxcui:6851" -> "methotrexate"); raises UnknownDrugError."""
     return _shipped_table().resolve(name)
+
+
+def resolve_code(system: str, code: str) -> str:
+    """The canonical name of a coded drug (RxNorm RxCUI; ``system`` is RXNORM_SYSTEM); raises UnknownDrugError."""
+    return _shipped_table().resolve_code(system, code)
+
+
+def read_product(name: str) -> ProductReading:
+    """What dmdose reads in a product string (names, canonical ingredients, strengths, form, device words)."""
+    return _shipped_table().read(name)
 
 
 def canonical_drugs() -> tuple[str, ...]:

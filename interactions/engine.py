@@ -13,13 +13,23 @@ A rule's condition is a conjunction of a few fields (see docs/interactions.md):
 
 There are deliberately no negative conditions on drugs: adding a drug to a
 regimen can then only add findings, never hide one.
+
+Order alerts and regimen alerts (docs/severity-policy.md): a rule's finding is
+attached to the ORDER only when the ordered drug is one of the drugs the rule
+matched (a subject, or the partner of a subject), or when the rule is a
+patient-only ``always`` rule. What a rule finds among the current medications
+alone is a REGIMEN alert: at most ``major`` (it never blocks the order, which
+may well be the remedy: leucovorin or folic acid for methotrexate with
+trimethoprim-sulfamethoxazole), naming the drugs to review or stop.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.resources
 import string
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +40,7 @@ from dosing.findings import Finding, Severity
 from dosing.patient import KNOWN_CONDITIONS, Patient
 from dosing.references import Reference
 from dosing.units import DoseInputError
+from dosing.verdict import MedicationEntry
 from interactions.drugs import (
     DrugTable,
     InteractionDataError,
@@ -44,6 +55,13 @@ RULES_FILE = "rules.toml"
 UNKNOWN_DRUG_RULE = "interactions.unknown-drug"
 # Built in, like the unknown-drug finding: it compares the order with the regimen, not a condition.
 DUPLICATE_RULE = "interactions.duplicate-therapy"
+# A renewal of a drug already taken is a continuation, and a declared change replaces the current order.
+CONTINUATION_RULE = "interactions.continuation"
+CHANGE_RULE = "interactions.therapy-change"
+BUILTIN_RULES = frozenset({UNKNOWN_DRUG_RULE, DUPLICATE_RULE, CONTINUATION_RULE, CHANGE_RULE})
+# A problem among the current medications alone never blocks the order (docs/severity-policy.md).
+REGIMEN_CEILING = Severity.MAJOR
+INTENTS = ("new", "renewal", "change")
 UNKNOWN_DRUG_REF = Reference(
     "dmdose-drug-table",
     "dmdose drug table (interactions/drugs.toml): interactions are checked only between drugs it lists",
@@ -85,29 +103,82 @@ class Rule:
     def _partner(self, name: str, table: DrugTable) -> bool:
         return name in self.with_drug or bool(self.with_class & table.drugs[name].classes)
 
-    def evaluate(self, regimen: Iterable[str], patient: Patient, table: DrugTable) -> Finding | None:
-        """The finding this rule raises for ``regimen`` (canonical names) and ``patient``, if any."""
+    @property
+    def has_partner(self) -> bool:
+        return bool(self.with_drug or self.with_class)
+
+    def applies_to(self, patient: Patient) -> bool:
+        """The rule's patient conditions hold."""
         if self.patient_any and not (self.patient_any & patient.conditions):
-            return None
-        if self.patient_none & patient.conditions:
-            return None
+            return False
+        return not (self.patient_none & patient.conditions)
+
+    def matches(self, regimen: Iterable[str], table: DrugTable) -> list[tuple[str, list[str]]]:
+        """Each subject drug of ``regimen`` the rule matches, with its partner drugs (patient conditions aside)."""
         regimen = list(dict.fromkeys(regimen))
-        subjects: list[str] = []
-        partners: list[str] = []
-        if not self.always:
-            needs_partner = bool(self.with_drug or self.with_class)
-            for name in regimen:
-                if not self._subject(name, table):
-                    continue
-                mates = [other for other in regimen if other != name and self._partner(other, table)]
-                if needs_partner and not mates:
-                    continue
-                subjects.append(name)
-                partners.extend(m for m in mates if m not in partners)
-            if not subjects:
-                return None
+        out: list[tuple[str, list[str]]] = []
+        for name in regimen:
+            if not self._subject(name, table):
+                continue
+            mates = [other for other in regimen if other != name and self._partner(other, table)]
+            if self.has_partner and not mates:
+                continue
+            out.append((name, mates))
+        return out
+
+    def finding(self, pairs: list[tuple[str, list[str]]], severity: Severity | None = None) -> Finding:
+        """The finding for matched (subject, partners) pairs; its subjects are every drug involved."""
+        subjects = list(dict.fromkeys(s for s, _ in pairs))
+        partners = list(dict.fromkeys(m for _, mates in pairs for m in mates))
         message = self.message.format(drug=", ".join(subjects), with_drug=", ".join(partners))
-        return Finding(self.id, self.severity, message, self.reference)
+        involved = tuple(dict.fromkeys([*subjects, *partners]))
+        return Finding(self.id, severity or self.severity, message, self.reference, involved)
+
+    def evaluate(self, regimen: Iterable[str], patient: Patient, table: DrugTable) -> Finding | None:
+        """The finding this rule raises for the whole ``regimen`` (canonical names) and ``patient``, if any.
+
+        This does not tell the order from the current medications; :func:`check` does (order vs regimen alerts).
+        """
+        if not self.applies_to(patient):
+            return None
+        if self.always:
+            return Finding(self.id, self.severity, self.message, self.reference)
+        pairs = self.matches(regimen, table)
+        return self.finding(pairs) if pairs else None
+
+    def split(self, order_drug: str, medications: Iterable[str], patient: Patient, table: DrugTable) -> tuple[Finding | None, Finding | None]:
+        """(order finding, regimen alert) of this rule for an order of ``order_drug`` on top of ``medications``."""
+        if not self.applies_to(patient):
+            return None, None
+        if self.always:
+            # A finding about the patient: every order must surface it.
+            return Finding(self.id, self.severity, self.message, self.reference), None
+        order_pairs: list[tuple[str, list[str]]] = []
+        regimen_pairs: list[tuple[str, list[str]]] = []
+        for subject, mates in self.matches([order_drug, *medications], table):
+            if subject == order_drug:
+                order_pairs.append((subject, mates))
+                continue
+            if order_drug in mates:
+                order_pairs.append((subject, [order_drug]))
+            others = [m for m in mates if m != order_drug]
+            if others or not self.has_partner:
+                regimen_pairs.append((subject, others))
+        order = self.finding(order_pairs) if order_pairs else None
+        return order, self._regimen_alert(regimen_pairs, order_drug) if regimen_pairs else None
+
+    def _regimen_alert(self, pairs: list[tuple[str, list[str]]], order_drug: str) -> Finding:
+        found = self.finding(pairs, min(self.severity, REGIMEN_CEILING))
+        names = " and ".join(found.subjects)
+        if self.severity is Severity.CONTRAINDICATED:
+            advice = f"The source says not to give this: review {names} and stop what the message names."
+        else:
+            advice = f"Review {names}."
+        message = (
+            f"Regimen alert, current medications only (not the ordered {order_drug}): {found.message} {advice} "
+            f"This does not block the {order_drug} order."
+        )
+        return attrs.evolve(found, message=message)
 
 
 @attrs.frozen
@@ -117,13 +188,18 @@ class CheckResult:
     ``drug`` is the canonical order drug; ``medications`` the canonical names of
     the current medications that were recognised (input order, no repeats);
     ``unknown`` the names that were not (and therefore were not checked);
-    ``findings`` worst first, then by rule id.
+    ``findings`` worst first, then by rule id: what concerns the order drug;
+    ``regimen_alerts`` likewise: what concerns the current medications alone
+    (at most major, they never block the order); ``entries`` every medication
+    entry as written, resolved to its canonical name or not.
     """
 
     drug: str
     medications: tuple[str, ...]
     findings: tuple[Finding, ...]
     unknown: tuple[str, ...] = ()
+    regimen_alerts: tuple[Finding, ...] = ()
+    entries: tuple[MedicationEntry, ...] = ()
 
     @property
     def worst(self) -> Severity | None:
@@ -167,9 +243,21 @@ def _check_message(message: Any, allowed: frozenset[str], where: str, source: st
     if not isinstance(message, str) or not message.strip():
         raise InteractionDataError(source, f"{where}: message must be non-empty text saying why")
     try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(message) if name is not None}
+        parts = list(string.Formatter().parse(message))
     except ValueError as exc:
         raise InteractionDataError(source, f"{where}: malformed message template ({exc}); write braces as {{{{ }}}}") from None
+    fields = set()
+    for _, name, spec, conversion in parts:
+        if name is None:
+            continue
+        # Named placeholders only: a format spec ("{drug:>999999999}") could size a message to any width, and
+        # attribute or index access ("{drug.__class__}", "{drug[0]}") reaches past the text.
+        if not name.isidentifier() or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            raise InteractionDataError(
+                source, f"{where}: placeholder {shown} is not allowed; write a bare named placeholder such as {{drug}}, without format spec, conversion, attribute or index"
+            )
+        fields.add(name)
     bad = fields - allowed
     if bad:
         raise InteractionDataError(source, f"{where}: placeholder(s) {sorted(bad)} not available in this rule's message; allowed: {sorted(allowed) or 'none'}")
@@ -262,7 +350,7 @@ def parse_rules(data: dict[str, Any], table: DrugTable, source: str) -> tuple[Ru
     rules = [_parse_rule(raw, i + 1, references, table, source) for i, raw in enumerate(raw_rules)]
     seen: set[str] = set()
     for rule in rules:
-        if rule.id in seen or rule.id in (UNKNOWN_DRUG_RULE, DUPLICATE_RULE):
+        if rule.id in seen or rule.id in BUILTIN_RULES:
             raise InteractionDataError(source, f"duplicate rule id {rule.id!r}")
         seen.add(rule.id)
     return tuple(rules)
@@ -291,6 +379,9 @@ def _shipped_rules() -> tuple[Rule, ...]:
 
 
 def _medication_names(current_medications: Any) -> tuple[str, ...]:
+    if isinstance(current_medications, Mapping):
+        # {"Bactrim": false} would be read by its keys, listing the drug the caller meant to exclude.
+        raise DoseInputError("current_medications", "expected a list of drug names, not a mapping")
     if isinstance(current_medications, str):
         # A bare string would be checked letter by letter; make the caller say what they mean.
         raise DoseInputError("current_medications", f"expected a list of drug names, got the single string {current_medications!r}")
@@ -304,23 +395,88 @@ def _medication_names(current_medications: Any) -> tuple[str, ...]:
     return names
 
 
-def _duplicate_finding(drug: str) -> Finding:
+def _intent(intent: Any) -> str:
+    """The order's intent as text: new (default), renewal or change."""
+    if intent is None:
+        return "new"
+    value = getattr(intent, "value", intent)  # dosing.order.OrderIntent, or its text
+    if not isinstance(value, str) or value.strip().lower() not in INTENTS:
+        raise DoseInputError("intent", f"expected one of {', '.join(INTENTS)}, got {intent!r}")
+    return value.strip().lower()
+
+
+def _same_drug_finding(drug: str, intent: str) -> Finding:
+    """An order for a drug already among the current medications, graded by what the order says it is."""
+    if intent == "renewal":
+        # Continuing the current therapy is the common case; calling it "duplicate" trains people to override.
+        return Finding.of(
+            CONTINUATION_RULE,
+            Severity.INFO,
+            f"Continuation of current therapy: {drug} is already among the current medications and this order renews it, "
+            "so it is not duplicate therapy. If the product, dose or route differs from the current one, it is a change: "
+            "make sure the current order is stopped.",
+            refs.SEED_PLAN,
+            (drug,),
+        )
+    if intent == "change":
+        return Finding.of(
+            CHANGE_RULE,
+            Severity.CAUTION,
+            f"Change of current therapy: {drug} is already among the current medications and this order changes it. "
+            "Make sure the current order is stopped so that the old and the new dose are not both given.",
+            refs.SEED_PLAN,
+            (drug,),
+        )
     return Finding.of(
         DUPLICATE_RULE,
         Severity.MAJOR,
         f"{drug} is already among the current medications: confirm this order replaces the current one, so that both "
-        "are not given (the plan escalates oral methotrexate, where an oral and a subcutaneous dose could overlap).",
+        "are not given (the plan escalates oral methotrexate, where an oral and a subcutaneous dose could overlap). "
+        "If it continues the current therapy, say so (intent: renewal).",
         refs.SEED_PLAN,
+        (drug,),
     )
 
 
-def _unknown_finding(unknown: list[tuple[str, UnknownDrugError]]) -> Finding:
+def _side(names: frozenset[str], classes: frozenset[str], table: DrugTable) -> str:
+    """A rule's drug side in words: its drugs and its classes' descriptions."""
+    return " or ".join([*sorted(names), *(table.classes[c] for c in sorted(classes))])
+
+
+def hideable_interactions(order_drug: str, rules: Iterable[Rule], table: DrugTable) -> list[tuple[Rule, str]]:
+    """The drug-drug rules of ``major`` or worse that involve ``order_drug``, each with the other side in words.
+
+    An unresolved co-medication could be the other side of any of these, so it cannot be ruled out.
+    """
+    out = []
+    for rule in rules:
+        if not rule.has_partner or rule.severity < Severity.MAJOR:
+            continue
+        if rule._subject(order_drug, table):
+            out.append((rule, _side(rule.with_drug, rule.with_class, table)))
+        elif rule._partner(order_drug, table):
+            out.append((rule, _side(rule.drug, rule.drug_class, table)))
+    return out
+
+
+def _unknown_finding(unknown: list[tuple[str, UnknownDrugError]], order_drug: str, hidden: list[tuple[Rule, str]]) -> Finding:
     parts = []
     for name, error in unknown:
         reason = f"ambiguous: {' or '.join(error.candidates)}" if error.candidates else "not in the dmdose drug table"
         parts.append(f"{name!r} ({reason})")
     message = f"cannot check interactions for {', '.join(parts)}. Check these by hand, or enter the exact generic name."
-    return Finding.of(UNKNOWN_DRUG_RULE, Severity.CAUTION, message, UNKNOWN_DRUG_REF)
+    if not hidden:
+        return Finding.of(UNKNOWN_DRUG_RULE, Severity.CAUTION, message, UNKNOWN_DRUG_REF)
+    # The unread entry could be the very drug this order must not meet (issue 5): a prescriber must confirm.
+    worst = max(rule.severity for rule, _ in hidden)
+    could_hide = "; ".join(f"{order_drug} with {other} ({rule.severity.value}, {rule.id})" for rule, other in hidden)
+    message += f" These interactions of {order_drug} could not be ruled out: {could_hide}. Identify the medication before giving {order_drug}."
+    reference = "; ".join(dict.fromkeys([UNKNOWN_DRUG_REF.citation, *(rule.reference for rule, _ in hidden if rule.severity is worst)]))
+    return Finding(UNKNOWN_DRUG_RULE, Severity.MAJOR, message, reference, (order_drug,))
+
+
+def _sorted(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(sorted(findings, key=lambda f: (-f.severity.rank, f.rule_id)))
 
 
 def check(
@@ -330,37 +486,69 @@ def check(
     *,
     rules: tuple[Rule, ...] | None = None,
     drugs: DrugTable | None = None,
+    intent: Any = None,
 ) -> CheckResult:
     """Check an order for ``drug`` against the patient and their current medications.
 
-    The order drug must be known (else UnknownDrugError); an unknown current
-    medication yields an ``interactions.unknown-drug`` CAUTION and is listed in
-    ``unknown``. ``rules``/``drugs`` default to the shipped files.
+    The order drug must be known (else UnknownDrugError). An unknown current
+    medication is listed in ``unknown`` and yields an ``interactions.unknown-drug``
+    finding: CAUTION, or MAJOR when it could hide a major or contraindicated
+    interaction of the order drug. ``intent`` (new | renewal | change, or an
+    OrderIntent) grades an order for a drug already taken. ``rules``/``drugs``
+    default to the shipped files.
     """
     if not isinstance(patient, Patient):
         raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
+    intent = _intent(intent)
     table, rules = _rules_and_table(rules, drugs)
     order_drug = table.resolve(drug)
 
     medications: list[str] = []
+    entries: list[MedicationEntry] = []
     unknown: dict[str, tuple[str, UnknownDrugError]] = {}  # normalized name -> first spelling, error
     for name in _medication_names(current_medications):
         try:
             canonical = table.resolve(name, parameter="current_medications")
         except UnknownDrugError as error:
             unknown.setdefault(normalize(name), (name, error))
+            entries.append(MedicationEntry(name, None, error.problem))
             continue
+        entries.append(MedicationEntry(name, canonical))
         if canonical not in medications:
             medications.append(canonical)
 
-    regimen = [order_drug, *medications]
-    findings = [f for rule in rules if (f := rule.evaluate(regimen, patient, table)) is not None]
+    findings: list[Finding] = []
+    regimen_alerts: list[Finding] = []
+    others = [m for m in medications if m != order_drug]
+    for rule in rules:
+        order_finding, regimen_alert = rule.split(order_drug, others, patient, table)
+        if order_finding is not None:
+            findings.append(order_finding)
+        if regimen_alert is not None:
+            regimen_alerts.append(regimen_alert)
     if order_drug in medications:
-        findings.append(_duplicate_finding(order_drug))
+        findings.append(_same_drug_finding(order_drug, intent))
     if unknown:
-        findings.append(_unknown_finding(list(unknown.values())))
-    findings.sort(key=lambda f: (-f.severity.rank, f.rule_id))
-    return CheckResult(order_drug, tuple(medications), tuple(findings), tuple(name for name, _ in unknown.values()))
+        findings.append(_unknown_finding(list(unknown.values()), order_drug, hideable_interactions(order_drug, rules, table)))
+    return CheckResult(
+        order_drug,
+        tuple(medications),
+        _sorted(findings),
+        tuple(name for name, _ in unknown.values()),
+        _sorted(regimen_alerts),
+        tuple(entries),
+    )
+
+
+@functools.cache
+def knowledge_hash() -> str:
+    """sha256 of the shipped rule and drug data (every interactions/*.toml), so an audited verdict can be replayed."""
+    digest = hashlib.sha256()
+    files = sorted((f for f in importlib.resources.files("interactions").iterdir() if f.name.endswith(".toml")), key=lambda f: f.name)
+    for file in files:
+        # The name is hashed too: moving a rule from one file to another is a change of knowledge.
+        digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    return "sha256:" + digest.hexdigest()
 
 
 def _rules_and_table(rules: Any, drugs: Any) -> tuple[DrugTable, tuple[Rule, ...]]:

@@ -113,7 +113,7 @@ CONDITIONS = ["pregnancy", "gi_symptoms", "renal_impairment", "hepatitis_b_activ
 def test_verdict_is_consistent_and_round_trips(order, meds, conditions):
     patient = Patient("68 kg", "165 cm", "54 years", "female", "0.8 mg/dL", conditions)
     verdict = verify(order, patient, meds)
-    assert verdict.status is status_of(verdict.findings)
+    assert verdict.status is status_of(verdict.findings, verdict.regimen_alerts)
     assert Verdict.from_json(verdict.to_json()) == verdict
     severities = [f.severity.rank for f in verdict.findings]
     assert severities == sorted(severities, reverse=True)
@@ -162,17 +162,16 @@ def test_verify_answers_or_refuses_never_crashes(drug, dose, frequency, route, c
         assert verdict.recommended_dose.magnitude > 0
 
 
-def test_short_patient_ivig_needs_an_explicit_weight_basis():
-    # 4 ft 11 in: Devine IBW (defined from 5 ft) cannot decide actual vs adjusted weight.
+def test_short_patient_ivig_is_dosed_on_actual_weight():
+    # 4 ft 11 in: issue 7 applies the published exclusion (height under 152 cm -> actual weight) instead of
+    # refusing the order (it was a DoseInputError on height before).
     short = Patient("50 kg", "4 ft 11 in", "54 years", "female", "0.8 mg/dL")
     order = {"drug": "IVIG", "dose": "25 g", "frequency": "daily for 2 days every 4 weeks", "route": "IV"}
-    with pytest.raises(DoseInputError) as info:
-        verify(order, short)
-    assert info.value.parameter == "height"
-    verdict = verify({**order, "weight_basis": "actual"}, short)
-    # 2 g/kg × 50 kg = 100 g over 2 days = 50 g/day; 25 g/day is half of it.
-    assert verdict.recommended_dose.to("g").magnitude == 50.0
-    assert "ivig.course-below-plan" in rule_ids(verdict)
+    for written in (order, {**order, "weight_basis": "actual"}):
+        verdict = verify(written, short)
+        # 2 g/kg × 50 kg = 100 g over 2 days = 50 g/day; 25 g/day is half of it.
+        assert verdict.recommended_dose.to("g").magnitude == 50.0
+        assert "ivig.course-below-plan" in rule_ids(verdict)
 
 
 def test_weight_basis_is_refused_where_no_dose_rule_uses_it():

@@ -13,7 +13,7 @@ from dosing.drugs.methotrexate import calculate_methotrexate
 from dosing.units import Quantity
 
 weights = st.floats(40.0, 200.0, allow_nan=False)
-heights = st.floats(152.4, 210.0, allow_nan=False)  # Devine IBW starts at 5 ft
+heights = st.floats(140.0, 210.0, allow_nan=False)  # below 5 ft: actual weight (issue 7)
 sexes = st.sampled_from(["female", "male"])
 cohorts = st.lists(st.tuples(weights, heights, sexes), min_size=1, max_size=8)
 
@@ -32,13 +32,14 @@ def test_batch_bsa_equals_scalar(cohort, formula):
     assert batch.tolist() == scalar
 
 
-@settings(max_examples=40)
-@given(cohorts)
-def test_batch_ivig_equals_scalar(cohort):
+@settings(max_examples=40, deadline=None)
+@given(cohorts, st.sampled_from(["label", "adjusted"]))
+def test_batch_ivig_equals_scalar(cohort, policy):
+    # Issue 7: the same recommendation as the scalar path under both weight policies.
     w, h, s = arrays(cohort)
-    batch = batch_ivig(w, h, s)
+    batch = batch_ivig(w, h, s, policy=policy)
     for i, (kg, cm, sex) in enumerate(cohort):
-        plan = calculate_ivig(Patient(Quantity(kg, "kg"), Quantity(cm, "cm"), "50 years", sex, "0.8 mg/dL"))
+        plan = calculate_ivig(Patient(Quantity(kg, "kg"), Quantity(cm, "cm"), "50 years", sex, "0.8 mg/dL"), policy=policy)
         assert batch.dosing_weight.magnitude[i] == plan.dosing_weight.to("kg").magnitude
         assert batch.daily_dose.magnitude[i] == plan.daily_dose.to("g").magnitude
         assert batch.course_dose.magnitude[i] == plan.course_dose.to("g").magnitude
@@ -94,11 +95,18 @@ def test_batch_lengths_must_match():
         batch_bsa(Quantity(np.array([70.0, 80.0]), "kg"), Quantity(np.array([170.0]), "cm"))
 
 
-def test_batch_ivig_rejects_short_patient_and_bad_sex():
-    w = Quantity(np.array([60.0, 60.0]), "kg")
+def test_batch_ivig_short_patient_uses_actual_weight_and_rejects_bad_sex():
+    # Issue 7 (was: ..._rejects_short_patient...): under 152.4 cm the actual weight, no DoseInputError.
+    w = Quantity(np.array([70.0, 70.0]), "kg")
+    for policy in ("label", "adjusted"):
+        result = batch_ivig(w, Quantity(np.array([165.0, 150.0]), "cm"), ["f", "f"], policy=policy)
+        assert result.dosing_weight.magnitude[1] == 70.0 and not result.used_adjusted_weight[1]
+    adjusted = batch_ivig(w, Quantity(np.array([165.0, 150.0]), "cm"), ["f", "f"], policy="adjusted")
+    assert adjusted.dosing_weight.magnitude[0] == pytest.approx(62.14567, abs=1e-4)
     with pytest.raises(DoseInputError) as info:
-        batch_ivig(w, Quantity(np.array([170.0, 150.0]), "cm"), ["f", "f"])
-    assert info.value.parameter == "heights[1]"
+        batch_ivig(w, Quantity(np.array([170.0, 170.0]), "cm"), ["f", "f"], policy="stingy")
+    assert info.value.parameter == "weight_policy"
+    w = Quantity(np.array([60.0, 60.0]), "kg")
     with pytest.raises(DoseInputError) as info:
         batch_ivig(w, Quantity(np.array([170.0, 170.0]), "cm"), ["f", "x"])
     assert info.value.parameter == "sexes[1]"

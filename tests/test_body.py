@@ -14,6 +14,7 @@ from dosing import body
 from dosing.body import (
     BSAFormula,
     Sex,
+    SexNeededError,
     WeightBasis,
     adjusted_body_weight,
     body_surface_area,
@@ -244,11 +245,41 @@ def test_adult_only_equations_refuse_children():
 
 
 def test_sex_parse():
+    # parse is the equations' reader: female or male only
     assert Sex.parse("F") is Sex.FEMALE and Sex.parse(" Male ") is Sex.MALE and Sex.parse(Sex.MALE) is Sex.MALE
-    for bad in ("x", "", None, 1, "unknown"):
+    for bad in ("x", "", None, 1, "unknown", Sex.UNKNOWN, Sex.OTHER, "unknown sex"):
         with pytest.raises(DoseInputError) as err:
             Sex.parse(bad)
         assert err.value.parameter == "sex"
+
+
+def test_sex_read_accepts_unknown_and_other_but_not_blank():
+    assert Sex.read("unknown") is Sex.UNKNOWN and Sex.read("U") is Sex.UNKNOWN and Sex.read("not recorded") is Sex.UNKNOWN
+    assert Sex.read("other") is Sex.OTHER and Sex.read("X") is Sex.OTHER and Sex.read("O") is Sex.OTHER
+    for bad in ("", "  ", None, 1, "unknown sex", "?"):
+        with pytest.raises(DoseInputError) as err:
+            Sex.read(bad)
+        assert err.value.parameter == "sex"
+    with pytest.raises(SexNeededError):
+        Sex.parse("unknown")
+
+
+@pytest.mark.parametrize("sex", ["unknown", "other", Sex.UNKNOWN, Sex.OTHER])
+def test_sex_specific_equations_raise_sex_needed(sex):
+    # Devine IBW, Cockcroft–Gault (every weight basis: the 0.85 female factor), CKD-EPI 2021
+    calls = [
+        ("Devine ideal body weight", lambda: ideal_body_weight("170 cm", sex)),
+        ("Cockcroft–Gault", lambda: creatinine_clearance("50 years", "70 kg", "1 mg/dL", sex)),
+        ("Cockcroft–Gault", lambda: creatinine_clearance("50 years", "70 kg", "1 mg/dL", sex, basis="ideal", height="170 cm")),
+        ("CKD-EPI 2021", lambda: egfr_ckd_epi_2021("1 mg/dL", "50 years", sex)),
+    ]
+    for equation, call in calls:
+        with pytest.raises(SexNeededError) as err:
+            call()
+        assert err.value.parameter == "sex" and err.value.equation == equation
+        assert isinstance(err.value, DoseInputError)
+    # sex-free equations are unaffected
+    assert body_surface_area("70 kg", "170 cm").magnitude > 0
 
 
 # ---------------------------------------------------------------- hypothesis: unit invariance

@@ -148,11 +148,17 @@ def test_calc_json(calculator, extra, expect):
 
 
 def test_calc_ivig_hand_worked():
-    # 70 kg female 165 cm: IBW 45.5 + 2.3 × (64.96 − 60) = 56.91 kg; 70 > 1.2 × 56.91 = 68.29,
-    # so adjusted 56.91 + 0.4 × 13.09 = 62.15 kg; 2 g/kg → 124.3 g / 2 days = 62.15 g/day
-    # → whole vials 3 × 20 g + 1 × 5 g = 65 g (+4.6 %, within +5 %).
-    result = dmdose("calc", "ivig", *BODY, "--json")
-    data = json.loads(result.stdout)
+    # 70 kg female 165 cm, label policy (the default): 2 g/kg of actual weight = 140 g / 2 days = 70 g/day
+    # → whole vials 3 × 20 g + 1 × 10 g = 70 g exactly.
+    data = json.loads(dmdose("calc", "ivig", *BODY, "--json").stdout)
+    assert data["weight_basis"] == "actual"
+    assert data["daily_dose"] == "70 g"
+
+
+def test_calc_ivig_stewardship_policy_uses_adjusted_weight():
+    # IBW 45.5 + 2.3 × (64.96 − 60) = 56.91 kg; adjusted 56.91 + 0.4 × 13.09 = 62.15 kg;
+    # 2 g/kg → 124.3 g / 2 days = 62.15 g/day → 3 × 20 g + 1 × 5 g = 65 g (+4.6 %, within +5 %).
+    data = json.loads(dmdose("calc", "ivig", *BODY, "--weight-policy", "adjusted", "--json").stdout)
     assert data["weight_basis"] == "adjusted"
     assert data["daily_dose"] == "65 g"
 
@@ -279,3 +285,138 @@ def test_calc_passes_the_bsa_formula_and_uses_the_api_defaults():
     assert dubois["bsa_formula"] == "dubois"
     mtx = json.loads(dmdose("calc", "mtx", *BODY, "--formula", "dubois", "--json").stdout)
     assert mtx["bsa_formula"] == "dubois" and mtx["mode"] == "bsa"
+
+
+# --- hostile and broken input (issue 6), streaming and --jobs (issue 8) -------------------------
+
+
+def records_of(result):
+    # Split on "\n" only: str.splitlines() would also cut at a U+2028 inside a JSON string.
+    return [json.loads(line) for line in result.stdout.split("\n") if line]
+
+
+def good_line(drug="prednisone"):
+    return json.dumps(request(drug, "5 mg", "daily", "oral"))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "[" * 100_000 + "]" * 100_000,                                        # RecursionError before
+        '{"order": ' * 5000,
+        json.dumps(request("prednisone", "5 mg", "daily", "oral"))[:-1] + ', "n": ' + "9" * 5000 + "}",  # int() digit limit
+        json.dumps(request("prednisone", "1" * 40_000 + " mg", "daily", "oral")),  # 19 s in pint before
+        json.dumps({**request("prednisone", "5 mg", "daily", "oral"), "current_medications": {"Bactrim": False}}),
+        '{"order": NaN}',
+    ],
+)
+def test_one_hostile_line_is_refused_and_the_others_verified(tmp_path, bad):
+    path = write(tmp_path, "\n".join([good_line(), bad, good_line()]), "o.jsonl")
+    result = dmdose("verify", path, "--json")
+    assert result.returncode == 3, result.stderr
+    records = records_of(result)
+    assert [r["line"] for r in records] == [1, 2, 3]
+    assert "error" in records[1] and "verdict" in records[0] and "verdict" in records[2]
+    assert "3 orders: 2 ok, 0 warn, 0 block, 1 refused, 0 internal errors" in result.stderr
+
+
+def test_invalid_utf8_and_u2028_lines(tmp_path):
+    u2028 = json.dumps(request("prednisone", "5 mg", "daily", "oral", meds=["folic\u2028acid"]), ensure_ascii=False)
+    path = tmp_path / "o.jsonl"
+    path.write_bytes(b"\n".join([good_line().encode(), b'{"order": "\xff\xfe"}', u2028.encode(), good_line().encode() + b"\r"]))
+    result = dmdose("verify", str(path), "--json")
+    records = records_of(result)
+    # The U+2028 line is one record (str.splitlines() cut it in two before).
+    assert [r["line"] for r in records] == [1, 2, 3, 4]
+    assert "not UTF-8" in records[1]["error"]["problem"]
+    assert result.returncode == 3
+
+
+def test_binary_input_ends_and_is_counted(tmp_path):
+    path = tmp_path / "random.bin"
+    path.write_bytes(os.urandom(600_000))
+    result = subprocess.run([sys.executable, "-m", "dosing.cli", "verify", str(path)], capture_output=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 3
+    assert b": internal error" not in result.stderr and b"0 internal errors" in result.stderr
+
+
+def test_an_internal_error_on_one_line_does_not_stop_the_others(monkeypatch, tmp_path, capsys):
+    from dosing import cli
+    from dosing.cli import verify as cli_verify
+
+    real = cli_verify.verify
+
+    def sometimes_broken(order, *args, **kwargs):
+        if order["drug"] == "methotrexate":
+            raise OverflowError("simulated bug")
+        return real(order, *args, **kwargs)
+
+    monkeypatch.setattr(cli_verify, "verify", sometimes_broken)
+    lines = [good_line(), json.dumps(request("methotrexate", "20 mg", "weekly", "oral")), good_line(), "{bad"]
+    code = cli.main(["verify", write(tmp_path, "\n".join(lines), "o.jsonl"), "--json"])
+    out, err = capsys.readouterr()
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 4  # internal error outranks bad input
+    assert [r["line"] for r in records] == [1, 2, 3, 4]
+    assert records[1]["internal_error"]["type"] == "OverflowError"
+    assert "verdict" in records[2] and "error" in records[3]
+    assert "order 2: internal error" in err and "4 orders: 2 ok, 0 warn, 0 block, 1 refused, 1 internal error" in err
+
+
+def test_jobs_keep_the_input_order(tmp_path):
+    drugs = ["prednisone", "methotrexate", "Enbrel", "wonderdrug"]
+    lines = [json.dumps(request(drugs[i % 4], "5 mg" if i % 4 != 1 else "20 mg", "daily" if i % 4 != 1 else "weekly", "oral")) for i in range(150)]
+    path = write(tmp_path, "\n".join(lines), "o.jsonl")
+    serial = dmdose("verify", path, "--json")
+    parallel = dmdose("verify", path, "--json", "--jobs", "2")
+    assert parallel.returncode == serial.returncode == 3
+    assert parallel.stdout == serial.stdout
+    assert [r["line"] for r in records_of(parallel)] == list(range(1, 151))
+    assert dmdose("verify", path, "--jobs", "0").returncode == 3
+
+
+def test_a_json_array_is_verified_element_by_element(tmp_path):
+    text = "[\n" + ",\n".join([good_line(), '{"order": 1, "order": 2}', good_line()]) + "\n]\n"
+    result = dmdose("verify", write(tmp_path, text), "--json")
+    assert result.returncode == 3
+    assert [("verdict" in r, r["line"]) for r in records_of(result)] == [(True, 1), (False, 2), (True, 3)]
+
+
+def test_medications_complete_is_a_json_boolean(tmp_path):
+    bad = {**request("prednisone", "5 mg", "daily", "oral"), "medications_complete": "yes"}
+    result = dmdose("verify", write(tmp_path, bad), "--json")
+    assert result.returncode == 3 and json.loads(result.stdout)["error"]["parameter"] == "medications_complete"
+    good = {**request("prednisone", "5 mg", "daily", "oral"), "medications_complete": True}
+    result = dmdose("verify", write(tmp_path, good), "--json")
+    # Passed to verify once it takes medications_complete; until then refused, never ignored.
+    data = json.loads(result.stdout)
+    assert ("status" in data) or data["error"]["parameter"] == "medications_complete"
+
+
+@pytest.mark.parametrize("encoding", ["cp1252", "ascii"])
+def test_a_non_utf8_stdout_prints_the_examples(encoding):
+    env = {**os.environ, "PYTHONIOENCODING": encoding}
+    for example in ("order.json", "seed-plan.jsonl"):
+        for extra in ([], ["--json"]):
+            result = subprocess.run(
+                [sys.executable, "-m", "dosing.cli", "verify", str(EXAMPLES / example), *extra],
+                capture_output=True, cwd=ROOT, timeout=120, env=env,
+            )
+            assert result.returncode in (0, 1, 2), result.stderr
+            text = result.stdout.decode(encoding)
+            assert "?" not in text.replace("?)", "")  # nothing replaced by "?"
+            if extra:
+                for line in text.splitlines() if example.endswith("jsonl") else [text]:
+                    json.loads(line)
+
+
+def test_transliteration_keeps_doses_readable():
+    from dosing.cli.common import HANDLER
+
+    assert "50 µg/kg ≥ 2 m² × 3, 5 µmol/L ⊃".encode("ascii", HANDLER) == b"50 mcg/kg >= 2 m2 x 3, 5 umol/L \\u2283"
+    assert "µg ×".encode("cp1252", HANDLER) == "µg ×".encode("cp1252")  # cp1252 has both: kept
+
+
+def test_summary_line_for_one_order():
+    result = dmdose("verify", str(EXAMPLES / "order.json"))
+    assert result.stderr.strip().splitlines()[-1].startswith("dmdose: 1 order: ")

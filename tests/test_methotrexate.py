@@ -548,7 +548,7 @@ def test_weekly_passes(frequency):
     assert status_of(check.findings) is Status.OK
 
 
-# Every non-weekly form the parser yields (interval < 7, cycles, single doses, interval > 7) is a hard stop.
+# More often than weekly (interval < 7, daily cycles) is a hard stop (ISMP); less often or once is MAJOR (issue 7).
 MORE_OFTEN = ["daily", "BID", "TID", "QID", "q12h", "q8h", "q6h", "qhs", "QOD", "every other day", "q48h", "q2d", "q3d",
               "q6d", "every 6 days", "daily for 2 days every 4 weeks", "daily x 5 days q4w", "once daily for 2 days every 1 week"]
 LESS_OFTEN_OR_ONCE = ["once", "stat", "single dose", "x1", "days 1 and 15", "days 1 and 22", "q2w", "every 2 weeks",
@@ -563,12 +563,14 @@ def test_every_more_often_than_weekly_form_is_blocked(frequency):
 
 
 @pytest.mark.parametrize("frequency", LESS_OFTEN_OR_ONCE)
-def test_single_or_less_often_than_weekly_is_blocked(frequency):
-    # Was MAJOR: the weekly default is a hard stop both ways (ISMP); the prescriber re-writes it as weekly.
+def test_single_or_less_often_than_weekly_is_major_confirm_schedule(frequency):
+    # Changed by issue 7: ISMP's hard stop is for daily (more-than-weekly) orders; less often than weekly, or a
+    # single dose, is MAJOR "confirm schedule", never a block (was CONTRAINDICATED).
     check = check_order(order("20 mg", frequency), patient())
-    assert severity_of(check.findings, "mtx.interval-not-weekly") is Severity.CONTRAINDICATED
+    assert severity_of(check.findings, "mtx.interval-not-weekly") is Severity.MAJOR
+    assert "confirm the schedule" in next(f.message for f in check.findings if f.rule_id == "mtx.interval-not-weekly")
     assert "mtx.not-weekly" not in rule_ids(check.findings)
-    assert status_of(check.findings) is Status.BLOCK
+    assert status_of(check.findings) is Status.WARN
 
 
 @pytest.mark.parametrize("frequency", ["every week", "1x/week", "qweek", "every 7 days", "q7d", "weekly for 4 weeks",
@@ -597,11 +599,14 @@ def test_non_weekly_order_is_capped_on_its_weekly_exposure():
 
 
 def test_three_administrations_on_the_weekly_day_count_all_three():
-    # 10 mg × 3 on one day = 30 mg weekly: above the 25 mg cap (was judged as 10 mg)
+    # 10 mg × 3 on one day = 30 mg weekly: above the 25 mg cap (was judged as 10 mg). Changed by issue 7:
+    # 3 parts on one day is the label's divided course (info, not "split-not-planned" major), and 25-30 mg
+    # without an override is MAJOR, not a block.
     three = Frequency("TID once weekly", interval_days=7, times_per_day=3)
     check = check_order(order("4 tablets", three, "oral"), patient())
-    assert severity_of(check.findings, "mtx.split-not-planned") is Severity.MAJOR
-    assert severity_of(check.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+    assert severity_of(check.findings, "mtx.split-weekly") is Severity.INFO
+    assert "mtx.split-not-planned" not in rule_ids(check.findings)
+    assert severity_of(check.findings, "mtx.above-cap") is Severity.MAJOR
     # 2.5 mg × 3 = 7.5 mg weekly: below range, and still not the plan's two-part split
     small = check_order(order("1 tablet", three, "oral"), patient())
     assert severity_of(small.findings, "mtx.below-range") is Severity.CAUTION
@@ -644,9 +649,18 @@ def test_any_frequency_is_blocked_unless_weekly_and_never_crashes(interval, time
     except DoseInputError as err:
         assert err.parameter == "frequency"
         return
-    weekly_day = interval == 7 and cycle is None
-    if not weekly_day or tablets * times > 10:  # 10 tablets = 25 mg/week cap
+    # Changed by issue 7: only more-than-weekly schedules or more than 30 mg in any 7 days block.
+    more_often = interval is not None and interval < 7
+    if interval is None:
+        days = 1
+    elif cycle is None:
+        days = math.ceil(7 / interval) if count is None else min(math.ceil(7 / interval), count)
+    else:
+        days = min(count, math.ceil(7 / interval)) if cycle >= 7 else 7
+    if more_often or tablets * times * days > 12:  # 12 tablets = 30 mg, the absolute maximum
         assert status_of(check.findings) is Status.BLOCK
+    else:
+        assert status_of(check.findings) is not Status.BLOCK
 
 
 def test_split_weekly_frequency_counts_both_doses():
@@ -655,7 +669,9 @@ def test_split_weekly_frequency_counts_both_doses():
     ok = check_order(order("5 tablets", split, "oral"), patient())
     assert status_of(ok.findings) is Status.OK
     over = check_order(order("6 tablets", split, "oral"), patient())
-    assert severity_of(over.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+    assert severity_of(over.findings, "mtx.above-cap") is Severity.MAJOR  # issue 7: was CONTRAINDICATED
+    blocked = check_order(order("7 tablets", split, "oral"), patient())  # 35 mg: above the absolute maximum
+    assert severity_of(blocked.findings, "mtx.above-max") is Severity.CONTRAINDICATED
 
 
 def test_six_tablets_order_is_15_mg_with_escalation_info():
@@ -682,10 +698,14 @@ def test_20_and_25_mg_have_no_range_finding():
 
 
 @pytest.mark.parametrize("dose", ["27.5 mg", "30 mg", "1.2 mL", "11 tablets"])
-def test_above_25_without_override_is_blocked(dose):
+def test_above_25_without_override_is_major_not_blocked(dose):
+    # Changed by issue 7 ("block above the absolute maximum only"): no source says do not give 25-30 mg/week
+    # (EULAR 3E 2009 escalates to 25-30 mg), so the plan cap asks for a written reason -- MAJOR (was CONTRAINDICATED).
     route = "oral" if "tablet" in dose else "subcutaneous"
     check = check_order(order(dose, route=route), patient())
-    assert severity_of(check.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
+    assert severity_of(check.findings, "mtx.above-cap") is Severity.MAJOR
+    assert "override reason" in next(f.message for f in check.findings if f.rule_id == "mtx.above-cap")
+    assert status_of(check.findings) is Status.WARN
 
 
 @pytest.mark.parametrize("dose", ["27.5 mg", "30 mg"])
@@ -714,7 +734,7 @@ def test_above_30_always_blocked(dose, override):
 def test_order_cap_property(dose, override):
     check = check_order(order(Quantity(dose, "mg"), override_reason=override), patient())
     blocked = status_of(check.findings) is Status.BLOCK
-    if dose > 30 + 1e-9 or (dose > 25 + 1e-9 and override is None):
+    if dose > 30 + 1e-9:  # issue 7: only the absolute maximum blocks (was also 25-30 mg without override)
         assert blocked
     else:
         assert not blocked
@@ -932,12 +952,15 @@ def test_override_never_raises_the_renal_limit_in_the_calculator():
     assert mg(calculate_methotrexate(big, override_reason="refractory disease", crcl="90 mL/min").weekly_dose) == 30.0
 
 
-def test_mg_per_m2_order_above_cap_says_order_the_cap():
-    # 170 cm × 70 kg = 11900 / 3600 → BSA 1.818 m²; 15 mg/m² × 1.818 = 27.2718 mg → shown as 27.27 mg
+def test_mg_per_m2_order_above_cap_says_give_the_cap():
+    # 170 cm × 70 kg = 11900 / 3600 → BSA 1.818 m²; 15 mg/m² × 1.818 = 27.2718 mg → shown as 27.27 mg.
+    # Changed by issue 7: a caution naming the capped dose (mtx.capped, as the calculator), was a CONTRAINDICATED block.
     check = check_order(order("15 mg/m2"), patient(weight="70 kg", height="170 cm"))
-    assert severity_of(check.findings, "mtx.above-cap") is Severity.CONTRAINDICATED
-    message = next(f.message for f in check.findings if f.rule_id == "mtx.above-cap")
-    assert "15 mg/m² × BSA 1.82 m² = 27.27 mg exceeds the 25 mg/week cap: order 25 mg" in message
+    assert severity_of(check.findings, "mtx.capped") is Severity.CAUTION
+    assert "mtx.above-cap" not in rule_ids(check.findings)
+    assert status_of(check.findings) is Status.WARN
+    message = next(f.message for f in check.findings if f.rule_id == "mtx.capped")
+    assert "15 mg/m² × BSA 1.82 m² = 27.27 mg exceeds the 25 mg/week cap: capped at 25 mg; give 25 mg" in message
     assert "override" not in message
     assert "27.2718" not in " ".join([*(f.message for f in check.findings), *dict(check.details).values()])
 
@@ -945,8 +968,10 @@ def test_mg_per_m2_order_above_cap_says_order_the_cap():
 def test_mg_per_m2_order_above_cap_in_renal_band_suggests_the_halved_dose():
     # 100 / 2.0 = 50 mL/min; 15 mg/m² × BSA(175 cm, 72 kg) 1.87 m² = 28.06 mg
     check = check_order(order("15 mg/m2"), patient(**CG_MALE, scr="2.0 mg/dL"))
-    message = next(f.message for f in check.findings if f.rule_id == "mtx.above-cap")
-    assert "order 12.5 mg (halved for CrCl 30–59 mL/min)" in message
+    message = next(f.message for f in check.findings if f.rule_id == "mtx.capped")  # was mtx.above-cap (issue 7)
+    assert "give 12.5 mg (25 mg × 0.5, halved for CrCl 30–59 mL/min)" in message
+    # the renal band itself still needs the prescriber: 25 mg (the capped dose) is above the halved 12.5 mg
+    assert severity_of(check.findings, "mtx.renal-above-adjusted") is Severity.MAJOR
 
 
 def test_numbers_at_a_limit_are_not_rounded_onto_it():
@@ -973,3 +998,212 @@ def test_brand_tablet_counts_are_refused(brand):
     with pytest.raises(DoseInputError) as err:
         check_order(Order(brand, "8 tablets", "weekly", "oral"), patient())
     assert err.value.parameter == "dose"
+
+
+# ---------------------------------------------------------------- issue 7: alert precision (schedules, caps, children)
+
+import attrs  # noqa: E402
+
+from dosing.drugs.methotrexate import CHILD_DOSE_PER_M2_MG, PLAN_TARGET_MG  # noqa: E402
+
+if "hours_apart" in attrs.fields_dict(Frequency):
+    ContractFrequency = Frequency
+else:
+    # Until helper F adds the contract fields (weekdays, hours_apart), a stand-in with the same names.
+    @attrs.frozen
+    class ContractFrequency(Frequency):
+        weekdays: tuple = ()
+        hours_apart: int | None = None
+
+
+def freq(text, **fields):
+    return ContractFrequency(text, **fields)
+
+
+CAP_RULES = {"mtx.capped", "mtx.above-cap", "mtx.above-cap-override", "mtx.above-max"}
+
+
+def worst_cap(findings):
+    ranks = [f.severity for f in findings if f.rule_id in CAP_RULES]
+    return max(ranks, key=lambda s: s.rank) if ranks else None
+
+
+def test_q12h_x3_once_weekly_is_one_weekly_dose_of_22_5_mg():
+    # "7.5 mg q12h x 3 doses once weekly": the label's divided course -> ONE weekly dose of 3 × 7.5 = 22.5 mg
+    split = freq("q12h x 3 doses once weekly", interval_days=7, times_per_day=3, hours_apart=12)
+    check = check_order(order("7.5 mg", split, "oral"), patient())
+    assert severity_of(check.findings, "mtx.split-weekly") is Severity.INFO
+    assert "3 × 7.5 mg = 22.5 mg" in next(f.message for f in check.findings if f.rule_id == "mtx.split-weekly")
+    assert "12 h apart" in dict(check.details)["schedule"]
+    assert "(×3 on one day = 22.5 mg weekly)" in dict(check.details)["ordered"]
+    assert not rule_ids(check.findings) & {"mtx.not-weekly", "mtx.split-not-planned", "mtx.interval-not-weekly"}
+    assert status_of(check.findings) is Status.OK
+
+
+def test_split_morning_and_evening_is_not_several_doses_a_week():
+    split = freq("10 mg twice, 12 hours apart, every Monday", interval_days=7, times_per_day=2, hours_apart=12, weekdays=(1,))
+    check = check_order(order("10 mg", split, "subcutaneous"), patient())
+    assert status_of(check.findings) is Status.OK
+    assert dict(check.details)["day of week"] == "Monday"
+    assert "(×2 on one day = 20 mg weekly)" in dict(check.details)["ordered"]
+
+
+def test_split_parts_spread_over_more_than_a_day_are_refused():
+    # 2 doses 48 h apart would be two administration days: the Frequency refuses it (never read as a split);
+    # methotrexate's own classifier would also call it more-than-weekly (_schedule_kind).
+    with pytest.raises(DoseInputError) as err:
+        check_order(order("10 mg", freq("2 doses 48 hours apart weekly", interval_days=7, times_per_day=2,
+                                        hours_apart=48)), patient())
+    assert err.value.parameter == "frequency"
+
+
+def test_more_than_three_parts_on_the_weekly_day_is_major():
+    # Decision (issue 7): 4+ parts on one day is no described regimen but nothing says do not give: MAJOR.
+    four = freq("QID once weekly", interval_days=7, times_per_day=4)
+    check = check_order(order("5 mg", four, "oral"), patient())
+    assert severity_of(check.findings, "mtx.split-not-planned") is Severity.MAJOR
+    assert status_of(check.findings) is Status.WARN
+
+
+def test_weekly_run_inside_a_cycle_is_major_confirm_schedule():
+    cycle = Frequency("weekly x2 every 4 weeks", interval_days=7, count=2, cycle_days=28)
+    check = check_order(order("20 mg", cycle), patient())
+    assert severity_of(check.findings, "mtx.interval-not-weekly") is Severity.MAJOR
+    assert status_of(check.findings) is Status.WARN
+
+
+@pytest.mark.parametrize("weekdays, gap", [((1, 4), 3), ((2, 3, 5), 1)])
+def test_several_weekdays_a_week_are_blocked(weekdays, gap):
+    # the contract: several weekdays carry interval_days = the smallest gap, so never "weekly"
+    several = freq("Monday and Thursday", interval_days=gap, weekdays=weekdays)
+    check = check_order(order("10 mg", several), patient())
+    assert severity_of(check.findings, "mtx.not-weekly") is Severity.CONTRAINDICATED
+    assert f"up to {10 * max(len(weekdays), math.ceil(7 / gap))} mg" in next(
+        f.message for f in check.findings if f.rule_id == "mtx.not-weekly")
+
+
+def test_named_day_is_shown_and_a_missing_day_is_info():
+    monday = freq("weekly on Monday", interval_days=7, weekdays=(1,))
+    named = check_order(order("20 mg", monday), patient())
+    assert dict(named.details)["day of week"] == "Monday"
+    assert "once weekly, on Monday each week" in named.recommended
+    assert "mtx.name-the-day" not in rule_ids(named.findings)
+    unnamed = check_order(order("20 mg", "weekly"), patient())
+    assert severity_of(unnamed.findings, "mtx.name-the-day") is Severity.INFO
+    assert status_of(unnamed.findings) is Status.OK
+
+
+# 180 cm × 72.2 kg = 12996 / 3600 = 3.61 → BSA exactly 1.90 m² (Mosteller)
+BSA_190 = dict(weight="72.2 kg", height="180 cm")
+
+
+def test_20_mg_per_m2_for_a_1_9_m2_adult_warns_with_25_mg_capped_not_a_block():
+    # 20 mg/m² × 1.90 m² = 38 mg > 25 mg cap: the plan's BSA dose capped -> caution "give 25 mg" (was a block)
+    check = check_order(order("20 mg/m2"), patient(**BSA_190))
+    assert severity_of(check.findings, "mtx.capped") is Severity.CAUTION
+    message = next(f.message for f in check.findings if f.rule_id == "mtx.capped")
+    assert "20 mg/m² × BSA 1.90 m² = 38 mg exceeds the 25 mg/week cap: capped at 25 mg; give 25 mg" in message
+    assert status_of(check.findings) is Status.WARN
+    assert not rule_ids(check.findings) & {"mtx.above-max", "mtx.not-measurable", "mtx.not-whole-tablets"}
+    plan = calculate_methotrexate(patient(**BSA_190), dose_per_m2="20 mg/m2")
+    assert mg(plan.weekly_dose) == 25.0 and severity_of(plan.findings, "mtx.capped") is Severity.CAUTION
+
+
+def test_20_mg_per_m2_with_override_is_capped_at_30_mg():
+    check = check_order(order("20 mg/m2", override_reason="refractory disease"), patient(**BSA_190))
+    assert severity_of(check.findings, "mtx.above-cap-override") is Severity.MAJOR
+    assert "give 30 mg" in next(f.message for f in check.findings if f.rule_id == "mtx.capped")
+    assert status_of(check.findings) is Status.WARN
+
+
+def test_mg_per_m2_order_is_rounded_like_the_calculator_not_a_fractional_tablet():
+    # 15 mg/m² × 1.90 m² = 28.5 mg → capped 25; 15 mg/m² × 1.50 m² = 22.5; 15 × 1.62 → 24.3 → give 22.5 mg
+    check = check_order(order("15 mg/m2", route="oral"), patient(weight="60 kg", height="157.5 cm"))  # 1.62 m²
+    assert "mtx.not-whole-tablets" not in rule_ids(check.findings)
+    assert "give 22.5 mg weekly" in next(f.message for f in check.findings if f.rule_id == "mtx.rounding")
+
+
+def test_mg_per_m2_above_the_plan_range_is_checked_as_written():
+    # 25 mg/m² is not the plan's wording: 25 × 1.90 = 47.5 mg is above the absolute maximum -> block
+    check = check_order(order("25 mg/m2"), patient(**BSA_190))
+    assert severity_of(check.findings, "mtx.above-max") is Severity.CONTRAINDICATED
+
+
+CHILD = dict(weight="40 kg", height="150 cm", age="12 years", sex="female")  # BSA sqrt(6000/3600) = 1.29 m²
+
+
+def test_child_at_15_mg_per_m2_has_no_sub_therapeutic_finding():
+    # 15 mg/m² × 1.29 m² = 19.36 mg → 17.5 mg given; an adult 15/20 mg floor must not call it low (SHARE 2017)
+    check = check_order(order("15 mg/m2"), patient(**CHILD))
+    assert not rule_ids(check.findings) & {"mtx.below-range", "mtx.plan-escalation"}
+    assert "SHARE 2017" in check.recommended
+    fixed = check_order(order("17.5 mg"), patient(**CHILD))
+    assert not rule_ids(fixed.findings) & {"mtx.below-range", "mtx.plan-escalation"}
+
+
+def test_child_rounded_down_dose_is_not_below_range():
+    # 27 kg × 108 cm: BSA sqrt(2916/3600) = 0.90 m²; 15 mg/m² = 13.5 mg → 12.5 mg (one whole step down)
+    small = patient(weight="27 kg", height="108 cm", age="6 years", sex="male")
+    assert "mtx.below-range" not in rule_ids(check_order(order("12.5 mg"), small).findings)
+    low = check_order(order("10 mg"), small)  # 11.1 mg/m²: below the juvenile 15–20 mg/m²
+    finding = next(f for f in low.findings if f.rule_id == "mtx.below-range")
+    assert finding.severity is Severity.CAUTION
+    assert "juvenile DM dose of 15–20 mg/m²" in finding.message
+
+
+def test_adult_below_range_keeps_the_adult_floor():
+    assert severity_of(check_order(order("12.5 mg"), patient()).findings, "mtx.below-range") is Severity.CAUTION
+
+
+adult_or_child = st.sampled_from([("40 years", "male"), ("70 years", "female"), ("12 years", "female")])
+
+
+@settings(max_examples=120, deadline=None)
+@given(size=patients, per_m2=st.floats(15.0, 20.0), override=st.sampled_from([None, "refractory disease"]),
+       who=adult_or_child, scr=st.sampled_from([None, "0.9 mg/dL", "1.8 mg/dL"]),
+       route=st.sampled_from(["oral", "subcutaneous"]))
+def test_calculator_and_check_order_agree_on_the_cap(size, per_m2, override, who, scr, route):
+    w, h = size
+    age, sex = who
+    p = patient(weight=Quantity(w, "kg"), height=Quantity(h, "cm"), age=age, sex=sex, scr=scr)
+    dose = Quantity(per_m2, "mg/m**2")
+    plan = calculate_methotrexate(p, dose_per_m2=dose, override_reason=override, route=route)
+    if plan.weekly_dose is None:
+        return
+    check = check_order(order(dose, "weekly", route, override_reason=override), p)
+    assert worst_cap(plan.findings) == worst_cap(check.findings)
+    assert status_of([f for f in check.findings if f.rule_id in CAP_RULES]) is not Status.BLOCK
+    # and the dose to give is the same number
+    given = next(f.message for f in check.findings if f.rule_id == "mtx.rounding")
+    assert f"give {mg(plan.weekly_dose):g} mg weekly" in given
+
+
+@settings(max_examples=80, deadline=None)
+@given(w1=st.floats(35.0, 200.0), w2=st.floats(35.0, 200.0), h=st.floats(140.0, 210.0), who=adult_or_child)
+def test_recommended_dose_never_exceeds_caps_and_is_monotone_in_bsa(w1, w2, h, who):
+    age, sex = who
+    lo, hi = sorted((w1, w2))
+    small = check_order(order("20 mg"), patient(weight=Quantity(lo, "kg"), height=Quantity(h, "cm"), age=age, sex=sex, scr=None))
+    large = check_order(order("20 mg"), patient(weight=Quantity(hi, "kg"), height=Quantity(h, "cm"), age=age, sex=sex, scr=None))
+    assert mg(small.recommended_dose) <= mg(large.recommended_dose) <= PLAN_TARGET_MG <= CAP_MG
+
+
+@settings(max_examples=80, deadline=None)
+@given(interval=st.integers(1, 6), times=st.integers(1, 4), tablets=st.integers(1, 4))
+def test_more_often_than_weekly_always_blocks(interval, times, tablets):
+    check = check_order(order(Quantity(tablets, "tablet"), Frequency("hand-built", interval_days=interval,
+                                                                      times_per_day=times), "oral"), patient())
+    assert severity_of(check.findings, "mtx.not-weekly") is Severity.CONTRAINDICATED
+
+
+@settings(max_examples=80, deadline=None)
+@given(interval=st.one_of(st.none(), st.integers(8, 60)), tablets=st.integers(1, 12))
+def test_less_often_than_weekly_never_blocks_within_the_maximum(interval, tablets):
+    f = Frequency("hand-built", interval_days=interval, count=1 if interval is None else None)
+    check = check_order(order(Quantity(tablets, "tablet"), f, "oral"), patient())
+    assert severity_of(check.findings, "mtx.interval-not-weekly") is Severity.MAJOR
+    assert status_of(check.findings) is Status.WARN  # ≤ 12 tablets = 30 mg: within the absolute maximum
+
+
+def test_child_juvenile_range_constants():
+    assert CHILD_DOSE_PER_M2_MG == (15.0, 20.0)  # SHARE 2017, Table 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 
@@ -11,8 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from dosing import body
 from dosing.body import BSAFormula, Sex, WeightBasis
-from dosing.patient import KNOWN_CONDITIONS, Patient
+from dosing.patient import KNOWN_CONDITIONS, Patient, known_crcl, known_egfr
 from dosing.serialize import jsonable
 from dosing.units import DoseInputError, Quantity
 
@@ -88,31 +90,63 @@ def test_conditions_vocabulary():
         p.has("pregancy")
 
 
-@pytest.mark.parametrize("bad", [["pregancy"], ["pregnancy", "lupus"], "hep b", [""], ["active infection?"]])
-def test_unknown_condition_refused(bad):
-    # a misspelt condition must not silently disable a contraindication
+# Issue 5 changed these: an unknown entry is kept as unused (not refused), and a likely
+# misspelling is a caution naming the condition whose rules were NOT applied.
+@pytest.mark.parametrize(
+    "entries, keys, unused, cautions",
+    [
+        (["pregancy"], set(), ("pregancy",), 1),
+        (["pregnancy", "lupus"], {"pregnancy"}, ("lupus",), 0),  # a known other condition: kept, no caution
+        (["pregnancy", "sarcoidosis"], {"pregnancy"}, ("sarcoidosis",), 0),
+        ("hep b", {"hepatitis_b_active"}, (), 1),  # ambiguous: strictest reading, with a caution
+        (["active infection?"], {"active_infection"}, (), 1),  # uncertain: applied, with a caution
+    ],
+)
+def test_entries_not_in_the_vocabulary_are_kept_and_reported(entries, keys, unused, cautions):
+    p = woman(conditions=entries)
+    assert p.conditions == frozenset(keys)
+    assert p.unused_conditions == unused
+    assert len(p.condition_findings) == cautions
+    assert all(f.severity.value == "caution" for f in p.condition_findings)
+
+
+def test_misspelling_caution_names_the_condition_and_is_never_applied():
+    p = woman(conditions=["Pregancy"])
+    assert "pregnancy" not in p.conditions
+    (finding,) = p.condition_findings
+    assert finding.rule_id == "conditions.unrecognised"
+    assert "'Pregancy' was not recognised; did you mean pregnancy? Rules for pregnancy were NOT applied" in finding.message
+
+
+@pytest.mark.parametrize("bad", [[""], ["  "], ["pregnancy", "?"], [None], [3], [{"pregnancy": True}]])
+def test_empty_or_non_text_entries_refused(bad):
     with pytest.raises(DoseInputError) as err:
         woman(conditions=bad)
-    assert err.value.parameter == "conditions"
+    assert err.value.parameter.startswith("conditions")
 
 
-@pytest.mark.parametrize("bad", [None, 1, True])
+@pytest.mark.parametrize("bad", [None, 1, True, {"pregnancy": True}, 2.5, b"pregnancy"])
 def test_conditions_must_be_a_collection(bad):
     with pytest.raises(DoseInputError) as err:
         woman(conditions=bad)
     assert err.value.parameter == "conditions"
 
 
-@settings(max_examples=150)
+@settings(max_examples=150, deadline=None)
 @given(st.text(min_size=1, max_size=20))
-def test_arbitrary_condition_text_refused_unless_known(text):
+def test_arbitrary_condition_text_is_read_or_kept_never_lost(text):
     normalised = text.strip().lower().replace("-", "_").replace(" ", "_")
+    try:
+        p = woman(conditions=[text])
+    except DoseInputError as err:
+        # only what cannot be a condition at all: blank, or a malformed code
+        assert err.parameter.startswith("conditions")
+        return
     if normalised in KNOWN_CONDITIONS:
-        assert woman(conditions=[text]).conditions == {normalised}
-    else:
-        with pytest.raises(DoseInputError) as err:
-            woman(conditions=[text])
-        assert err.value.parameter == "conditions"
+        assert p.conditions == {normalised}
+    assert bool(p.conditions) != bool(p.unused_conditions)
+    if p.unused_conditions:
+        assert p.unused_conditions == (text.strip(),)
 
 
 @pytest.mark.parametrize(
@@ -133,8 +167,12 @@ def test_arbitrary_condition_text_refused_unless_known(text):
         ("age", "121 years"),
         ("age", "-1 years"),
         ("age", "54 kg"),
-        ("sex", "unknown"),
+        ("sex", "unknown sex"),
+        ("sex", ""),
         ("sex", None),
+        ("birth_date", "01/02/1970"),
+        ("birth_date", "1899-12-31"),
+        ("birth_date", "2999-01-01"),
         ("serum_creatinine", 1.0),
         ("serum_creatinine", "1.0 mg"),
         ("serum_creatinine", "30 mg/dL"),
@@ -246,3 +284,166 @@ def test_disease_active_must_be_a_boolean(value):
     with pytest.raises(DoseInputError) as info:
         Patient("70 kg", "170 cm", "50 years", "female", disease_active=value)
     assert info.value.parameter == "disease_active"
+
+
+# ---------------------------------------------------------------- issue 5: ages, sex, problem lists
+
+
+def by_birth(birth_date, as_of, **changes):
+    base = dict(weight="70 kg", height="170 cm", sex="female", serum_creatinine="1.0 mg/dL", birth_date=birth_date, as_of=as_of)
+    base.update(changes)
+    return Patient(**base)
+
+
+@pytest.mark.parametrize(
+    "born, on, years",
+    [
+        ("1980-03-15", "2026-03-14", 45.0),  # the day before the 46th birthday
+        ("1980-03-15", "2026-03-15", 46.0),  # on the birthday
+        ("1960-01-01", "2026-01-01", 66.0),
+        ("2008-06-01", "2026-05-31", 17.0),  # a child for the adult equations until the 18th birthday
+        ("2008-06-01", "2026-06-01", 18.0),
+        ("2025-06-30", "2026-03-29", 8 / 12),  # under 2: completed months / 12
+        ("2024-06-15", "2026-06-14", 23 / 12),
+        ("2024-06-15", "2026-06-15", 2.0),
+        ("2024-02-29", "2025-02-28", 1.0),  # month-end rule for a leap-day birthday
+        ("2026-01-01", "2026-01-01", 0.0),  # born today
+    ],
+)
+def test_age_from_birth_date(born, on, years):
+    p = by_birth(born, on)
+    assert p.age.magnitude == pytest.approx(years)
+    assert p.birth_date == dt.date.fromisoformat(born) and p.as_of == dt.date.fromisoformat(on)
+
+
+def test_as_of_defaults_to_today_and_is_stored():
+    p = by_birth("1970-01-01", None)
+    assert p.as_of == dt.date.today()
+    assert Patient.from_dict(p.to_dict()) == p
+
+
+@pytest.mark.parametrize(
+    "changes, parameter",
+    [
+        (dict(birth_date="1899-12-31", as_of="2026-01-01"), "birth_date"),
+        (dict(birth_date="2026-01-02", as_of="2026-01-01"), "birth_date"),
+        (dict(birth_date="1970-1-1", as_of="2026-01-01"), "birth_date"),
+        (dict(birth_date="1970-01-01", as_of="01/01/2026"), "as_of"),
+        (dict(birth_date=dt.datetime(1970, 1, 1, 12, 0), as_of="2026-01-01"), "birth_date"),
+        (dict(birth_date="1901-01-01", as_of="2026-01-01"), "birth_date"),  # 125 years: implausible
+        (dict(birth_date="1970-01-01", as_of="2026-01-01", age="50 years"), "age"),  # both, disagreeing
+    ],
+)
+def test_birth_date_refusals(changes, parameter):
+    with pytest.raises(DoseInputError) as err:
+        by_birth(**changes)
+    assert err.value.parameter == parameter
+
+
+def test_age_or_birth_date_required_and_as_of_needs_birth_date():
+    with pytest.raises(DoseInputError) as err:
+        Patient("70 kg", "170 cm", sex="female")
+    assert err.value.parameter == "age"
+    with pytest.raises(DoseInputError) as err:
+        Patient("70 kg", "170 cm", "50 years", "female", as_of="2026-01-01")
+    assert err.value.parameter == "as_of"
+    # both, agreeing, is accepted (attrs.evolve passes both)
+    p = by_birth("1970-01-01", "2026-01-01")
+    assert attrs.evolve(p, weight="80 kg").age == p.age
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dates(dt.date(1920, 1, 1), dt.date(2026, 1, 1)), st.dates(dt.date(1920, 1, 1), dt.date(2026, 1, 1)), st.integers(0, 4000))
+def test_age_monotonic_in_birth_date_and_as_of(d1, d2, later_days):
+    born_early, born_late = sorted((d1, d2))
+    on = dt.date(2026, 1, 1)
+    early, late = body.age_from_birth_date(born_early, on), body.age_from_birth_date(born_late, on)
+    assert early.magnitude >= late.magnitude  # born earlier → at least as old
+    assert body.age_from_birth_date(born_late, on + dt.timedelta(days=later_days)).magnitude >= late.magnitude
+
+
+@pytest.mark.parametrize("text", ["45 y", "45 yo", "45 years old", "45 yr", "45 yrs", "45 Y"])
+def test_age_as_written(text):
+    assert woman(age=text).age.magnitude == 45.0
+
+
+@pytest.mark.parametrize(
+    "written, sex",
+    [("unknown", Sex.UNKNOWN), ("U", Sex.UNKNOWN), ("not recorded", Sex.UNKNOWN), ("Unspecified", Sex.UNKNOWN),
+     ("other", Sex.OTHER), ("O", Sex.OTHER), ("X", Sex.OTHER), ("non-binary", Sex.OTHER), ("F", Sex.FEMALE), ("male", Sex.MALE)],
+)
+def test_unknown_and_other_sex_accepted(written, sex):
+    assert woman(sex=written).sex is sex
+
+
+@pytest.mark.parametrize("sex", ["unknown", "other"])
+def test_sex_specific_equations_say_they_need_sex(sex):
+    p = woman(sex=sex, weight="90 kg")
+    for calc in (p.ideal_body_weight, p.adjusted_body_weight, p.creatinine_clearance, p.egfr):
+        with pytest.raises(body.SexNeededError) as err:
+            calc()
+        assert err.value.parameter == "sex"
+    from dosing.patient import dosing_creatinine_clearance
+
+    with pytest.raises(body.SexNeededError):
+        dosing_creatinine_clearance(p)
+    # body size without sex still works
+    assert p.bsa().magnitude == pytest.approx(math.sqrt(90 * 170 / 3600))
+    egfr, why = known_egfr(p)
+    assert egfr is None and why.startswith("unknown (CKD-EPI 2021 needs sex")
+    crcl, why = known_crcl(p)
+    assert crcl is None and why.startswith("unknown (Cockcroft–Gault needs sex")
+    assert known_egfr(p, "60 mL/min/1.73 m**2")[0].magnitude == 60  # a given eGFR needs no sex
+
+
+def test_known_egfr_unknown_sex_wording():
+    assert known_egfr(woman(sex="unknown")) == (None, "unknown (CKD-EPI 2021 needs sex, which is not recorded)")
+
+
+def test_known_crcl_answers_or_says_why():
+    # CG 60 y, 70 kg, SCr 1.0, female: (140 − 60) × 70 / 72 × 0.85 = 66.11 mL/min; 70 kg < 120 % IBW (61.6 kg) → actual
+    p = woman(age="60 years")
+    crcl, why = known_crcl(p)
+    assert crcl.value.magnitude == pytest.approx(80 * 70 / 72 * 0.85)
+    assert why.startswith("66.1 mL/min (Cockcroft–Gault, actual body weight")
+    assert known_crcl(woman(serum_creatinine=None)) == (None, "unknown (no serum creatinine)")
+    assert known_crcl(woman(age="12 years"))[0] is None
+
+
+def test_unused_conditions_round_trip_in_order_without_repeats():
+    entries = ["Hypertension", "pregnancy", "osteoarthritis", "hypertension", "GERD", "sarcoidosis", "CHF"]
+    p = woman(conditions=entries)
+    assert p.conditions == {"pregnancy", "heart_failure"}
+    assert p.unused_conditions == ("Hypertension", "osteoarthritis", "GERD", "sarcoidosis")
+    d = p.to_dict()
+    assert d["unused_conditions"] == ["Hypertension", "osteoarthritis", "GERD", "sarcoidosis"]
+    again = Patient.from_dict(json.loads(json.dumps(d)))
+    assert again == p and again.unused_conditions == p.unused_conditions
+    # a misspelling keeps its caution through the round trip (it is re-read from the entry)
+    q = woman(conditions=["pregancy"])
+    assert Patient.from_dict(q.to_dict()).condition_findings == q.condition_findings
+
+
+def test_old_dictionary_shape_unchanged_without_new_fields():
+    assert set(woman().to_dict()) == {"weight", "height", "age", "sex", "serum_creatinine", "conditions", "disease_active"}
+    d = by_birth("1970-01-01", "2026-01-01").to_dict()
+    assert "age" not in d and d["birth_date"] == "1970-01-01" and d["as_of"] == "2026-01-01"
+
+
+patients_v2 = st.builds(
+    Patient,
+    weight=st.floats(2, 350).map(lambda w: Quantity(w, "kg")),
+    height=st.floats(40, 250).map(lambda h: Quantity(h, "cm")),
+    sex=st.sampled_from(["female", "male", "unknown", "other"]),
+    birth_date=st.dates(dt.date(1910, 1, 1), dt.date(2025, 12, 31)),
+    as_of=st.just(dt.date(2026, 1, 1)),
+    conditions=st.lists(st.sampled_from(["pregnancy", "CHF", "hypertension", "GERD", "pregancy", "ICD-10-CM:E11.9", "SNOMED:91302008", "gout"]), max_size=6),
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(patients_v2)
+def test_round_trip_with_birth_dates_sex_and_unused(p):
+    again = Patient.from_dict(json.loads(json.dumps(p.to_dict())))
+    assert again == p
+    assert again.to_dict() == p.to_dict()

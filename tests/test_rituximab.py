@@ -81,11 +81,17 @@ def test_premedication_and_hbv_in_result():
     assert all(f.reference for f in plan.findings)
 
 
-def test_large_bsa_is_capped_at_1000_mg():
-    # sqrt(144 × 196 / 3600) = sqrt(7.84) = 2.80 m²; 375 × 2.80 = 1050 mg > 1000 mg → 1000 mg
+def test_large_bsa_is_not_capped_at_1000_mg():
+    # Issue 7: the Rituxan label sets no mg cap on 375 mg/m² (the RIM trial's 1 g capped 750 mg/m²).
+    # sqrt(144 × 196 / 3600) = sqrt(7.84) = 2.80 m²; 375 × 2.80 = 1050 mg (was capped to 1000 mg)
     plan = calculate_rituximab(patient("196 kg", "144 cm"), start_date=START)
-    assert plan.dose_per_administration == Quantity(1000, "mg")
-    assert any(f.rule_id == "rituximab.single-dose-capped" for f in plan.findings)
+    assert plan.dose_per_administration == Quantity(1050, "mg")
+    assert "rituximab.single-dose-capped" not in rules(plan)
+    assert rules(plan)["rituximab.bsa-dose-above-1000-uncapped"] is Severity.INFO
+    # 1050 mg × 4 = 4200 mg; 105 mL; 2 × 500 mg + 1 × 100 mg vials
+    assert plan.total_course_dose == Quantity(4200, "mg")
+    assert plan.volume_per_administration == Quantity(105, "mL")
+    assert [(v.strength.magnitude, v.count) for v in plan.vials_per_administration] == [(500, 2), (100, 1)]
 
 
 def test_other_bsa_formula_is_used():
@@ -97,8 +103,8 @@ def test_other_bsa_formula_is_used():
 
 def test_numeric_helper_on_arrays_matches_scalar():
     bsa = np.array([1.5, 1.8, 2.0, 2.8])
-    # 562.5 → 560 (half up at 10 mg: 56.25 → 56); 675 → 680; 750; 1050 → cap 1000
-    assert list(rituximab_dose_mg(bsa)) == [560.0, 680.0, 750.0, 1000.0]
+    # 562.5 → 560 (half up at 10 mg: 56.25 → 56); 675 → 680; 750; 1050 (no cap: Rituxan label)
+    assert list(rituximab_dose_mg(bsa)) == [560.0, 680.0, 750.0, 1050.0]
     assert [rituximab_dose_mg(float(b)) for b in bsa] == list(rituximab_dose_mg(bsa))
 
 
@@ -175,10 +181,11 @@ def test_single_dose_above_label_max_is_contraindicated():
     check = check_rituximab_order(Order("rituximab", "1.2 g", "days 1 and 15", "IV"), patient())
     assert rules(check)["rituximab.single-dose-above-1000"] is Severity.MAJOR
     assert rules(check)["rituximab.single-dose-above-label-max"] is Severity.CONTRAINDICATED
-    # 375 mg/m² on a 2.80 m² patient = 1050 mg → capped at 1000 mg: read as 1000 mg, not blocked
+    # 375 mg/m² on a 2.80 m² patient = 1050 mg, uncapped (Rituxan label) and not blocked
     big = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("196 kg", "144 cm"))
-    assert rules(big)["rituximab.single-dose-capped"] is Severity.CAUTION
-    assert max(f.severity for f in big.findings) is Severity.CAUTION
+    assert big.recommended_dose == Quantity(1050, "mg")
+    assert "rituximab.single-dose-capped" not in rules(big)
+    assert max(f.severity for f in big.findings) is Severity.INFO
 
 
 @pytest.mark.parametrize("route", ["SC", "oral", "IM"])
@@ -233,18 +240,17 @@ def test_same_patient_in_lb_and_inches_gives_same_dose(w, h):
 
 @settings(max_examples=40)
 @given(st.floats(40, 199, allow_nan=False), st.floats(0.1, 20, allow_nan=False), heights)
-def test_dose_non_decreasing_in_weight_and_capped(w, dw, h):
+def test_dose_non_decreasing_in_weight_and_uncapped(w, dw, h):
     lighter = calculate_rituximab(patient(Quantity(w, "kg"), Quantity(h, "cm")), start_date=START)
     heavier = calculate_rituximab(patient(Quantity(min(w + dw, 200), "kg"), Quantity(h, "cm")), start_date=START)
     assert lighter.dose_per_administration <= heavier.dose_per_administration
     for plan in (lighter, heavier):
         dose = plan.dose_per_administration.to("mg").magnitude
-        assert dose <= 1000
         assert dose % 10 == 0
         assert dose == rituximab_dose_mg(plan.bsa.magnitude)  # the calculator and the numeric core agree
-        # Never more than 5 mg from 375 mg/m² × BSA unless capped.
+        # Never more than 5 mg from 375 mg/m² × BSA: no mg cap (Rituxan label), at any BSA.
         exact = 375 * plan.bsa.magnitude
-        assert abs(dose - exact) <= 5 + 1e-9 or (dose == 1000 and exact > 1000)
+        assert abs(dose - exact) <= 5 + 1e-9
         assert len(plan.schedule) == 4
         assert plan.schedule[-1].date - plan.schedule[0].date == dt.timedelta(days=21)
 
@@ -254,7 +260,7 @@ def test_dose_non_decreasing_in_weight_and_capped(w, dw, h):
 def test_numeric_helper_array_equals_scalar(b):
     arr = rituximab_dose_mg(np.array([b, b]))
     assert arr[0] == rituximab_dose_mg(b) == arr[1]
-    assert rituximab_dose_mg(b) <= 1000
+    assert abs(rituximab_dose_mg(b) - 375 * b) <= 5 + 1e-9
 
 
 @settings(max_examples=30)
@@ -292,7 +298,7 @@ def test_order_start_date_gives_dated_schedule():
     [
         "1.8",  # a string of a number
         True,  # a bool is not a BSA
-        Quantity(18000, "cm**2"),  # numpy would strip the unit and read 18000 m² → capped 1000 mg
+        Quantity(18000, "cm**2"),  # numpy would strip the unit and read 18000 m²
         Quantity(1.8, "m**2"),  # the numeric core takes plain m² numbers only
         180.0,  # cm-for-m slip: far above any human BSA
         0.05,
@@ -308,7 +314,8 @@ def test_numeric_helper_refuses_non_numbers_and_implausible_bsa(bad):
     assert err.value.parameter == "bsa"
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -5.0, 0.0, 1e12, "abc", "2 g", True, Quantity(5, "mL")])
+# "3.5 g": above 500 mg/m² at the largest plausible BSA (3000 mg); was "2 g" while 375 mg/m² was capped at 1 g.
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -5.0, 0.0, 1e12, "abc", "3.5 g", True, Quantity(5, "mL")])
 def test_vials_for_refuses_bad_doses(bad):
     # nan raised ValueError, a string TypeError, 1e12 looped ~2e9 times.
     with pytest.raises(DoseInputError) as err:
@@ -377,7 +384,7 @@ def test_mass_order_volume_is_the_ordered_dose():
 
 
 @settings(max_examples=60)
-# Up to sqrt(200 × 250 / 3600) = 3.73 m² (375 × 3.73 = 1398 mg): across the 1000 mg cap, which both apply alike.
+# Up to sqrt(200 × 250 / 3600) = 3.73 m² (375 × 3.73 = 1398 mg): across 1000 mg, which neither caps.
 @given(st.floats(30, 250, allow_nan=False), st.floats(140, 200, allow_nan=False))
 def test_per_area_order_volume_matches_calculator(w, h):
     pt = patient(Quantity(w, "kg"), Quantity(h, "cm"))
@@ -389,91 +396,92 @@ def test_per_area_order_volume_matches_calculator(w, h):
     assert max(f.severity for f in check.findings) <= Severity.CAUTION  # an mg/m² order is never blocked for size
 
 
-def test_per_area_order_above_cap_is_read_as_the_capped_dose():
-    # sqrt(169 × 153 / 3600) = 2.680 m²; 375 × 2.680 = 1005.0 → 1010 mg → capped at 1000 mg per infusion (RIM trial).
-    # (It was CONTRAINDICATED with a 101 mL volume; an mg/m² order is now read as the capped dose, as the calculator.)
+def test_per_area_order_above_1000_mg_is_the_full_bsa_dose():
+    # sqrt(169 × 153 / 3600) = 2.680 m²; 375 × 2.680 = 1005.0 → 1010 mg, uncapped (issue 7: the Rituxan label
+    # sets no mg cap on 375 mg/m²; it was capped at 1000 mg citing the RIM trial, whose cap was for 750 mg/m²).
     check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("153 kg", "169 cm"))
-    assert rules(check)["rituximab.single-dose-capped"] is Severity.CAUTION
+    assert "rituximab.single-dose-capped" not in rules(check)
     assert "rituximab.single-dose-above-1000" not in rules(check)
-    assert check.recommended_dose == Quantity(1000, "mg")
-    assert dict(check.details)["volume"] == "1000 mg ÷ 10 mg/mL = 100 mL of concentrate"
+    assert rules(check)["rituximab.bsa-dose-above-1000-uncapped"] is Severity.INFO
+    assert check.recommended_dose == Quantity(1010, "mg")
+    assert dict(check.details)["volume"] == "1010 mg ÷ 10 mg/mL = 101 mL of concentrate"
 
 
 # ================================================================ QA pass 2: cap, label maximum, children, regimens
 
 
-def test_calculator_states_the_cap_truthfully():
-    # Mosteller sqrt(152 × 250 / 3600) = sqrt(10.556) = 3.249 m²; 375 × 3.249 = 1218.3 mg → 1220 mg (nearest 10 mg)
-    # → capped at 1000 mg per infusion (RIM trial). It printed "= 1218.3 mg → 1000 mg (nearest 10 mg)".
+def test_calculator_states_the_uncapped_arithmetic():
+    # Mosteller sqrt(152 × 250 / 3600) = sqrt(10.556) = 3.249 m²; 375 × 3.249 = 1218.3 mg → 1220 mg (nearest 10 mg).
+    # Issue 7: was "capped at 1000 mg per infusion (RIM trial)"; the label's 375 mg/m² has no cap.
     plan = calculate_rituximab(patient("250 kg", "152 cm"), start_date=START)
-    text = "375 mg/m² × 3.249 m² = 1218.3 mg → 1220 mg, capped at 1000 mg per infusion (RIM trial)"
-    assert plan.dose_per_administration == Quantity(1000, "mg")
-    assert dict(plan.details)["dose"] == text
-    capped = [f for f in plan.findings if f.rule_id == "rituximab.single-dose-capped"]
-    assert [f.severity for f in capped] == [Severity.CAUTION]
-    assert text in capped[0].message and "Oddis" in capped[0].reference
+    assert plan.dose_per_administration == Quantity(1220, "mg")
+    assert dict(plan.details)["dose"] == "375 mg/m² × 3.249 m² = 1218.3 mg → 1220 mg (nearest 10 mg)"
+    note = {f.rule_id: f for f in plan.findings}["rituximab.bsa-dose-above-1000-uncapped"]
+    assert note.severity is Severity.INFO and "750 mg/m²" in note.message and "Rituxan" in note.reference
 
 
-def test_cap_finding_at_the_exact_half_step():
+def test_half_step_above_1000_is_rounded_up_not_capped():
     # sqrt(150 × 172.3776 / 3600) = 2.68 m² (float 2.6799999999999997); 375 × 2.68 = 1005.0 mg → 1010 mg (half up)
-    # → capped at 1000 mg. The old test "exact > 1005" missed this: the dose was capped without a finding.
     pt = patient("172.3776 kg", "150 cm")
     plan = calculate_rituximab(pt, start_date=START)
-    assert plan.dose_per_administration == Quantity(1000, "mg")
-    assert rules(plan)["rituximab.single-dose-capped"] is Severity.CAUTION
-    assert dict(plan.details)["dose"].endswith("= 1005.0 mg → 1010 mg, capped at 1000 mg per infusion (RIM trial)")
+    assert plan.dose_per_administration == Quantity(1010, "mg")
+    assert "rituximab.single-dose-capped" not in rules(plan)
+    assert dict(plan.details)["dose"].endswith("= 1005.0 mg → 1010 mg (nearest 10 mg)")
 
 
-def test_bsa_order_for_a_large_adult_is_capped_not_blocked():
-    # QA case: 150 kg, 180 cm: sqrt(180 × 150 / 3600) = sqrt(7.5) = 2.739 m²; 375 × 2.739 = 1027.0 mg → 1030 mg
-    # → capped at 1000 mg (RIM trial). It was CONTRAINDICATED "largest labelled single dose for this use" — the
-    # label's 375 mg/m² regimens have no mg cap.
+def test_bsa_order_for_a_large_adult_is_neither_capped_nor_blocked():
+    # QA case: 150 kg, 180 cm: sqrt(180 × 150 / 3600) = sqrt(7.5) = 2.739 m²; 375 × 2.739 = 1027.0 mg → 1030 mg.
+    # It was CONTRAINDICATED, then capped at 1000 mg (RIM trial); the label's 375 mg/m² regimens have no mg cap.
     check = check_rituximab_order(Order("rituximab", "375 mg/m2", "weekly x4", "IV"), patient("150 kg", "180 cm"))
-    assert rules(check)["rituximab.single-dose-capped"] is Severity.CAUTION
-    assert not any(f.severity >= Severity.MAJOR for f in check.findings)
-    assert check.recommended_dose == Quantity(1000, "mg")
+    assert "rituximab.single-dose-capped" not in rules(check)
+    assert max(f.severity for f in check.findings) is Severity.INFO
+    assert check.recommended_dose == Quantity(1030, "mg")
     details = dict(check.details)
-    assert details["ordered"] == "375 mg/m² × 2.739 m² = 1027.0 mg → 1030 mg, capped at 1000 mg per infusion (RIM trial)"
-    assert details["volume"] == "1000 mg ÷ 10 mg/mL = 100 mL of concentrate"
-    assert "capped at 1000 mg" in check.recommended
+    assert details["ordered"] == "375 mg/m² × 2.739 m² = 1027.0 mg → 1030 mg (nearest 10 mg)"
+    assert details["volume"] == "1030 mg ÷ 10 mg/mL = 103 mL of concentrate"
+    assert check.recommended == "375 mg/m² = 1030 mg IV weekly x4"
 
 
 @pytest.mark.parametrize(
     "dose,weight,height,frequency,major,contraindicated",
     [
         # 1.80 m²: label max = max(1000, 500 × 1.80 = 900) = 1000 mg
-        ("1000 mg", "72 kg", "162 cm", "days 1 and 15", False, False),
-        ("1010 mg", "72 kg", "162 cm", "days 1 and 15", True, True),
+        ("1000 mg", "72 kg", "162 cm", "days 1 and 15", None, False),
+        ("1010 mg", "72 kg", "162 cm", "days 1 and 15", "rituximab.single-dose-above-1000", True),
         # 2.739 m²: label max = max(1000, 500 × 2.739 = 1369.3) = 1369.3 mg
-        ("1200 mg", "150 kg", "180 cm", "days 1 and 15", True, False),
-        ("1369 mg", "150 kg", "180 cm", "weekly x4", True, False),
-        ("1370 mg", "150 kg", "180 cm", "weekly x4", True, True),
-        # 3.249 m²: label max = 500 × 3.249 = 1624.6 mg
-        ("1220 mg", "250 kg", "152 cm", "weekly x4", True, False),
-        ("1.7 g", "250 kg", "152 cm", "weekly x4", True, True),
+        ("1200 mg", "150 kg", "180 cm", "days 1 and 15", "rituximab.single-dose-above-1000", False),
+        # Weekly: judged against 375 × 2.739 = 1027.0 mg (+10 % = 1129.8 mg), not a 1 g cap (issue 7)
+        ("1100 mg", "150 kg", "180 cm", "weekly x4", None, False),
+        ("1369 mg", "150 kg", "180 cm", "weekly x4", "rituximab.above-recommended", False),
+        ("1370 mg", "150 kg", "180 cm", "weekly x4", "rituximab.above-recommended", True),
+        # 3.249 m²: 375 × 3.249 = 1218.3 mg, so 1220 mg weekly is the label dose (was MAJOR "above 1 g");
+        # label max = 500 × 3.249 = 1624.6 mg
+        ("1220 mg", "250 kg", "152 cm", "weekly x4", None, False),
+        ("1.7 g", "250 kg", "152 cm", "weekly x4", "rituximab.above-recommended", True),
     ],
 )
-def test_explicit_mg_above_1000_is_major_and_above_label_max_contraindicated(
+def test_explicit_mg_above_fixed_dose_is_major_and_above_label_max_contraindicated(
     dose, weight, height, frequency, major, contraindicated
 ):
     check = check_rituximab_order(Order("rituximab", dose, frequency, "IV"), patient(weight, height))
     found = rules(check)
-    assert (found.get("rituximab.single-dose-above-1000") is Severity.MAJOR) is major
+    majors = {r for r, sev in found.items() if sev is Severity.MAJOR}
+    assert (major in majors) if major else not majors
     assert (found.get("rituximab.single-dose-above-label-max") is Severity.CONTRAINDICATED) is contraindicated
     messages = {f.rule_id: f for f in check.findings}
-    if major:
-        assert "RIM trial" in messages["rituximab.single-dose-above-1000"].message
-        assert "Oddis" in messages["rituximab.single-dose-above-1000"].reference
+    if major == "rituximab.single-dose-above-1000":
+        assert "fixed regimen's 1000 mg per infusion" in messages[major].message
+        assert "Rituxan" in messages[major].reference
     if contraindicated:
         label = messages["rituximab.single-dose-above-label-max"]
         assert "RA 1000 mg; CLL 500 mg/m²" in label.message and "Rituxan" in label.reference
 
 
-def test_weekly_mg_order_for_a_large_adult_is_compared_with_the_capped_dose():
-    # 2.739 m²: 375 × BSA = 1027.0 mg, capped 1000 mg. 1000 mg weekly x4 is exactly the recommendation: no finding
-    # (compared with the uncapped 1027 mg it would pass too; against 1030 it must not read as "below").
-    ok = check_rituximab_order(Order("rituximab", "1000 mg", "weekly x4", "IV"), patient("150 kg", "180 cm"))
-    assert max(f.severity for f in ok.findings) is Severity.INFO
+def test_weekly_mg_order_for_a_large_adult_is_compared_with_the_uncapped_dose():
+    # 2.739 m²: 375 × BSA = 1027.0 mg (−10 % = 924.3, +10 % = 1129.8 mg): 1000 mg and 1030 mg weekly x4 both pass.
+    for dose in ("1000 mg", "1030 mg"):
+        ok = check_rituximab_order(Order("rituximab", dose, "weekly x4", "IV"), patient("150 kg", "180 cm"))
+        assert max(f.severity for f in ok.findings) is Severity.INFO
 
 
 def six_year_old():

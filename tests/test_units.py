@@ -95,9 +95,7 @@ def test_creatinine_molar_mass():
         "1 1/2 tablets",  # → 1 × 1/2 = 0.5 tablet
         "1. 5 mg",
         "1.2.3 mg",  # → 1.2 × .3 = 0.36 mg
-        # capitals: pint's M is mega
-        "20 MG",  # megagauss
-        "5 ML",  # megalitre
+        # mixed case: pint's M is mega, and "Mg" is a megagram to anyone reading SI
         "20 Mg",  # megagram
     ],
 )
@@ -105,6 +103,13 @@ def test_parse_text_refuses_unreadable(text):
     with pytest.raises(DoseInputError) as err:
         parse_text(text, "weight")
     assert err.value.parameter == "weight"
+
+
+@pytest.mark.parametrize("text, unit, expected", [("20 MG", "mg", 20.0), ("5 ML", "mL", 5.0), ("1.1 MG/DL", "mg/dL", 1.1)])
+def test_parse_text_reads_pharmacy_capitals_as_the_obvious_unit(text, unit, expected):
+    # Changed by issue 5: HL7 v2 and pharmacy systems write units in capitals; "20 MG" is
+    # 20 mg, never pint's 20 megagauss (it was refused before, which left the order unverified).
+    assert parse_text(text, "dose").to(unit).magnitude == pytest.approx(expected)
 
 
 # ---------------------------------------------------------------- quantity(): the single validator
@@ -399,3 +404,34 @@ def test_kidney_values_are_truncated_so_they_never_cross_a_threshold(value, show
     from dosing.units import fmt_floor
 
     assert fmt_floor(Quantity(value, "mL/min/std_bsa")).startswith(shown + " ")
+
+
+# ---------------------------------------------------------------- issue 6: nothing but DoseInputError escapes
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(Quantity(10**400, "kg"), id="int-past-float-kg"),
+        pytest.param(Quantity(10**400, "lb"), id="int-past-float-lb"),
+        pytest.param(Quantity(10**5000, "kg"), id="int-past-str-limit"),
+        pytest.param(Quantity(Decimal("1e999"), "kg"), id="decimal-past-float"),
+        pytest.param(Quantity(np.array([10**400, 1], dtype=object), "kg"), id="object-array"),
+        pytest.param(10**5000, id="bare-int-past-str-limit"),
+    ],
+)
+def test_huge_magnitudes_are_refused_not_overflow(value):
+    # pint's conversion raised OverflowError ("nothing was verified", exit 4).
+    with pytest.raises(DoseInputError) as err:
+        weight(value)
+    assert err.value.parameter == "weight"
+
+
+def test_counting_a_huge_int_is_refused_not_overflow():
+    for fn in (lambda: round_to_step(Quantity(10**400, "mg"), Quantity(2.5, "mg")), lambda: count_of(Quantity(10**400, "mg"), Quantity(2.5, "mg"))):
+        with pytest.raises(DoseInputError) as err:
+            fn()
+        assert err.value.parameter == "dose"
+    with pytest.raises(DoseInputError) as err:
+        round_to_step(Quantity(15, "mg"), Quantity(10**400, "mg"))
+    assert err.value.parameter == "step"

@@ -141,6 +141,11 @@ def test_verdict_to_dict():
         "recommended": "20 mg once weekly",
         "findings": [f.to_dict() for f in v.findings],
         "details": {"BSA": "1.80 m² (Mosteller)", "weekly dose": "20 mg"},
+        "regimen_alerts": [],
+        "medications": [],
+        "unused_conditions": [],
+        "dmdose_version": "",
+        "knowledge_hash": "",
     }
 
 
@@ -249,7 +254,9 @@ def test_jsonable_results():
     assert data["egfr"] == "86.16 mL/min/1.73 m²"
     assert data["when"] == "2024-03-01"
     assert data["formula"] == "mosteller"
-    assert data["frequency"] == {"text": "weekly x4", "interval_days": 7, "times_per_day": 1, "count": 4, "cycle_days": None}
+    # Frequency grew fields (weekdays, hours_apart, error_prone: contracts.md); these keep their values.
+    expected = {"text": "weekly x4", "interval_days": 7, "times_per_day": 1, "count": 4, "cycle_days": None}
+    assert {k: data["frequency"][k] for k in expected} == expected
     assert data["set"] == ["a", "b"]
     assert data["pairs"] == [["BSA", "1.8 m²"]]
     assert data["none"] is None
@@ -279,7 +286,7 @@ def test_a_verdict_whose_status_contradicts_its_findings_is_refused():
 @pytest.mark.parametrize(
     "change",
     [
-        {"recommended_dose": {"value": 20.0, "unit": "MG"}},          # megagauss, not mg
+        {"recommended_dose": {"value": 20.0, "unit": "gauss"}},       # never a magnetic unit ("MG" now reads as mg)
         {"recommended_dose": {"value": float("nan"), "unit": "mg"}},
         {"status": "maybe"},
         {"findings": [{"rule_id": "x", "severity": "severe", "message": "m", "reference": "r"}]},
@@ -287,6 +294,7 @@ def test_a_verdict_whose_status_contradicts_its_findings_is_refused():
     ],
 )
 def test_from_dict_refuses_what_is_not_a_verdict(change):
+    # (issue 5: upper-case "MG" from pharmacy systems is read as milligram, never megagauss: no longer refused.)
     data = {**verdict().to_dict(), **change}
     with pytest.raises(DoseInputError):
         Verdict.from_dict(data)

@@ -12,12 +12,11 @@ import sys
 from collections.abc import Sequence
 
 from dosing.cli.calc import ALIASES, CALCULATORS, cmd_calc
-from dosing.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, fail
+from dosing.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, configure_output, fail
 from dosing.cli.verify import cmd_verify, report
 from dosing.units import DoseInputError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "build_parser", "main", "report"]
-
 
 
 class _Parser(argparse.ArgumentParser):
@@ -27,13 +26,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: bad input: {message}\n")
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of processes, got {text!r}") from None
+    if not 1 <= value <= 256:
+        raise argparse.ArgumentTypeError(f"expected 1 to 256 processes, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="dmdose", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     v = sub.add_parser("verify", help="verify orders from a JSON / JSON-lines file ('-' for stdin)")
     v.add_argument("file")
-    v.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    v.add_argument("--json", action="store_true", help="print the verdict as JSON (one record per line, with its \"line\", for several orders)")
+    v.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="verify on N processes (output stays in input order)")
     v.set_defaults(func=cmd_verify)
 
     c = sub.add_parser("calc", help="run one calculator")
@@ -53,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--days", type=int, default=2, help="IVIG: days per course (2-5)")
     options.add_argument("--dose-per-kg", help='IVIG: course dose, e.g. "2 g/kg"')
     options.add_argument("--weight-basis", help="IVIG: force actual, ideal or adjusted dosing weight")
+    options.add_argument(
+        "--weight-policy", default="label", help="IVIG: label (2 g/kg of actual weight, the default) or adjusted (NBA/Lifeblood stewardship)"
+    )
     options.add_argument("--start-date", help="first dose date, YYYY-MM-DD")
     options.add_argument("--mode", help="methotrexate: bsa (15-20 mg/m2, the default) or fixed (15-25 mg)")
     options.add_argument("--route", default="oral", help="methotrexate: oral or subcutaneous")
@@ -65,10 +78,14 @@ def build_parser() -> argparse.ArgumentParser:
     options.add_argument("--daily-dose", help='hydroxychloroquine (default "400 mg") or prednisone (default "5 mg") per day')
     options.add_argument("--drug", action="append", help="monitoring: a drug of the regimen (repeatable)")
     c.set_defaults(func=cmd_calc)
+    from dosing.cli.serve import add_parser as add_serve  # the CDS Hooks service (optional extra)
+
+    add_serve(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    configure_output()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

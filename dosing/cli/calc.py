@@ -71,7 +71,12 @@ def _calc_kidney(args):
 def _calc_ivig(args):
     from dosing.drugs.ivig import calculate_ivig
 
-    options = {"days": args.days, "start_date": optional_iso_date(args.start_date), "weight_basis": args.weight_basis}
+    options = {
+        "days": args.days,
+        "start_date": optional_iso_date(args.start_date),
+        "weight_basis": args.weight_basis,
+        "policy": args.weight_policy,
+    }
     if args.dose_per_kg:
         options["dose_per_kg"] = args.dose_per_kg
     return calculate_ivig(_patient(args), **options)

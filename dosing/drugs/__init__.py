@@ -25,7 +25,7 @@ def order_checkers() -> dict[str, DoseChecker]:
     Imported here, not at the top, so that `import dosing` stays light and each
     drug module may import the core without a cycle.
     """
-    from dosing.drugs import hydroxychloroquine, ivig, methotrexate, mycophenolate, rituximab, steroids
+    from dosing.drugs import cyclosporine, hydroxychloroquine, ivig, methotrexate, mycophenolate, rituximab, steroids
 
     return {
         "ivig": ivig.check_order,
@@ -34,5 +34,10 @@ def order_checkers() -> dict[str, DoseChecker]:
         "mycophenolate mofetil": mycophenolate.check_mmf_order,
         "mycophenolate sodium": mycophenolate.check_mps_order,
         "prednisone": steroids.check_prednisone_order,
+        "prednisolone": steroids.check_prednisolone_order,
+        "methylprednisolone": steroids.check_methylprednisolone_order,
+        "dexamethasone": steroids.check_dexamethasone_order,
+        "hydrocortisone": steroids.check_hydrocortisone_order,
         "hydroxychloroquine": hydroxychloroquine.check_hcq_order,
+        "cyclosporine": cyclosporine.check_cyclosporine_order,
     }

@@ -20,16 +20,29 @@ Sources, each named next to the number it gives:
   dysfunction).
 * Panzyga US prescribing information — 14 mg/kg/min, the fastest IGIV maximum
   rate found on a label: a product configured faster is refused as a typing error.
-* The dmdose IVIG issue (project specification) — the 120 %-of-IBW trigger
-  for adjusted weight, the 1–2 g/kg configurable range, whole-vial rounding
-  never above +5 %, the ±10 % order tolerance. These are project conventions,
-  not label numbers; they are cited as such.
+* The dmdose IVIG issue (project specification) — the 1–2 g/kg configurable range,
+  whole-vial rounding never above +5 %, the ±10 % order tolerance. These are
+  project conventions, not label numbers; they are cited as such.
+* Dosing weight (issue 7): the label doses 2 g/kg of body weight, so the default
+  policy (:class:`WeightPolicy` ``label``) doses on the ACTUAL weight. Adjusted-weight
+  dosing is a stewardship policy (``adjusted``): Australian NBA/Lifeblood BloodSTAR
+  dose-determining weight IBW + 0.4 × (actual − IBW) for every patient not excluded
+  (aged < 18, < 152 cm, pregnant, or actual weight below the adjusted weight), and the
+  Ontario IVIG dose calculator (must for BMI > 30, should for every patient ≥ 152.4 cm
+  above the Devine base weight). Neither uses a 120 %-of-IBW trigger, so the
+  stewardship weight min(actual, IBW + 0.4 × (actual − IBW)) is continuous and
+  non-decreasing in the actual weight: no cliff.
 
-Two limits hold whatever the order's phrasing or weight basis: no 21 days (the seed
-plan's shortest interval) may hold more than one course, 2 g/kg + 5 %; and the course
-cap and the infusion rates in mL/h are computed on at most the actual body weight
-(min(dosing weight, actual weight)), so an ideal- or adjusted-weight override above
-the actual weight can neither lift the cap nor speed the pump.
+Two limits hold whatever the order's phrasing, weight basis or policy: no course, and no
+21 days (the seed plan's shortest interval), may hold more than 2 g/kg of the ACTUAL body
+weight + 5 %; and the infusion rates in mL/h are computed on at most the actual body weight
+(min(dosing weight, actual weight)), so an ideal- or adjusted-weight override above the
+actual weight can neither lift the cap nor speed the pump.
+
+Products are data (``interactions/ivig_products.toml``): concentration, vial sizes and the
+label's rate ramp per product, each with its label; :func:`resolve_product` finds the ordered
+product by name, and an unidentified or generic name gets the default product's rules with a
+caution.
 
 Numeric helpers (:func:`dosing_weight_kg`, :func:`target_daily_dose_g`) work on
 floats and numpy arrays alike so that the batch path computes exactly what the
@@ -39,7 +52,12 @@ scalar :func:`calculate_ivig` computes.
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import functools
+import importlib.resources
 import math
+import re
+import tomllib
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import attrs
@@ -50,7 +68,7 @@ from dosing import body
 from dosing import references as refs
 from dosing.body import WeightBasis
 from dosing.findings import Finding, Severity
-from dosing.input.fields import expect, optional_iso_date
+from dosing.input.fields import choice, expect, optional_iso_date
 from dosing.input.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
@@ -81,8 +99,20 @@ OCTAGAM_10_US_PI = Reference(
 IVIG_ISSUE = Reference(
     "dmdose-ivig-issue",
     "dmdose IVIG specification (project issue, institutional convention): course dose configurable 1-2 g/kg; "
-    "dosing weight = adjusted body weight when actual weight > 120 % of Devine IBW, else actual; whole vials "
-    "never above +5 % of the per-day target; an order within +/-10 % of the computed course matches the plan",
+    "whole vials never above +5 % of the per-day target; an order within +/-10 % of the computed course matches the plan",
+)
+NBA_ADJUSTED_WEIGHT = Reference(
+    "nba-lifeblood-ig-abw",
+    "National Blood Authority (Australia), BloodSTAR calculator 'Adjusting Immunoglobulin dose for ideal body weight' "
+    "(Devine IBW; dose determining weight = IBW + 0.4 x (actual body weight - IBW)) and Lifeblood 'Adjusted body weight "
+    "Ig dosing in BloodSTAR' (default from 1 July 2026; not for patients aged < 18 years, < 152 cm in height, pregnant, "
+    "or whose actual body weight is lower than their adjusted body weight: actual body weight is used)",
+)
+ONTARIO_IG_CALCULATOR = Reference(
+    "ontario-igum-dose-calculator",
+    "Ontario Regional Blood Coordinating Network, IVIG/SCIG dose calculator (Ontario Immune Globulin Utilization "
+    "Management): must be used for obese patients (BMI > 30) and should be used for all patients >= 152.4 cm and above "
+    "50 kg (male) / 45.5 kg (female); otherwise actual weight = dosing weight; pre-pregnancy weight in pregnancy",
 )
 PANZYGA_US_PI = Reference(
     "panzyga-us-pi",
@@ -108,8 +138,9 @@ DAYS_RANGE = (2, 5)
 INTERVAL_DAYS_RANGE = (21, 28)
 # Octagam 10% US PI §2.1: 2 g/kg over at least 2 days, so at most 1 g/kg on one day.
 MAX_DAILY_G_PER_KG = 1.0
-# IVIG_ISSUE: adjusted weight when actual > 120 % of IBW; the 0.4 factor is body's (refs.ADJUSTED_BW).
-ADJUSTED_WEIGHT_TRIGGER = 1.2
+# NBA/Lifeblood: adjusted-weight dosing is not for patients < 152 cm; Devine's IBW itself is only defined
+# from 5 ft (152.4 cm, also Ontario's limit), so below 152.4 cm the actual weight is used.
+STEWARDSHIP_MIN_HEIGHT_CM = 152.4
 # IVIG_ISSUE: whole vials never more than 5 % above the per-day target.
 VIAL_ROUNDING_CEILING = Decimal("1.05")
 # IVIG_ISSUE: the course cap is 2 g/kg + 5 % (the same vial tolerance); an order within ±10 % of the
@@ -129,7 +160,7 @@ DM_MAX_RATE_MG_PER_KG_MIN = 4.0
 # Panzyga US PI §2.1: 14 mg/kg/min, the fastest IGIV maximum rate on the labels reviewed; a product
 # configured faster is a typing error, refused.
 PLAUSIBLE_MAX_RATE_MG_PER_KG_MIN = 14.0
-# Octagam 10% US PI §2.1: adult dermatomyositis; Devine IBW (the 120 % trigger) is an adult formula.
+# Octagam 10% US PI §2.1: adult dermatomyositis; NBA/Lifeblood: no adjusted-weight dosing under 18.
 ADULT_YEARS = body.ADULT_YEARS
 # Octagam 10% US PI boxed warning: age > 65 predisposes to renal dysfunction.
 RENAL_RISK_AGE_YEARS = 65.0
@@ -201,6 +232,11 @@ def _optional_rate(value):
     return None if value is None else quantity(value, "at_risk_max_rate", "rate per weight", unit="mL/kg/h")
 
 
+def _positive_g_per_kg(value) -> float:
+    return float(quantity(Quantity(value, "g/kg") if isinstance(value, (int, float)) else value,
+                          "max_g_per_kg_per_day", "dose per mass", unit="g/kg", minimum=0.1, maximum=COURSE_CAP_G_PER_KG).magnitude)
+
+
 def _product_name(value) -> str:
     # The name decides whether an ordered brand is this product (check_order): it must have letters or digits.
     if not isinstance(value, str) or not any(ch.isalnum() for ch in value):
@@ -221,6 +257,10 @@ class IvigProduct:
     # The label's ceiling for patients at risk of renal dysfunction or thrombosis (None: no number given).
     at_risk_max_rate: pint.Quantity | None = attrs.field(default=None, converter=_optional_rate)
     reference: Reference = OCTAGAM_10_US_PI
+    # The label's most on one day, g per kg (None: the label sets no per-day figure).
+    max_g_per_kg_per_day: float | None = attrs.field(default=None, converter=lambda v: None if v is None else _positive_g_per_kg(v))
+    # What could not be confirmed on the label, shown with the product.
+    note: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.reference, Reference):
@@ -278,6 +318,165 @@ DEFAULT_PRODUCT = IvigProduct(
 )
 
 
+# ---------------------------------------------------------------- products as data
+
+PRODUCTS_FILE = "ivig_products.toml"
+_RATE_UNITS = ("mg/kg/min", "mL/kg/min", "mL/kg/h")
+_PRODUCT_KEYS = {
+    "brand", "concentration", "vial_sizes_g", "rate_unit", "rate_steps", "initial_minutes", "step_minutes",
+    "max_rate", "cidp_max_rate", "dm_max_rate", "at_risk_max_rate", "max_g_per_kg_per_day", "label", "note",
+}
+_REQUIRED_KEYS = ("brand", "concentration", "vial_sizes_g", "rate_unit", "rate_steps", "initial_minutes", "step_minutes", "max_rate", "label")
+
+
+@attrs.frozen
+class CatalogEntry:
+    """One product of the table: the IvigProduct dmdose computes with, and the label's other maxima."""
+
+    product: IvigProduct
+    brand: str
+    max_rate: pint.Quantity  # the label's fastest maximum, any indication (mL/kg/h)
+    cidp_max_rate: pint.Quantity | None
+    dm_max_rate: pint.Quantity | None
+
+
+def _label_rate(value, unit: str, concentration: pint.Quantity, parameter: str) -> pint.Quantity:
+    """A label rate as mL/kg/h: mg/kg/min through the product's concentration, volumes as they are."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        raise DoseInputError(parameter, f"expected a positive rate in {unit}, got {value!r}")
+    if unit == "mg/kg/min":
+        return (Quantity(value, "mg/kg/min") / concentration).to("mL/kg/h")
+    return Quantity(value, unit).to("mL/kg/h")
+
+
+def _minutes(value, parameter: str) -> pint.Quantity:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 24 * 60:
+        raise DoseInputError(parameter, f"expected minutes (0-1440], got {value!r}")
+    return Quantity(value, "min")
+
+
+def product_from_record(name: str, record: dict) -> CatalogEntry:
+    """One table of ivig_products.toml as a CatalogEntry; a missing or malformed field raises, naming it."""
+    where = f"products.{name}"
+    if not isinstance(record, dict):
+        raise DoseInputError(where, "expected a table of product fields")
+    unknown = set(record) - _PRODUCT_KEYS
+    if unknown:
+        raise DoseInputError(where, f"unknown field(s) {sorted(unknown)}")
+    for key in _REQUIRED_KEYS:
+        if key not in record:
+            raise DoseInputError(f"{where}.{key}", "required")
+    label = record["label"]
+    if not isinstance(label, str) or len(label.strip()) < 20:
+        raise DoseInputError(f"{where}.label", "every product cites its label (who, which sections, which figures)")
+    unit = record["rate_unit"]
+    if unit not in _RATE_UNITS:
+        raise DoseInputError(f"{where}.rate_unit", f"expected one of {', '.join(_RATE_UNITS)}, got {unit!r}")
+    concentration = quantity(record["concentration"], f"{where}.concentration", "mass concentration", unit="mg/mL", minimum=10.0, maximum=300.0)
+    raw_steps = record["rate_steps"]
+    if not isinstance(raw_steps, list) or not raw_steps:
+        raise DoseInputError(f"{where}.rate_steps", "expected a list of rates, initial first")
+    rates = [_label_rate(v, unit, concentration, f"{where}.rate_steps[{i}]") for i, v in enumerate(raw_steps)]
+    first, then = _minutes(record["initial_minutes"], f"{where}.initial_minutes"), _minutes(record["step_minutes"], f"{where}.step_minutes")
+    steps = tuple(
+        RateStep(rate, None if i == len(rates) - 1 else (first if i == 0 else then)) for i, rate in enumerate(rates)
+    )
+
+    def optional(key):
+        return None if record.get(key) is None else _label_rate(record[key], unit, concentration, f"{where}.{key}")
+
+    max_rate = _label_rate(record["max_rate"], unit, concentration, f"{where}.max_rate")
+    for key in ("cidp_max_rate", "dm_max_rate"):
+        value = optional(key)
+        if value is not None and value.magnitude > max_rate.magnitude * (1 + 1e-9):
+            raise DoseInputError(f"{where}.{key}", "above the product's max_rate")
+    if rates[-1].magnitude > max_rate.magnitude * (1 + 1e-9):
+        raise DoseInputError(f"{where}.rate_steps", "the ramp ends above the product's max_rate")
+    sizes = record["vial_sizes_g"]
+    if not isinstance(sizes, list):
+        raise DoseInputError(f"{where}.vial_sizes_g", "expected a list of grams")
+    product = IvigProduct(
+        name=name,
+        concentration=concentration,
+        vial_sizes=[Quantity(g, "g") if isinstance(g, (int, float)) and not isinstance(g, bool) else g for g in sizes],
+        rate_steps=steps,
+        at_risk_max_rate=optional("at_risk_max_rate"),
+        reference=Reference(f"ivig-label-{_alnum(name)}", label.strip()),
+        max_g_per_kg_per_day=record.get("max_g_per_kg_per_day"),
+        note=str(record.get("note", "")).strip(),
+    )
+    brand = record["brand"]
+    if not isinstance(brand, str) or not any(ch.isalnum() for ch in brand):
+        raise DoseInputError(f"{where}.brand", f"expected the brand word(s), got {brand!r}")
+    return CatalogEntry(product, brand.strip(), max_rate, optional("cidp_max_rate"), optional("dm_max_rate"))
+
+
+def load_ivig_products(path=None) -> tuple[CatalogEntry, ...]:
+    """The product table: the shipped interactions/ivig_products.toml, or a file given by path."""
+    if path is None:
+        return _shipped_products()
+    with open(path, "rb") as handle:
+        return _products_from(tomllib.load(handle))
+
+
+@functools.cache
+def _shipped_products() -> tuple[CatalogEntry, ...]:
+    raw = importlib.resources.files("interactions").joinpath(PRODUCTS_FILE).read_bytes()
+    return _products_from(tomllib.loads(raw.decode("utf-8")))
+
+
+def _products_from(data: dict) -> tuple[CatalogEntry, ...]:
+    products = data.get("products")
+    if not isinstance(products, dict) or not products:
+        raise DoseInputError("products", "expected [products.<name>] tables")
+    return tuple(product_from_record(name, record) for name, record in products.items())
+
+
+# "10%", "10 %", "5.0%": the concentration words an order may add to a product name.
+_PERCENT = re.compile(r"(\d+(?:[.,]\d+)?)\s*%")
+
+
+@attrs.frozen
+class ProductMatch:
+    entry: CatalogEntry | None
+    why: str  # how the name was read, or why no product was identified
+
+
+def resolve_product(name: str, catalog: "tuple[CatalogEntry, ...] | None" = None) -> ProductMatch:
+    """The product an order names ("Octagam 10%", "privigen 20 g", "Gamunex-C"), or None and why.
+
+    The brand is matched whole inside the name (interactions.drugs.normalize); a concentration
+    ("10%") chooses between products of one brand. A brand with several concentrations named without
+    one, a concentration the brand does not have, or a generic name identify no product.
+    """
+    from interactions.drugs import normalize
+
+    if not isinstance(name, str) or not name.strip():
+        raise DoseInputError("drug", f"expected the product name, got {name!r}")
+    catalog = load_ivig_products() if catalog is None else catalog
+    percents = {float(m.replace(",", ".")) for m in _PERCENT.findall(name)}
+    key = normalize(_PERCENT.sub(" ", name))
+    by_brand = [e for e in catalog if normalize(e.brand) in key]
+    if not by_brand:
+        return ProductMatch(None, f"'{name}' names no product in the IVIG product table")
+    longest = max(len(normalize(e.brand)) for e in by_brand)
+    by_brand = [e for e in by_brand if len(normalize(e.brand)) == longest]
+    brand = by_brand[0].brand
+    if len(percents) > 1:
+        return ProductMatch(None, f"'{name}' names more than one concentration")
+    if percents:
+        percent = next(iter(percents))
+        matching = [e for e in by_brand if abs(e.product.concentration.to("mg/mL").magnitude - percent * 10) < 1e-6]
+        if not matching:
+            have = ", ".join(e.product.name for e in by_brand)
+            return ProductMatch(None, f"'{name}': the table has no {percent:g} % {brand} (it has {have})")
+        by_brand = matching
+    if len(by_brand) > 1:
+        names = ", ".join(e.product.name for e in by_brand)
+        return ProductMatch(None, f"'{name}' names {brand} without its concentration ({names} differ in volume and rates)")
+    return ProductMatch(by_brand[0], f"'{name}' read as {by_brand[0].product.name}")
+
+
 # ---------------------------------------------------------------- numeric helpers (scalar and batch)
 
 
@@ -303,17 +502,21 @@ def _same_shape(**arrays: np.ndarray) -> None:
 
 
 def dosing_weight_kg(actual_kg, ibw_kg):
-    """Dosing weight in kg and whether adjusted weight was used; floats or numpy arrays.
+    """Stewardship dosing weight in kg and whether it is below the actual weight; floats or numpy arrays.
 
-    Adjusted body weight IBW + 0.4 × (actual − IBW) when actual > 120 % of IBW
-    (IVIG_ISSUE; formula refs.ADJUSTED_BW), else actual. Non-finite or
-    non-positive inputs raise rather than propagate NaN into a dose.
+    NBA/Lifeblood dose-determining weight IBW + 0.4 × (actual − IBW) (formula refs.ADJUSTED_BW),
+    except where the actual weight is lower than it (actual < IBW): then the actual weight. That is
+    min(actual, adjusted): continuous and non-decreasing in the actual weight (slope 1 up to the IBW,
+    0.4 above it), so a heavier patient never gets less. Non-finite or non-positive inputs raise
+    rather than propagate NaN into a dose.
     """
     actual = _numbers(actual_kg, "actual_kg", "kg")
     ibw = _numbers(ibw_kg, "ibw_kg", "kg")
     _same_shape(actual_kg=actual, ibw_kg=ibw)
-    use_adjusted = body.above_fraction_of_ibw(actual, ibw, ADJUSTED_WEIGHT_TRIGGER)  # exactly 120 % is not above
-    weight = np.where(use_adjusted, body.adjusted_body_weight_kg(actual, ibw), actual)
+    adjusted = body.adjusted_body_weight_kg(actual, ibw)
+    # Compared to the milligram, so float noise at actual == IBW does not flip the basis.
+    use_adjusted = np.round(adjusted, 6) < np.round(actual, 6)
+    weight = np.where(use_adjusted, adjusted, actual)
     if weight.ndim == 0:
         return float(weight), bool(use_adjusted)
     return weight, use_adjusted
@@ -466,46 +669,108 @@ def _dose_per_kg(value) -> pint.Quantity:
 # ---------------------------------------------------------------- dosing weight
 
 
+class WeightPolicy(enum.Enum):
+    """Which weight a g/kg course is computed on when the prescriber names none.
+
+    * ``label`` (default): the actual body weight — the Octagam 10% label doses 2 g/kg of body weight.
+    * ``adjusted``: stewardship — NBA/Lifeblood and Ontario dose on IBW + 0.4 × (actual − IBW),
+      with their exclusions. An order on the actual weight is then a caution, never a block.
+    """
+
+    LABEL = "label"
+    ADJUSTED = "adjusted"
+
+    @classmethod
+    def parse(cls, value: "WeightPolicy | str") -> "WeightPolicy":
+        return choice(cls, value, "weight_policy", {"actual": cls.LABEL, "stewardship": cls.ADJUSTED})
+
+
 @attrs.frozen
 class DosingWeight:
     weight: pint.Quantity
     basis: WeightBasis
     reason: str
     ideal: pint.Quantity | None
+    # A caution to report with the weight (the adjusted-weight comparison could not be made), or None.
+    caution: str | None = None
 
 
-def choose_dosing_weight(patient: Patient, override: "WeightBasis | str | None" = None) -> DosingWeight:
-    """The dosing weight, its basis, and why (IVIG_ISSUE rule, or the prescriber's override)."""
+def _stewardship_exclusion(patient: Patient) -> str | None:
+    """Why NBA/Lifeblood (and Ontario) would dose this patient on the actual weight, or None."""
+    if patient.age.magnitude < ADULT_YEARS:
+        return f"age {patient.age.magnitude:g} years, under 18"
+    if patient.height.to("cm").magnitude < STEWARDSHIP_MIN_HEIGHT_CM - 1e-9:
+        return (
+            f"height {fmt(patient.height)}, under 152.4 cm (5 ft): NBA excludes patients under 152 cm and "
+            "Devine's ideal body weight is not defined below 5 ft"
+        )
+    if "pregnancy" in patient.conditions:
+        return "pregnancy"
+    return None
+
+
+def _ideal_or_unknown(patient: Patient) -> tuple[pint.Quantity | None, str]:
+    """Devine IBW, or None and why (sex unknown/other: the equation needs a sex)."""
+    try:
+        return patient.ideal_body_weight(), ""
+    except DoseInputError as exc:
+        return None, exc.problem
+
+
+def _stewardship_weight(patient: Patient) -> DosingWeight:
+    actual = patient.weight
+    why_actual = _stewardship_exclusion(patient)
+    if why_actual is not None:
+        return DosingWeight(
+            actual, WeightBasis.ACTUAL,
+            f"actual body weight {fmt(actual)}: adjusted-weight dosing does not apply ({why_actual}; NBA/Lifeblood)", None,
+        )
+    ibw, problem = _ideal_or_unknown(patient)
+    if ibw is None:
+        return DosingWeight(
+            actual, WeightBasis.ACTUAL,
+            f"actual body weight {fmt(actual)}: ideal body weight could not be computed ({problem})", None,
+            caution=(
+                f"The adjusted-weight (stewardship) dose could not be compared: ideal body weight needs the sex "
+                f"({problem}); the dose is computed on the actual weight {fmt(actual)}."
+            ),
+        )
+    w, adjusted = dosing_weight_kg(actual.magnitude, ibw.magnitude)
+    ibw_text = f"IBW (Devine) {fmt(ibw)}"
+    if adjusted:
+        reason = f"adjusted body weight IBW + 0.4 × (actual − IBW) = {fmt(Quantity(w, 'kg'))} (actual {fmt(actual)}; {ibw_text}; NBA/Lifeblood stewardship policy)"
+        return DosingWeight(Quantity(w, "kg"), WeightBasis.ADJUSTED, reason, ibw)
+    reason = f"actual body weight {fmt(actual)}, because it is not above the adjusted weight ({ibw_text}; NBA/Lifeblood exclusion)"
+    return DosingWeight(actual, WeightBasis.ACTUAL, reason, ibw)
+
+
+def choose_dosing_weight(
+    patient: Patient, override: "WeightBasis | str | None" = None, policy: "WeightPolicy | str" = WeightPolicy.LABEL
+) -> DosingWeight:
+    """The dosing weight, its basis, and why (the policy's rule, or the prescriber's override)."""
     expect(patient, Patient, "patient")
     override = body.optional_weight_basis(override)
+    policy = WeightPolicy.parse(policy)
     actual = patient.weight
     if override is WeightBasis.ACTUAL:
         # Actual weight needs no IBW, so a patient under 5 ft can still be dosed by explicit choice.
         return DosingWeight(actual, WeightBasis.ACTUAL, f"override: actual body weight {fmt(actual)} chosen by the prescriber", None)
-    ibw = patient.ideal_body_weight()  # raises for height < 5 ft; the message says to choose the weight
-    threshold = ADJUSTED_WEIGHT_TRIGGER * ibw
-    w, adjusted = dosing_weight_kg(actual.magnitude, ibw.magnitude)
+    if override is None:
+        if policy is WeightPolicy.LABEL:
+            return DosingWeight(actual, WeightBasis.ACTUAL, f"actual body weight {fmt(actual)} (Octagam 10% label: 2 g/kg of body weight)", None)
+        return _stewardship_weight(patient)
+    ibw = patient.ideal_body_weight()  # an explicit ideal/adjusted choice needs IBW: raises below 5 ft
     adjusted_kg = body.adjusted_body_weight_kg(actual.magnitude, ibw.magnitude)
-    ibw_text = f"IBW (Devine) {fmt(ibw)}, 120 % of IBW {fmt(threshold)}"
-    rule = "adjusted" if adjusted else "actual"
+    ibw_text = f"IBW (Devine) {fmt(ibw)}"
     if override is WeightBasis.IDEAL:
-        return DosingWeight(ibw, WeightBasis.IDEAL, f"override: ideal body weight chosen by the prescriber (actual {fmt(actual)}; {ibw_text}; the rule would use {rule} weight)", ibw)
-    if override is WeightBasis.ADJUSTED:
-        return DosingWeight(
-            Quantity(adjusted_kg, "kg"),
-            WeightBasis.ADJUSTED,
-            f"override: adjusted body weight IBW + 0.4 × (actual − IBW) = {fmt(Quantity(adjusted_kg, 'kg'))} chosen by the prescriber "
-            f"(actual {fmt(actual)}; {ibw_text}; the rule would use {rule} weight)",
-            ibw,
-        )
-    if adjusted:
-        reason = (
-            f"adjusted body weight IBW + 0.4 × (actual − IBW) = {fmt(Quantity(w, 'kg'))}, because actual weight "
-            f"{fmt(actual)} is above 120 % of ideal body weight ({ibw_text})"
-        )
-        return DosingWeight(Quantity(w, "kg"), WeightBasis.ADJUSTED, reason, ibw)
-    reason = f"actual body weight {fmt(actual)}, because it is not above 120 % of ideal body weight ({ibw_text})"
-    return DosingWeight(Quantity(w, "kg"), WeightBasis.ACTUAL, reason, ibw)
+        return DosingWeight(ibw, WeightBasis.IDEAL, f"override: ideal body weight chosen by the prescriber (actual {fmt(actual)}; {ibw_text})", ibw)
+    return DosingWeight(
+        Quantity(adjusted_kg, "kg"),
+        WeightBasis.ADJUSTED,
+        f"override: adjusted body weight IBW + 0.4 × (actual − IBW) = {fmt(Quantity(adjusted_kg, 'kg'))} chosen by the prescriber "
+        f"(actual {fmt(actual)}; {ibw_text})",
+        ibw,
+    )
 
 
 # ---------------------------------------------------------------- infusion
@@ -516,20 +781,33 @@ class InfusionStep:
     """One step of this patient's ramp: rate per kg, rate in mL/h, how long, and the volume given."""
 
     rate_per_kg: pint.Quantity  # mL/kg/h
-    rate: pint.Quantity  # mL/h at the cap weight (the dosing weight, never above the actual weight)
+    rate: pint.Quantity  # mL/h at the rate weight (the dosing weight, never above the actual weight)
     duration: pint.Quantity  # h
     volume: pint.Quantity  # mL
     is_maximum: bool
+
+
+# Octagam 10% US PI boxed warning (and every US IGIV label's): predisposed to renal dysfunction or thrombosis.
+_RATE_RISK_CONDITIONS = {
+    "renal_impairment": "renal impairment",
+    "thrombosis_risk": "thrombosis risk",
+    "diabetes_mellitus": "diabetes mellitus",
+    "sepsis": "sepsis",
+    "volume_depletion": "volume depletion",
+    "paraproteinemia": "paraproteinemia",
+}
 
 
 def _rate_risks(patient: Patient) -> tuple[list[str], list[Finding]]:
     """Why this patient is at risk of renal dysfunction or thrombosis (Octagam 10% US PI), and unknowns."""
     reasons: list[str] = []
     findings: list[Finding] = []
-    if patient.has("renal_impairment"):
-        reasons.append("renal impairment")
-    if patient.has("thrombosis_risk"):
-        reasons.append("thrombosis risk")
+    # Read as membership, not patient.has(): a key the patient vocabulary does not (yet) know must
+    # not raise here. Boxed warning: renal insufficiency, diabetes mellitus, volume depletion, sepsis,
+    # paraproteinemia predispose to renal dysfunction; thrombosis risk factors.
+    for key, text in _RATE_RISK_CONDITIONS.items():
+        if key in patient.conditions:
+            reasons.append(text)
     if patient.age.magnitude > RENAL_RISK_AGE_YEARS:
         reasons.append(f"age {patient.age.magnitude:g} years (> 65 predisposes to renal dysfunction, label boxed warning)")
     egfr, source = known_egfr(patient)
@@ -584,9 +862,12 @@ class IvigPlan:
     dosing_weight: pint.Quantity
     weight_basis: WeightBasis
     weight_reason: str
-    # min(dosing weight, actual weight): the course cap and the infusion rates (mL/h) are never
-    # computed on more than the actual body weight, whatever weight basis was chosen.
+    # The actual body weight: the 2 g/kg course cap (label) is always on it, whatever the policy or basis.
     cap_weight: pint.Quantity
+    # min(dosing weight, actual weight): the infusion rates (mL/h) are never computed on more than the
+    # actual body weight, nor on more than the weight the dose was computed on.
+    rate_weight: pint.Quantity
+    policy: WeightPolicy
     target_course_dose: pint.Quantity  # g, before vial rounding; never above 2 g/kg of the cap weight
     target_daily_dose: pint.Quantity  # g, before vial rounding
     vials_per_day: tuple[VialCount, ...]
@@ -595,7 +876,7 @@ class IvigPlan:
     deviation: pint.Quantity  # percent, (daily − target) / target
     daily_volume: pint.Quantity  # mL at the product concentration
     max_rate_per_kg: pint.Quantity  # mL/kg/h, after any at-risk cap
-    max_rate: pint.Quantity  # mL/h at the cap weight
+    max_rate: pint.Quantity  # mL/h at the rate weight
     infusion_steps: tuple[InfusionStep, ...]
     min_infusion_time: pint.Quantity  # h, the whole day's volume at the maximum rate
     ramp_infusion_time: pint.Quantity  # h, following the label ramp
@@ -613,8 +894,8 @@ class IvigPlan:
         return self.target_course_dose.magnitude < (self.dose_per_kg * self.dosing_weight).to("g").magnitude * (1 - 1e-12)
 
 
-def _cap_weight(chosen_kg: float, actual_kg: float) -> pint.Quantity:
-    # Caps and rates are never computed on more than the actual body weight.
+def _rate_weight(chosen_kg: float, actual_kg: float) -> pint.Quantity:
+    # Rates are never computed on more than the actual body weight.
     return Quantity(min(chosen_kg, actual_kg), "kg")
 
 
@@ -627,10 +908,12 @@ def calculate_ivig(
     product: IvigProduct = DEFAULT_PRODUCT,
     start_date: dt.date | None = None,
     weight_basis: "WeightBasis | str | None" = None,
+    policy: "WeightPolicy | str" = WeightPolicy.LABEL,
 ) -> IvigPlan:
     """One IVIG course: dosing weight, whole vials per day, volume, infusion ramp, dates.
 
-    Seed plan: 2 g/kg divided over 2 days every 3–4 weeks.
+    Seed plan: 2 g/kg divided over 2 days every 3–4 weeks. ``policy`` chooses the weight when no
+    ``weight_basis`` override is given: ``label`` (actual weight, default) or ``adjusted`` (stewardship).
     """
     expect(patient, Patient, "patient")
     product = _product(product)
@@ -638,13 +921,16 @@ def calculate_ivig(
     n_days = _days(days)
     interval = _interval_days(interval_weeks)
     start = optional_iso_date(start_date)
-    chosen = choose_dosing_weight(patient, weight_basis)
+    policy = WeightPolicy.parse(policy)
+    chosen = choose_dosing_weight(patient, weight_basis, policy)
 
-    findings: list[Finding] = [
-        Finding.of("ivig.dosing-weight", Severity.INFO, f"Dosing weight: {chosen.reason}.", IVIG_ISSUE)
-    ]
+    source = NBA_ADJUSTED_WEIGHT if policy is WeightPolicy.ADJUSTED and weight_basis is None else OCTAGAM_10_US_PI
+    findings: list[Finding] = [Finding.of("ivig.dosing-weight", Severity.INFO, f"Dosing weight: {chosen.reason}.", source)]
+    if chosen.caution is not None:
+        findings.append(Finding.of("ivig.adjusted-weight-not-compared", Severity.CAUTION, chosen.caution, NBA_ADJUSTED_WEIGHT))
     actual_kg = patient.weight.to("kg").magnitude
-    cap_w = _cap_weight(chosen.weight.to("kg").magnitude, actual_kg)
+    cap_w = Quantity(actual_kg, "kg")
+    rate_w = _rate_weight(chosen.weight.to("kg").magnitude, actual_kg)
     if chosen.weight.to("kg").magnitude > actual_kg + 1e-9:
         findings.append(
             Finding.of(
@@ -663,8 +949,8 @@ def calculate_ivig(
                 "ivig.not-adult",
                 Severity.CAUTION,
                 f"Patient is {patient.age.magnitude:g} years old: {product.name}'s dermatomyositis dose and rates are "
-                "labelled for adults, and the dosing-weight rule uses the adult Devine IBW; confirm the dose with paediatric "
-                "rheumatology.",
+                "labelled for adults (adjusted-weight dosing does not apply under 18, NBA/Lifeblood); confirm the dose with "
+                "paediatric rheumatology.",
                 OCTAGAM_10_US_PI,
             )
         )
@@ -724,7 +1010,7 @@ def calculate_ivig(
             max_per_kg = cap
         cap_text = (
             f"maximum rate capped at {max_per_kg.to('mL/kg/min').magnitude:.3g} mL/kg/min ({_per_kg_rate(max_per_kg)}, "
-            f"{fmt((max_per_kg * cap_w).to('mL/h'))} at {fmt(cap_w)})"
+            f"{fmt((max_per_kg * rate_w).to('mL/h'))} at {fmt(rate_w)})"
             if cap is not None
             else "the label gives no numeric cap"
         )
@@ -737,8 +1023,8 @@ def calculate_ivig(
                 product.reference,
             )
         )
-    steps = _infusion_steps(product, max_per_kg, cap_w, volume)
-    max_rate = (max_per_kg * cap_w).to("mL/h")
+    steps = _infusion_steps(product, max_per_kg, rate_w, volume)
+    max_rate = (max_per_kg * rate_w).to("mL/h")
     min_time = (volume / max_rate).to("h")
     ramp_time = Quantity(sum(s.duration.magnitude for s in steps), "h")
 
@@ -758,6 +1044,8 @@ def calculate_ivig(
         weight_basis=chosen.basis,
         weight_reason=chosen.reason,
         cap_weight=cap_w,
+        rate_weight=rate_w,
+        policy=policy,
         target_course_dose=target_course,
         target_daily_dose=target_daily,
         vials_per_day=vials,
@@ -845,6 +1133,13 @@ def _ordered_per_day_g(order: Order, dosing_weight: pint.Quantity) -> tuple[pint
     )
 
 
+def _per_kg_course_on_actual(order: Order, plan: IvigPlan, days: int) -> pint.Quantity | None:
+    """A g/kg order's course read per kg of the actual weight (None for a dose in grams)."""
+    if not (order.dose.dimensionless and is_mass_ratio(order.dose)):
+        return None
+    return (order.dose.to("g/kg") * plan.actual_weight).to("g") * order.frequency.times_per_day * days
+
+
 def _course_target_text(plan: IvigPlan) -> str:
     text = f"{fmt(plan.dose_per_kg)} × {fmt(plan.dosing_weight)} = {fmt((plan.dose_per_kg * plan.dosing_weight).to('g'))}"
     if plan.course_capped:
@@ -858,17 +1153,19 @@ def _details(plan: IvigPlan, product: IvigProduct) -> dict[str, str]:
     )
     details = {
         "Dosing weight": f"{fmt(plan.dosing_weight)} ({plan.weight_basis.value}): {plan.weight_reason}",
-        "Cap and rate weight": (
-            f"{fmt(plan.cap_weight)}, the lower of the dosing weight and the actual weight {fmt(plan.actual_weight)}: "
-            "the 2 g/kg course cap and the infusion rates (mL/h) are never computed on more than the actual weight"
+        "Cap weight": f"{fmt(plan.cap_weight)}, the actual weight: the 2 g/kg course cap (label) is always computed on it",
+        "Rate weight": (
+            f"{fmt(plan.rate_weight)}, the lower of the dosing weight and the actual weight: the infusion rates (mL/h) "
+            "are never computed on more than the actual weight"
         ),
+        "Weight policy": plan.policy.value,
         "Course target": _course_target_text(plan),
         "Daily target": f"{fmt(plan.target_course_dose)} ÷ {plan.days} days = {fmt(plan.target_daily_dose)}",
         "Vials per day": f"{plan.vials_text} = {fmt(plan.daily_dose)} ({plan.deviation.magnitude:+.1f} % of target; never above +5 %)",
         "Course dose": f"{fmt(plan.daily_dose)} × {plan.days} days = {fmt(plan.course_dose)}",
         "Volume per day": f"{fmt(plan.daily_dose)} ÷ {fmt(product.concentration)} = {fmt(plan.daily_volume)}",
         "Infusion ramp": ramp,
-        "Maximum rate": f"{_per_kg_rate(plan.max_rate_per_kg)} × {fmt(plan.cap_weight)} = {fmt(plan.max_rate)}",
+        "Maximum rate": f"{_per_kg_rate(plan.max_rate_per_kg)} × {fmt(plan.rate_weight)} = {fmt(plan.max_rate)}",
         "Minimum infusion time": f"{fmt(plan.daily_volume)} ÷ {fmt(plan.max_rate)} = {fmt(plan.min_infusion_time, 3)} (ramp: {fmt(plan.ramp_infusion_time, 3)})",
         "Interval": f"every {plan.interval_days[0]}-{plan.interval_days[1]} days",
     }
@@ -904,15 +1201,12 @@ def _names_product_or_generic(drug: str, product: IvigProduct) -> bool:
 
 
 def _course_cap(plan: IvigPlan) -> tuple[pint.Quantity, str]:
-    """The most IVIG one course (or any 21 days) may hold: 2 g/kg of the cap weight + 5 %, and how it was computed."""
+    """The most IVIG one course (or any 21 days) may hold: 2 g/kg of the ACTUAL weight + 5 %, and how it was computed.
+
+    The label doses 2 g/kg of body weight: whatever the dosing policy or override, the cap is on the actual weight.
+    """
     cap = (Quantity(COURSE_CAP_G_PER_KG, "g/kg") * plan.cap_weight * (1 + COURSE_CAP_TOLERANCE)).to("g")
-    on_actual = abs(plan.cap_weight.magnitude - plan.dosing_weight.to("kg").magnitude) > 1e-9
-    weight = (
-        f"{fmt(plan.cap_weight)} actual weight (the cap is never computed on more than the actual weight)"
-        if on_actual
-        else fmt(plan.cap_weight)
-    )
-    return cap, f"{COURSE_CAP_G_PER_KG:g} g/kg × {weight} + 5 % = {fmt(cap)}"
+    return cap, f"{COURSE_CAP_G_PER_KG:g} g/kg × {fmt(plan.cap_weight)} actual weight + 5 % = {fmt(cap)}"
 
 
 def _above(amount: pint.Quantity, cap: pint.Quantity) -> bool:
@@ -983,6 +1277,28 @@ def _exposure_finding(order: Order, per_day: pint.Quantity, per_day_text: str, p
     ]
 
 
+def _stewardship_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) -> Finding | None:
+    """Under the stewardship policy, an order above the adjusted-weight course but within the label's
+    dose per kg of the ACTUAL weight (+10 %) is a caution naming the adjusted-weight dose, never more:
+    the label doses on body weight (Octagam 10% US PI); adjusted weight is a stewardship choice (NBA/Lifeblood)."""
+    if plan.policy is not WeightPolicy.ADJUSTED or plan.weight_basis is not WeightBasis.ADJUSTED:
+        return None
+    grams = course.to("g").magnitude
+    target = plan.target_course_dose.to("g").magnitude
+    on_actual = (plan.dose_per_kg * plan.actual_weight).to("g").magnitude
+    if not target * (1 + ORDER_MATCH_TOLERANCE) < grams <= on_actual * (1 + ORDER_MATCH_TOLERANCE) * (1 + 1e-12):
+        return None
+    return Finding.of(
+        "ivig.course-above-adjusted-weight",
+        Severity.CAUTION,
+        f"Ordered course {course_text} follows the label's {fmt(plan.dose_per_kg)} of the actual weight "
+        f"({fmt(plan.dose_per_kg)} × {fmt(plan.actual_weight)} = {fmt(Quantity(on_actual, 'g'))}); the adjusted-weight "
+        f"(stewardship) course is {_course_target_text(plan)}: {fmt(plan.daily_dose)} daily ({plan.vials_text}) × "
+        f"{plan.days} days = {fmt(plan.course_dose)}. Confirm which weight is intended.",
+        NBA_ADJUSTED_WEIGHT,
+    )
+
+
 def _plan_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) -> Finding:
     """The ordered course (already within the 2 g/kg cap) against the plan: above, below or matching.
 
@@ -998,6 +1314,9 @@ def _plan_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) ->
     * below: more than 10 % below the target AND below the plan's own vial total, so ordering the
       plan's vials always matches, even when the vials fall more than 10 % short of the target.
     """
+    stewardship = _stewardship_comparison(course, course_text, plan)
+    if stewardship is not None:
+        return stewardship
     grams = course.to("g").magnitude
     target = plan.target_course_dose.to("g").magnitude
     vial_total = plan.course_dose.to("g").magnitude
@@ -1034,20 +1353,66 @@ def _plan_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) ->
     )
 
 
-def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAULT_PRODUCT) -> DoseCheck:
+def _ordered_product(drug: str) -> tuple[IvigProduct, list[Finding]]:
+    """The product the order names (the table), or the default product's rules with a caution."""
+    match = resolve_product(drug)
+    if match.entry is not None:
+        product = match.entry.product
+        note = f" Not confirmed on the label: {product.note}" if product.note and "not confirmed" in product.note.lower() else ""
+        return product, ([Finding.of("ivig.product-data-note", Severity.INFO, f"{product.name}:{note}", product.reference)] if note else [])
+    return DEFAULT_PRODUCT, [
+        Finding.of(
+            "ivig.product-not-identified",
+            Severity.CAUTION,
+            f"{match.why}: product not identified: vial sizes and infusion rates not product-specific. The plan uses "
+            f"{DEFAULT_PRODUCT.name}'s (the US IVIG labelled for dermatomyositis); take the concentration, vials and "
+            "rates from the label of the product given.",
+            DEFAULT_PRODUCT.reference,
+        )
+    ]
+
+
+def check_order(
+    order: Order,
+    patient: Patient,
+    *,
+    product: IvigProduct | None = None,
+    policy: "WeightPolicy | str" = WeightPolicy.LABEL,
+) -> DoseCheck:
     """Compare an IVIG order with the seed plan's course (2 g/kg over 2–5 days, every 3–4 weeks).
 
     The ordered dose is per administration day: "70 g" or "1 g/kg" with
-    "daily for 2 days every 4 weeks". A g/kg dose is per kg of the dosing weight.
-    Blocked: a course, or any 21 days of the schedule, above 2 g/kg of min(dosing, actual
-    weight) + 5 %, whichever weight basis was chosen.
+    "daily for 2 days every 4 weeks" ("0.4 g/kg" daily for 5 days is the same course).
+    A g/kg dose is per kg of the dosing weight (the policy's, or the order's weight basis).
+    Blocked: a course, or any 21 days of the schedule, above 2 g/kg of the ACTUAL weight + 5 %
+    (the label's dose), whichever weight basis or policy was chosen; under the stewardship policy an
+    order on the actual weight is a caution. ``product``: the product to compute with; by default the
+    one the order names (interactions/ivig_products.toml), or the default product with a caution.
     Allergy/IgA, renal and thrombosis contraindications are the interaction
     rules' business; only the infusion-rate cap belongs here.
     """
     expect(order, Order, "order")
+    policy = WeightPolicy.parse(policy)
+    findings: list[Finding] = []
+    if product is None:
+        product, product_findings = _ordered_product(order.drug)
+    else:
+        product, product_findings = _product(product), []
+        if not _names_product_or_generic(order.drug, product):
+            product_findings.append(
+                Finding.of(
+                    "ivig.rates-for-other-product",
+                    Severity.CAUTION,
+                    f"'{order.drug}' is not {product.name}: volume and infusion rates above are {product.name}'s; "
+                    "IVIG products differ in concentration and maximum rate, so take them from the ordered product's label.",
+                    product.reference,
+                )
+            )
     sched = _schedule(order)
     plan_days = sched.days if sched.days is not None and DAYS_RANGE[0] <= sched.days <= DAYS_RANGE[1] else DEFAULT_DAYS
-    plan = calculate_ivig(patient, days=plan_days, product=product, start_date=order.start_date, weight_basis=order.weight_basis)
+    plan = calculate_ivig(
+        patient, days=plan_days, product=product, start_date=order.start_date, weight_basis=order.weight_basis, policy=policy
+    )
     per_day, per_day_text = _ordered_per_day_g(order, plan.dosing_weight)
     if per_day.to("g").magnitude > PLAUSIBLE_MAX_G_PER_DAY:
         raise DoseInputError(
@@ -1058,18 +1423,8 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
     w = plan.dosing_weight
     cap, cap_text = _course_cap(plan)
     course_blocked = None  # the course amount, when blocked as above 2 g/kg
-    findings: list[Finding] = list(plan.findings)
-
-    if not _names_product_or_generic(order.drug, product):
-        findings.append(
-            Finding.of(
-                "ivig.rates-for-other-product",
-                Severity.CAUTION,
-                f"'{order.drug}' is not {product.name}: volume and infusion rates above are {product.name}'s; "
-                "IVIG products differ in concentration and maximum rate, so take them from the ordered product's label.",
-                product.reference,
-            )
-        )
+    findings.extend(plan.findings)
+    findings.extend(product_findings)
 
     if order.route is not Route.INTRAVENOUS:
         findings.append(
@@ -1096,8 +1451,18 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
     else:
         course = per_day * sched.days
         course_text = f"{per_day_text} × {sched.days} day(s) = {fmt(course.to('g'))}"
-        if _above(course, cap):
-            course_blocked = course
+        # A g/kg order is also held against the cap as read per kg of the actual weight: g/kg × days above
+        # 2 g/kg + 5 % is above the label on any weight (under the stewardship policy the dosing weight is lower).
+        on_actual = _per_kg_course_on_actual(order, plan, sched.days)
+        if on_actual is not None and on_actual.to("g").magnitude > course.to("g").magnitude:
+            blocked_course, blocked_text = on_actual, (
+                f"{fmt(order.dose.to('g/kg'))} × {sched.days} day(s) per kg of the actual weight {fmt(plan.actual_weight)} = {fmt(on_actual.to('g'))}"
+            )
+        else:
+            blocked_course, blocked_text = course, course_text
+        if _above(blocked_course, cap):
+            course_blocked = blocked_course
+            course_text = blocked_text
             hint = ""
             if order.dose.dimensionless and abs(order.dose.to("g/kg").magnitude - plan.dose_per_kg.magnitude) < 1e-9 and sched.days > 1:
                 hint = (
@@ -1114,14 +1479,15 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
             )
         else:
             findings.append(_plan_comparison(course, course_text, plan))
-        # Like the course cap, on at most the actual weight.
-        day_max = (Quantity(MAX_DAILY_G_PER_KG, "g/kg") * plan.cap_weight * (1 + COURSE_CAP_TOLERANCE)).to("g")
+        # Like the course cap, on the actual weight; the product's own per-day figure where it is lower.
+        per_kg_day = min(MAX_DAILY_G_PER_KG, product.max_g_per_kg_per_day or MAX_DAILY_G_PER_KG)
+        day_max = (Quantity(per_kg_day, "g/kg") * plan.cap_weight * (1 + COURSE_CAP_TOLERANCE)).to("g")
         if _above(per_day, day_max):
             findings.append(
                 Finding.of(
                     "ivig.daily-dose-above-label",
                     Severity.MAJOR,
-                    f"{fmt(per_day.to('g'))} in one day is above 1 g/kg/day × {fmt(plan.cap_weight)} + 5 % = {fmt(day_max)}: "
+                    f"{fmt(per_day.to('g'))} in one day is above {per_kg_day:g} g/kg/day × {fmt(plan.cap_weight)} + 5 % = {fmt(day_max)}: "
                     "the label divides 2 g/kg over 2-5 days.",
                     OCTAGAM_10_US_PI,
                 )
@@ -1194,7 +1560,7 @@ def check_order(order: Order, patient: Patient, *, product: IvigProduct = DEFAUL
         + (f"{fmt((plan.dose_per_kg * w).to('g'))}, capped at 2 g/kg of the actual weight {fmt(plan.cap_weight)} = " if plan.course_capped else "")
         + f"{fmt(plan.target_course_dose)}: "
         f"{fmt(plan.daily_dose)} daily ({plan.vials_text}, {fmt(plan.daily_volume)} of {product.name}) for {plan.days} days "
-        f"= {fmt(plan.course_dose)}, every 3-4 weeks; maximum rate {fmt(plan.max_rate)} (on {fmt(plan.cap_weight)})"
+        f"= {fmt(plan.course_dose)}, every 3-4 weeks; maximum rate {fmt(plan.max_rate)} (on {fmt(plan.rate_weight)})"
     )
     return DoseCheck(plan.daily_dose, recommended, tuple(findings), _details(plan, product))
 

@@ -1,11 +1,24 @@
 """Methotrexate: the weekly dose (BSA or fixed), tablets or syringe, split dosing, folic acid, order checks.
 
 Methotrexate for dermatomyositis is taken ONCE A WEEK. Taking it daily by
-mistake has killed patients (US label boxed warning; ISMP), so any order that
-is not weekly is a hard stop here, whatever its dose: more often than weekly
-(``mtx.not-weekly``), or a single dose, a cycle, or less often than weekly
-(``mtx.interval-not-weekly``). A split weekly dose is two administrations on the
-ONE weekly day; every cap is checked on the most the order delivers in any 7 days.
+mistake has killed patients (US label boxed warning; ISMP), so an order given
+MORE often than weekly -- daily, every other day, several days a week -- is a
+hard stop (``mtx.not-weekly``; ISMP Targeted Medication Safety Best Practice 2:
+a hard stop for daily oral methotrexate). An order given LESS often than weekly
+(every 2 weeks, a single dose, a weekly run inside a longer cycle) is not the
+error ISMP describes: it is ``major`` -- "confirm the schedule"
+(``mtx.interval-not-weekly``). A split weekly dose -- 2 or 3 administrations on
+the ONE weekly day (the label's 2.5 mg every 12 h for 3 doses as a course once
+weekly; the plan's morning and evening parts) -- is verified as ONE weekly dose
+of dose × administrations. Every cap is checked on the most the order delivers
+in any 7 days.
+
+Severity of the caps (docs/severity.md): above the absolute maximum (30 mg/week)
+blocks; above the 25 mg/week plan cap without a written override reason is
+``major`` (a prescriber must confirm); an mg/m² order within the plan's 15–20
+mg/m² whose product exceeds the cap is read as the plan's BSA dose, which the
+plan caps: a ``caution`` naming the capped dose to give (``mtx.capped``), the
+same finding the calculator gives for the same patient and mg/m².
 
 Arithmetic, in the order it is applied (the same order in the scalar and the
 batch path, both through :func:`weekly_dose_mg`):
@@ -17,6 +30,9 @@ batch path, both through :func:`weekly_dose_mg`):
 4. rounded DOWN to a whole 2.5 mg step (one tablet, or 0.1 mL of 25 mg/mL),
    so the dose never exceeds the target, the cap or the renal limit; a result
    below one step is refused, never returned as 0 mg.
+
+Children (age < 18): the juvenile DM dose is 15–20 mg/m² weekly (SHARE 2017), so
+a child's "below range" is judged in mg/m², never against the adult 15 mg floor.
 
 A plan that carries a CONTRAINDICATED finding carries no dose
 (``weekly_dose is None``): the calculator never hands out a number for a
@@ -40,7 +56,7 @@ from dosing.findings import Finding, Severity
 from dosing.input.fields import expect
 from dosing.input.frequency import Frequency
 from dosing.order import Order, Route
-from dosing.patient import Patient, dosing_creatinine_clearance
+from dosing.patient import Patient, known_crcl
 from dosing.references import Reference
 from dosing.units import (
     DoseInputError,
@@ -64,9 +80,23 @@ FDA_LABEL = Reference(
 )
 ISMP = Reference(
     "ismp-mtx-weekly",
-    "ISMP Targeted Medication Safety Best Practices for Hospitals, Best Practice 2: oral methotrexate for "
-    "non-oncologic use defaults to a weekly schedule, daily orders need a hard stop and verified oncologic "
-    "indication; ISMP List of High-Alert Medications",
+    "ISMP Targeted Medication Safety Best Practices for Hospitals, Best Practice 2: (a) use a weekly dosage "
+    "regimen default for oral methotrexate; (b) require a hard stop verification of an appropriate oncologic "
+    "indication for all daily oral methotrexate orders (ismp.org/tmsbp/faq2); IMSN Global Targeted Medication "
+    "Safety Best Practice 3: prescribe, dispense and administer oral methotrexate ONCE WEEKLY and specify the day "
+    "of the week; a pharmacist consults the prescriber for any prescription of more than once-weekly dosing",
+)
+SHARE_JDM_2017 = Reference(
+    "share-jdm-2017",
+    "Bellutti Enders F et al. Consensus-based recommendations for the management of juvenile dermatomyositis "
+    "(SHARE). Ann Rheum Dis 2017;76:329-40, Table 3: MTX should be started at a dose of 15-20 mg/m2/week (max "
+    "absolute dose of 40 mg/week) preferably administered subcutaneously",
+)
+LABEL_DIVIDED = Reference(
+    "mtx-us-label-divided",
+    "Methotrexate Tablets USP, US label (pre-2020 format), Rheumatoid Arthritis starting dose schedules: single "
+    "oral doses of 7.5 mg once weekly, or divided oral dosages of 2.5 mg at 12 hour intervals for 3 doses given "
+    "as a course once weekly",
 )
 EULAR_MTX_2009 = Reference(
     "eular-3e-mtx-2009",
@@ -83,10 +113,12 @@ ACR_RA_2021 = Reference(
 KINTZEL_DORR = Reference(
     "kintzel-dorr-1995",
     "Kintzel PE, Dorr RT. Anticancer drug renal toxicity and elimination: dosing guidelines for altered renal "
-    "function. Cancer Treat Rev 1995;21:33-64 (methotrexate: dose reduced by about half in moderate renal "
-    "impairment, avoided in severe impairment); dmdose applies the simplified rheumatology bands CrCl 30-59 mL/min "
-    "-> 50 %, < 30 mL/min -> do not give. These bands are a simplification, not a copy of the source's table; "
-    "confirm them against it (other tabulations of this source also reduce the dose above 60 mL/min)",
+    "function. Cancer Treat Rev 1995;21:33-64. UNCONFIRMED: dmdose applies the simplified rheumatology bands "
+    "CrCl 30-59 mL/min -> 50 %, < 30 mL/min -> do not give, which are NOT this source's table. The primary "
+    "table could not be checked; a secondary tabulation (PMC3093721, Table 5) lists CrCl 61-80 -> 75 % of the "
+    "dose, 51-60 -> 70 %, 10-50 -> 30-50 %, < 10 avoid, and the Renal Drug Handbook (as reproduced online) "
+    "GFR 20-50 -> 50-100 %, 10-20 -> 50 %, < 10 contraindicated. Until one scheme is confirmed against its "
+    "source, the current bands are kept",
 )
 
 # ---------------------------------------------------------------- numbers
@@ -112,6 +144,18 @@ PLAN_TARGET_MG = 20.0
 PLAN_TARGET_PER_M2 = 20.0
 # Seed plan: "6 tablets weekly (approximately 15mg) is suboptimal for refractory disease".
 SUBOPTIMAL_MG = 15.0
+# SHARE 2017 (juvenile DM): 15–20 mg/m²/week, max absolute 40 mg/week. The plan's 25 mg/week cap is lower
+# and still applies to children: dmdose never raises a cap from a source meant for another population.
+CHILD_DOSE_PER_M2_MG = (15.0, 20.0)
+SHARE_MAX_MG = 40.0  # documented only; the plan cap (25 mg, 30 mg with override) is the binding limit
+
+# Split weekly dose: the label's divided course is 3 doses 12 h apart (LABEL_DIVIDED), the plan's split is
+# 2 parts (morning and evening; ACR 2021 split over 24 h). More parts on one day is not a described regimen.
+MAX_SPLIT_PARTS = 3
+# 3 doses 12 h apart span 24 h (LABEL_DIVIDED): a "split" spread wider than that falls on more than one day.
+SPLIT_SPAN_HOURS = 24
+
+WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
 
 # Renal bands on Cockcroft–Gault CrCl (Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
 CRCL_STOP_ML_MIN = 30.0
@@ -463,12 +507,11 @@ def _renal(patient: Patient, crcl=None) -> _Renal:
     if crcl is not None:
         value = body.crcl_value(crcl)
         return _Renal(value, renal_dose_factor(value.magnitude), "given explicitly", None)
-    if patient.serum_creatinine is None:
-        return _Renal(None, 1.0, "unknown (no serum creatinine)", None)
-    if patient.age.magnitude < body.ADULT_YEARS:
-        # Cockcroft–Gault is an adult equation: a child's clearance is not estimated from it.
-        return _Renal(None, 1.0, "unknown (Cockcroft–Gault is for adults; assess a child's kidney function by a paediatric method)", None)
-    cg = dosing_creatinine_clearance(patient)  # adjusted weight in obesity (Winter 2012)
+    # (None, why) when sex, creatinine or adult age leave Cockcroft–Gault undefined:
+    # unknown kidney function is a caution downstream, never a guess or a refusal.
+    cg, why = known_crcl(patient)  # adjusted weight in obesity (Winter 2012)
+    if cg is None:
+        return _Renal(None, 1.0, why, None)
     source = f"Cockcroft–Gault, SCr {_q(patient.serum_creatinine)}, {cg.reason} {_q(cg.weight_used)}"
     return _Renal(cg.value, renal_dose_factor(cg.value.magnitude), source, cg.weight_used)
 
@@ -636,10 +679,11 @@ def calculate_methotrexate(
         formula = body.parse_bsa_formula(bsa_formula, "bsa_formula")
         bsa = patient.bsa(formula)
         target = Quantity(bsa.magnitude * per_m2.magnitude, "mg")
+        cap_basis = f"{_n(per_m2.magnitude)} mg/m² × BSA {bsa.magnitude:.2f} m² ({formula.value})"
         basis = f"{bsa.magnitude:.2f} m² ({formula.value}) × {_n(per_m2.magnitude)} mg/m² = {target.magnitude:.2f} mg"
     else:
         target = _fixed_dose(fixed_dose, cap, reason is not None)
-        basis = f"fixed {_q(target)}"
+        basis = cap_basis = f"fixed {_q(target)}"
 
     findings = [
         Finding.of("mtx.weekly-only", Severity.INFO,
@@ -652,11 +696,6 @@ def calculate_methotrexate(
         findings.append(Finding.of("mtx.sc-preferred", Severity.INFO,
                                    "The plan prefers subcutaneous methotrexate (seed plan: '15-20 mg/m² weekly, subcutaneous preferred').",
                                    refs.SEED_PLAN))
-    if reason and target.magnitude > CAP_MG and not renal_limited:
-        findings.append(Finding.of("mtx.above-cap-override", Severity.MAJOR,
-                                   f"Cap raised from {_n(CAP_MG)} to {_n(OVERRIDE_CAP_MG)} mg/week by override: {reason!r}. "
-                                   "Doses above 25 mg/week need close monitoring of blood counts and liver tests.",
-                                   EULAR_MTX_2009))
 
     common = dict(route=route, frequency=WEEKLY, mode=mode, bsa=bsa, bsa_formula=None if formula is None else formula.value,
                   target_dose=target, cap=Quantity(dose_cap, "mg"), crcl=renal.crcl, renal_adjustment=_renal_text(renal),
@@ -672,13 +711,8 @@ def calculate_methotrexate(
         else:
             dose_mg = weekly_dose_mg(target.magnitude, dose_cap, STEP_MG, factor)
     rounding = _rounding_text(basis, target.magnitude, dose_cap, factor, dose_mg, route)
-    if target.magnitude > dose_cap + _TOL:
-        why = (f" (the override reason does not apply at CrCl 30–59 mL/min: maximum {_n(CAP_MG)} mg × {_n(factor)} = "
-               f"{_n(CAP_MG * factor)} mg)" if reason and renal_limited else "")
-        findings.append(Finding.of("mtx.capped", Severity.INFO,
-                                   f"Target {_above(target.magnitude, dose_cap)} mg exceeds the {_n(dose_cap)} mg/week cap; "
-                                   f"capped at {_n(dose_cap)} mg{why}.",
-                                   refs.SEED_PLAN if dose_cap == CAP_MG else EULAR_MTX_2009))
+    # One function for the calculator and an mg/m² order (check_order), so the two entry points agree.
+    findings += _bsa_cap_findings(target.magnitude, reason, factor, cap_basis)
     findings.append(Finding.of("mtx.rounding", Severity.INFO, f"Rounding: {rounding}.", FDA_LABEL))
 
     weekly = Quantity(dose_mg, "mg")
@@ -743,17 +777,50 @@ def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     raise DoseInputError("dose", f"{dose:~P} cannot be a methotrexate dose: order it in mg, tablets, mg/m² or mL (SC, 25 mg/mL)")
 
 
+# ---------------------------------------------------------------- schedules
+
+# How an order's schedule relates to "once weekly" (see the module docstring for the severities).
+WEEKLY_KIND = "weekly"            # one administration on one day a week
+SPLIT_KIND = "split weekly"       # 2–3 administrations on the one weekly day: one weekly dose
+MANY_ON_DAY_KIND = "many on the weekly day"  # > 3 administrations on the one weekly day
+MORE_OFTEN_KIND = "more often than weekly"   # daily, every other day, several days a week
+LESS_OFTEN_KIND = "less often than weekly"   # every 2+ weeks, a single dose, a weekly run inside a cycle
+
+
 def _schedule(freq) -> Frequency:
     """The order's frequency; a Frequency validates its own fields (dosing.input.frequency)."""
     expect(freq, Frequency, "frequency")
     return freq
 
 
-def _administrations_per_week(freq: Frequency) -> int | None:
-    """Administrations on the one methotrexate day of a weekly schedule (1 weekly, 2 split); None when not weekly."""
-    if freq.interval_days == 7 and freq.cycle_days is None:
-        return freq.times_per_day
-    return None
+def _weekdays(freq: Frequency) -> tuple[int, ...]:
+    # Frequency gains ``weekdays`` and ``hours_apart`` (helper F, shared contract); older values have neither.
+    return tuple(sorted(set(getattr(freq, "weekdays", ()) or ())))
+
+
+def _hours_apart(freq: Frequency) -> int | None:
+    return getattr(freq, "hours_apart", None)
+
+
+def _schedule_kind(freq: Frequency) -> str:
+    """Classify a schedule. More than one administration DAY in a week is always MORE_OFTEN_KIND."""
+    if freq.interval_days is not None and freq.interval_days < 7:
+        return MORE_OFTEN_KIND
+    if len(_weekdays(freq)) > 1:
+        # The contract keeps interval_days < 7 for several weekdays; a hand-built value is judged the same way.
+        return MORE_OFTEN_KIND
+    if freq.interval_days != 7 or freq.cycle_days is not None:
+        # interval > 7, a single dose (None), or weekly runs inside a longer cycle: never more than one
+        # administration day in any 7 days, but not the weekly schedule either.
+        return LESS_OFTEN_KIND
+    if freq.times_per_day == 1:
+        return WEEKLY_KIND
+    hours = _hours_apart(freq)
+    if hours is not None and (freq.times_per_day - 1) * hours > SPLIT_SPAN_HOURS:
+        # "2 doses 48 hours apart" is two administration days, whatever the interval says.
+        return MORE_OFTEN_KIND
+    # Same definition as Frequency.is_split_weekly (interval 7, times_per_day 2 or 3, no cycle).
+    return SPLIT_KIND if freq.times_per_day <= MAX_SPLIT_PARTS else MANY_ON_DAY_KIND
 
 
 def _doses_in_any_week(freq: Frequency) -> int:
@@ -765,51 +832,154 @@ def _doses_in_any_week(freq: Frequency) -> int:
         days = days if freq.count is None else min(days, freq.count)
     elif freq.count is not None and freq.cycle_days >= 7:
         # A 7-day window holds at most one cycle's run ("daily for 2 days every 4 weeks": 2).
-        days = min(freq.count, 7)
+        days = min(freq.count, math.ceil(7 / freq.interval_days))
     else:
         days = 7  # a hand-built cycle shorter than a week: assume every day
+    days = max(days, len(_weekdays(freq)))
+    hours = _hours_apart(freq)
+    if hours is not None and freq.times_per_day > 1 and (freq.times_per_day - 1) * hours > SPLIT_SPAN_HOURS:
+        # Parts spread beyond a day may start a new day inside the week: count every part.
+        return max(days * freq.times_per_day, freq.times_per_day)
     return days * freq.times_per_day
 
 
-def _frequency_finding(freq: Frequency, per_dose_mg: float) -> Finding | None:
-    per_week = _administrations_per_week(freq)
-    if per_week in (1, 2):
+def _day_text(freq: Frequency) -> str | None:
+    days = _weekdays(freq)
+    return " and ".join(WEEKDAY_NAMES.get(d, str(d)) for d in days) if days else None
+
+
+def _weekly_schedule_text(freq: Frequency) -> str:
+    day = _day_text(freq)
+    return f"once weekly, on {day} each week" if day and len(_weekdays(freq)) == 1 else WEEKLY
+
+
+def _split_text(freq: Frequency) -> str:
+    hours = _hours_apart(freq)
+    return f"{freq.times_per_day} doses" + (f" {hours} h apart" if hours else "") + " on the one weekly day"
+
+
+def _frequency_finding(freq: Frequency, kind: str, per_dose_mg: float) -> Finding | None:
+    if kind == WEEKLY_KIND:
         return None
-    if per_week is not None:
+    doses = _doses_in_any_week(freq)
+    total = per_dose_mg * doses
+    if kind == SPLIT_KIND:
+        # The label's divided course (3 × 2.5 mg 12 h apart, once weekly) and the plan's morning/evening split.
+        return Finding.of(
+            "mtx.split-weekly",
+            Severity.INFO,
+            f"Methotrexate ordered {freq.text!r}: {_split_text(freq)}, verified as ONE weekly dose of "
+            f"{doses} × {_n(per_dose_mg)} mg = {_n(total)} mg. All parts on the same day; never spread over several days.",
+            ACR_RA_2021 if freq.times_per_day == 2 else LABEL_DIVIDED,
+        )
+    if kind == MANY_ON_DAY_KIND:
+        # No source describes more than 3 parts; nothing says do not give them either: a prescriber confirms.
         return Finding.of(
             "mtx.split-not-planned",
             Severity.MAJOR,
-            f"Methotrexate ordered {freq.text!r}: {per_week} administrations on the weekly day. The plan splits the weekly "
-            f"dose into two parts only (morning and evening); the weekly total, {_n(per_dose_mg * per_week)} mg, is what is checked.",
+            f"Methotrexate ordered {freq.text!r}: {freq.times_per_day} administrations on the weekly day. The plan splits "
+            f"the weekly dose into two parts (morning and evening), the label's divided course is 3 doses 12 h apart; "
+            f"confirm the schedule. The weekly total, {_n(total)} mg, is what is checked.",
             refs.SEED_PLAN,
         )
-    doses = _doses_in_any_week(freq)
-    exposure = f"{_n(per_dose_mg)} mg {freq.text} is up to {_n(per_dose_mg * doses)} mg in {doses} dose{'s' if doses > 1 else ''} within 7 days"
-    more_often = freq.interval_days is not None and freq.interval_days < 7
-    if more_often:
+    exposure = f"{_n(per_dose_mg)} mg {freq.text} is up to {_n(total)} mg in {doses} dose{'s' if doses > 1 else ''} within 7 days"
+    if kind == MORE_OFTEN_KIND:
         return Finding.of(
             "mtx.not-weekly",
             Severity.CONTRAINDICATED,
             f"Methotrexate ordered {freq.text!r}: it must be taken ONCE WEEKLY. {exposure} — daily-type dosing has been fatal.",
             ISMP,
         )
-    # Less often than weekly, a single dose, or a cycle: not the weekly schedule either. The weekly
-    # default is a hard stop in both directions (ISMP), so the prescriber re-writes it as weekly.
+    # Less often than weekly: not the daily-dosing error ISMP's hard stop is for, but not the plan's weekly
+    # schedule either (a test dose, a lapse, a misread interval): the prescriber confirms it.
     return Finding.of(
         "mtx.interval-not-weekly",
-        Severity.CONTRAINDICATED,
-        f"Methotrexate ordered {freq.text!r}: methotrexate for dermatomyositis is ordered ONCE WEEKLY only "
-        f"({exposure}); re-write the order as a weekly schedule.",
+        Severity.MAJOR,
+        f"Methotrexate ordered {freq.text!r}: less often than weekly ({exposure}). Methotrexate for dermatomyositis "
+        "is given once weekly (seed plan); confirm the schedule with the prescriber.",
         ISMP,
     )
 
 
+def _name_the_day(freq: Frequency) -> Finding:
+    return Finding.of(
+        "mtx.name-the-day",
+        Severity.INFO,
+        f"Methotrexate ordered {freq.text!r} without a day of the week: name the day (e.g. 'weekly on Monday') so the "
+        "patient and every later reader see it is once weekly.",
+        ISMP,
+    )
+
+
+# ---------------------------------------------------------------- caps
+
+
+def _bsa_cap_findings(target_mg: float, reason: str | None, renal_factor: float | None, basis: str) -> list[Finding]:
+    """Cap findings for a dose the plan caps: the calculator's target and an mg/m² order's product alike.
+
+    With an override reason and normal kidneys the cap is 30 mg (MAJOR above 25 mg: monitoring). A target
+    above the cap that applies is a CAUTION naming the capped dose to give, never a block: the dose given
+    is the cap, which the plan sets (seed plan 20–25 mg; EULAR 3E 2009 up to 30 mg).
+    """
+    renal_limited = renal_factor is None or renal_factor < 1.0
+    cap = OVERRIDE_CAP_MG if reason and not renal_limited else CAP_MG
+    out = []
+    if reason and not renal_limited and target_mg > CAP_MG + _TOL:
+        out.append(Finding.of("mtx.above-cap-override", Severity.MAJOR,
+                              f"Cap raised from {_n(CAP_MG)} to {_n(OVERRIDE_CAP_MG)} mg/week by override: {reason!r}. "
+                              "Doses above 25 mg/week need close monitoring of blood counts and liver tests.",
+                              EULAR_MTX_2009))
+    if target_mg > cap + _TOL:
+        if renal_factor is None:
+            give = "but do not give methotrexate at all: CrCl below 30 mL/min"
+        else:
+            dose = weekly_dose_mg(target_mg, cap, STEP_MG, renal_factor)
+            give = f"give {_n(dose)} mg" + (f" ({_n(cap)} mg × {_n(renal_factor)}, halved for CrCl 30–59 mL/min)"
+                                            if renal_factor < 1.0 else "")
+        why = (f"; the override reason does not apply at CrCl 30–59 mL/min: maximum {_n(CAP_MG)} mg × {_n(renal_factor)} = "
+               f"{_n(CAP_MG * renal_factor)} mg" if reason and renal_factor is not None and renal_factor < 1.0 else "")
+        out.append(Finding.of("mtx.capped", Severity.CAUTION,
+                              f"{basis} = {_above(target_mg, cap)} mg exceeds the {_n(cap)} mg/week cap: capped at "
+                              f"{_n(cap)} mg; {give}{why}.",
+                              refs.SEED_PLAN if cap == CAP_MG else EULAR_MTX_2009))
+    return out
+
+
+def _cap_mg(reason: str | None, renal_factor: float | None) -> float:
+    return OVERRIDE_CAP_MG if reason and renal_factor == 1.0 else CAP_MG
+
+
+def _cap_findings(weekly_mg: float, reason: str | None) -> list[Finding]:
+    """Caps for an order of a fixed amount (mg, tablets, mL, or mg/m² outside the plan's range)."""
+    if weekly_mg > OVERRIDE_CAP_MG + _TOL:
+        return [Finding.of("mtx.above-max", Severity.CONTRAINDICATED,
+                           f"{_above(weekly_mg, OVERRIDE_CAP_MG)} mg/week is above the absolute maximum {_n(OVERRIDE_CAP_MG)} mg/week; no override allows it.",
+                           EULAR_MTX_2009)]
+    if weekly_mg > CAP_MG + _TOL:
+        if reason:
+            return [Finding.of("mtx.above-cap-override", Severity.MAJOR,
+                               f"{_above(weekly_mg, CAP_MG)} mg/week is above the {_n(CAP_MG)} mg cap, allowed up to {_n(OVERRIDE_CAP_MG)} mg by "
+                               f"override ({reason!r}); monitor blood counts and liver tests closely.",
+                               EULAR_MTX_2009)]
+        # No source says do not give 25–30 mg/week (EULAR 3E 2009 escalates to 25–30 mg): the plan's cap
+        # asks the prescriber to confirm with a written reason -- MAJOR, not a block.
+        return [Finding.of("mtx.above-cap", Severity.MAJOR,
+                           f"{_above(weekly_mg, CAP_MG)} mg/week is above the {_n(CAP_MG)} mg/week cap (seed plan 20–25 mg); up to "
+                           f"{_n(OVERRIDE_CAP_MG)} mg needs a written override reason, or reduce to {_n(CAP_MG)} mg.",
+                           refs.SEED_PLAN)]
+    return []
+
+
+# ---------------------------------------------------------------- order check
+
+
 def _recommended(patient: Patient, renal: _Renal, route: Route, folate: FolicAcid,
-                 generic: bool = True) -> tuple[pint.Quantity | None, str, str]:
+                 generic: bool = True, schedule: str = WEEKLY) -> tuple[pint.Quantity | None, str, str]:
     bsa = patient.bsa()
     if renal.factor is None:
         return None, "do not give methotrexate: CrCl below 30 mL/min", "no dose (CrCl < 30 mL/min)"
-    # Seed plan escalation target 20 mg weekly, no more than 20 mg/m², renally reduced, rounded down.
+    # Seed plan escalation target 20 mg weekly, no more than 20 mg/m² (the upper end of both the plan's and
+    # SHARE 2017's 15–20 mg/m²), renally reduced, rounded down.
     with _patient_too_small(f"{_n(PLAN_TARGET_PER_M2)} mg/m² × {bsa.magnitude:.2f} m²"):
         mg = weekly_dose_mg_from_bsa(bsa.magnitude, PLAN_TARGET_PER_M2, PLAN_TARGET_MG, STEP_MG, renal.factor)
     dose = Quantity(mg, "mg")
@@ -824,9 +994,24 @@ def _recommended(patient: Patient, renal: _Renal, route: Route, folate: FolicAci
         # A brand's volume is not the generic's (see GENERIC_NAMES): name the strength, not a volume.
         form = (f"the {_q(dose)} strength subcutaneously (brand volumes differ; {_q(mg_to_volume(dose))} only "
                 "of the generic 25 mg/mL injection)")
-    escalation = " (the plan escalates to 20–25 mg weekly)" if renal.factor == 1.0 else " (halved for CrCl 30–59 mL/min)"
-    text = f"methotrexate {_q(dose)} {WEEKLY} = {form}{escalation}; with {folate.instructions}"
+    if renal.factor < 1.0:
+        escalation = " (halved for CrCl 30–59 mL/min)"
+    elif _is_child(patient):
+        escalation = " (juvenile DM: 15–20 mg/m² weekly, SHARE 2017)"
+    else:
+        escalation = " (the plan escalates to 20–25 mg weekly)"
+    text = f"methotrexate {_q(dose)} {schedule} = {form}{escalation}; with {folate.instructions}"
     return dose, text, arithmetic
+
+
+def _is_child(patient: Patient) -> bool:
+    return patient.age.magnitude < body.ADULT_YEARS
+
+
+def _ordered_per_m2(order: Order) -> float | None:
+    if not order.dose.is_compatible_with("mg/m**2"):
+        return None
+    return quantity(order.dose, "dose", "dose per area", unit="mg/m**2").magnitude
 
 
 def check_order(order: Order, patient: Patient) -> DoseCheck:
@@ -835,45 +1020,51 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
     patient = _patient(patient)
     per_dose_mg, conversion = _ordered_mg(order, patient)
     freq = _schedule(order.frequency)
-    per_week = _administrations_per_week(freq)
+    kind = _schedule_kind(freq)
     reason = order.override_reason
     renal = _renal(patient)
     folate = folic_acid_plan("daily")
     bsa = patient.bsa()
-
-    findings: list[Finding] = []
-    frequency_finding = _frequency_finding(freq, per_dose_mg)
-    if frequency_finding:
-        findings.append(frequency_finding)
-    findings += _route_findings(order)
-    # Caps are per week: a split weekly order counts both parts, a non-weekly one (already
-    # blocked) the most it could deliver within any 7 days.
+    generic = _is_generic(order.drug)
+    # Caps are per week: a split weekly order counts every part, a more-than-weekly one (blocked) the
+    # most it could deliver within any 7 days.
     doses_per_week = _doses_in_any_week(freq)
     weekly_mg = per_dose_mg * doses_per_week
-    per_m2_basis = None
-    if order.dose.is_compatible_with("mg/m**2"):
-        per_m2_basis = f"{_n(order.dose.to('mg/m**2').magnitude)} mg/m² × BSA {bsa.magnitude:.2f} m²" + (
-            f" × {doses_per_week} doses" if doses_per_week > 1 else "")
-    findings += _cap_findings(weekly_mg, reason, per_m2_basis, 1.0 if renal.factor is None else renal.factor)
-    findings += _renal_order_findings(weekly_mg, renal)
-    if per_week is not None:
-        findings += _range_findings(weekly_mg, bsa, renal, patient)
-    if order.route is Route.ORAL and not _whole_steps(per_dose_mg, STEP_MG):
-        findings.append(Finding.of("mtx.not-whole-tablets", Severity.MAJOR,
-                                   f"Oral dose {_n(per_dose_mg)} mg is not a whole number of 2.5 mg tablets "
-                                   f"({_n(per_dose_mg / STEP_MG)} tablets); order a multiple of 2.5 mg.",
-                                   FDA_LABEL))
-    generic = _is_generic(order.drug)
-    if order.route in (Route.SUBCUTANEOUS, Route.INTRAMUSCULAR) and not _whole_steps(per_dose_mg, STEP_MG):
-        findings.append(Finding.of("mtx.not-measurable", Severity.MAJOR,
-                                   f"{order.route.value.capitalize()} dose {_n(per_dose_mg)} mg is "
-                                   f"{_n(per_dose_mg / INJECTION_CONCENTRATION.magnitude)} mL of 25 mg/mL, not a whole "
-                                   "0.1 mL (2.5 mg) graduation of the syringe; order a multiple of 2.5 mg.",
-                                   FDA_LABEL))
+
+    findings: list[Finding] = []
+    frequency_finding = _frequency_finding(freq, kind, per_dose_mg)
+    if frequency_finding:
+        findings.append(frequency_finding)
+    if kind in (WEEKLY_KIND, SPLIT_KIND) and not _weekdays(freq):
+        findings.append(_name_the_day(freq))
+    findings += _route_findings(order)
+
+    # An mg/m² order within the plan's 15–20 mg/m² is the plan's BSA dose, which the plan caps (as the
+    # calculator does); above that range, or on a more-than-weekly schedule, its product is checked as written.
+    per_m2 = _ordered_per_m2(order)
+    bsa_read = (per_m2 is not None and kind != MORE_OFTEN_KIND
+                and per_m2 * doses_per_week <= PLAN_TARGET_PER_M2 + _TOL)
+    if bsa_read:
+        basis = f"{_n(per_m2)} mg/m² × BSA {bsa.magnitude:.2f} m²" + (f" × {doses_per_week} doses" if doses_per_week > 1 else "")
+        findings += _bsa_cap_findings(weekly_mg, reason, renal.factor, basis)
+        checked_mg = min(weekly_mg, _cap_mg(reason, renal.factor))
+    else:
+        findings += _cap_findings(weekly_mg, reason)
+        checked_mg = weekly_mg
+    findings += _renal_order_findings(checked_mg, renal)
+    if kind in (WEEKLY_KIND, SPLIT_KIND, MANY_ON_DAY_KIND):
+        findings += _range_findings(checked_mg, bsa, renal, patient)
+    if bsa_read:
+        # The product of mg/m² × BSA is rounded down to a whole 2.5 mg step, exactly as the calculator does;
+        # it is not a "fractional tablet" order.
+        findings += _bsa_rounding_findings(weekly_mg, reason, renal, basis)
+    else:
+        findings += _step_findings(order, per_dose_mg)
     findings += _condition_findings(patient, order.route)
     findings.append(_folic_finding(folate))
 
-    dose, text, arithmetic = _recommended(patient, renal, order.route, folate, generic)
+    schedule = _weekly_schedule_text(freq)
+    dose, text, arithmetic = _recommended(patient, renal, order.route, folate, generic, schedule)
     cap_text = f"{_n(CAP_MG)} mg/week"
     if reason:
         cap_text += f"; {_n(OVERRIDE_CAP_MG)} mg/week with override ({reason})"
@@ -881,7 +1072,9 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
             cap_text += (f"; the override does not raise the renal maximum: {_n(CAP_MG)} mg × {_n(renal.factor)} = "
                          f"{_n(CAP_MG * renal.factor)} mg")
     details = {
-        "ordered": f"{conversion} {freq.text}" + _weekly_total_text(per_week, weekly_mg),
+        "ordered": f"{conversion} {freq.text}" + _weekly_total_text(kind, freq, weekly_mg),
+        "schedule": kind + (f" ({_split_text(freq)})" if kind == SPLIT_KIND else ""),
+        "day of week": _day_text(freq) or "not named (ISMP: name the day of the week)",
         "BSA": f"{bsa.magnitude:.2f} m² (Mosteller)",
         "CrCl": f"{_crcl_text(renal)} ({renal.source})",
         "weight used": f"{_q(patient.weight)} actual (no CrCl computed)" if renal.weight_used is None else _q(renal.weight_used),
@@ -897,17 +1090,46 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
     return DoseCheck(dose, text, findings, details)
 
 
-def _weekly_total_text(per_week: int | None, weekly_mg: float) -> str:
-    if per_week == 1:
+def _weekly_total_text(kind: str, freq: Frequency, weekly_mg: float) -> str:
+    if kind == WEEKLY_KIND:
         return ""
-    if per_week is None:
-        return f" (up to {_n(weekly_mg)} mg within 7 days)"
-    return f" (×{per_week} on one day = {_n(weekly_mg)} mg weekly)"
+    if kind in (SPLIT_KIND, MANY_ON_DAY_KIND):
+        return f" (×{freq.times_per_day} on one day = {_n(weekly_mg)} mg weekly)"
+    return f" (up to {_n(weekly_mg)} mg within 7 days)"
 
 
 def _whole_steps(mg: float, step: float) -> bool:
     ratio = round(mg / step, 9)
     return ratio == math.floor(ratio)
+
+
+def _step_findings(order: Order, per_dose_mg: float) -> list[Finding]:
+    out = []
+    if order.route is Route.ORAL and not _whole_steps(per_dose_mg, STEP_MG):
+        out.append(Finding.of("mtx.not-whole-tablets", Severity.MAJOR,
+                              f"Oral dose {_n(per_dose_mg)} mg is not a whole number of 2.5 mg tablets "
+                              f"({_n(per_dose_mg / STEP_MG)} tablets); order a multiple of 2.5 mg.",
+                              FDA_LABEL))
+    if order.route in (Route.SUBCUTANEOUS, Route.INTRAMUSCULAR) and not _whole_steps(per_dose_mg, STEP_MG):
+        out.append(Finding.of("mtx.not-measurable", Severity.MAJOR,
+                              f"{order.route.value.capitalize()} dose {_n(per_dose_mg)} mg is "
+                              f"{_n(per_dose_mg / INJECTION_CONCENTRATION.magnitude)} mL of 25 mg/mL, not a whole "
+                              "0.1 mL (2.5 mg) graduation of the syringe; order a multiple of 2.5 mg.",
+                              FDA_LABEL))
+    return out
+
+
+def _bsa_rounding_findings(weekly_mg: float, reason: str | None, renal: _Renal, basis: str) -> list[Finding]:
+    if renal.factor is None:
+        return []
+    cap = _cap_mg(reason, renal.factor)
+    with _patient_too_small(basis):
+        dose = weekly_dose_mg(weekly_mg, cap, STEP_MG, renal.factor)
+    return [Finding.of("mtx.rounding", Severity.INFO,
+                       f"Rounding: {basis} = {weekly_mg:.2f} mg" + (f" → capped at {_n(cap)} mg" if weekly_mg > cap + _TOL else "")
+                       + (f" → × {_n(renal.factor)} (renal)" if renal.factor < 1.0 else "")
+                       + f" → rounded DOWN to a whole 2.5 mg step: give {_n(dose)} mg weekly.",
+                       FDA_LABEL)]
 
 
 def _route_findings(order: Order) -> list[Finding]:
@@ -923,31 +1145,6 @@ def _route_findings(order: Order) -> list[Finding]:
     return out
 
 
-def _cap_findings(weekly_mg: float, reason: str | None, per_m2_basis: str | None = None,
-                  renal_factor: float = 1.0) -> list[Finding]:
-    if weekly_mg > OVERRIDE_CAP_MG + _TOL:
-        return [Finding.of("mtx.above-max", Severity.CONTRAINDICATED,
-                           f"{_above(weekly_mg, OVERRIDE_CAP_MG)} mg/week is above the absolute maximum {_n(OVERRIDE_CAP_MG)} mg/week; no override allows it.",
-                           EULAR_MTX_2009)]
-    if weekly_mg > CAP_MG + _TOL:
-        if reason:
-            return [Finding.of("mtx.above-cap-override", Severity.MAJOR,
-                               f"{_above(weekly_mg, CAP_MG)} mg/week is above the {_n(CAP_MG)} mg cap, allowed up to {_n(OVERRIDE_CAP_MG)} mg by "
-                               f"override ({reason!r}); monitor blood counts and liver tests closely.",
-                               EULAR_MTX_2009)]
-        if per_m2_basis is not None:
-            # The plan's own wording (mg/m²) over the cap: the answer is the cap, not an override.
-            return [Finding.of("mtx.above-cap", Severity.CONTRAINDICATED,
-                               f"{per_m2_basis} = {_above(weekly_mg, CAP_MG)} mg exceeds the {_n(CAP_MG)} mg/week cap: "
-                               f"order {_n(CAP_MG * renal_factor)} mg" + (" (halved for CrCl 30–59 mL/min)." if renal_factor < 1.0 else "."),
-                               refs.SEED_PLAN)]
-        return [Finding.of("mtx.above-cap", Severity.CONTRAINDICATED,
-                           f"{_above(weekly_mg, CAP_MG)} mg/week is above the {_n(CAP_MG)} mg/week cap (seed plan 20–25 mg); up to "
-                           f"{_n(OVERRIDE_CAP_MG)} mg needs a written override reason.",
-                           refs.SEED_PLAN)]
-    return []
-
-
 def _renal_order_findings(weekly_mg: float, renal: _Renal) -> list[Finding]:
     gate = _renal_gate(renal)
     if gate is not None:
@@ -955,7 +1152,7 @@ def _renal_order_findings(weekly_mg: float, renal: _Renal) -> list[Finding]:
     if renal.factor == 1.0:
         return []
     # The override reason lifts only the 25 mg cap in normal renal function; the renal limit is always
-    # 25 mg × 0.5 = 12.5 mg (Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
+    # 25 mg × 0.5 = 12.5 mg (bands unconfirmed: see KINTZEL_DORR).
     limit = CAP_MG * renal.factor
     if weekly_mg > limit + _TOL:
         return [Finding.of("mtx.renal-above-adjusted", Severity.MAJOR,
@@ -968,20 +1165,36 @@ def _renal_order_findings(weekly_mg: float, renal: _Renal) -> list[Finding]:
                        KINTZEL_DORR)]
 
 
+def _floor_step(mg: float) -> float:
+    return math.floor(mg / STEP_MG + _FLOOR_EPS) * STEP_MG
+
+
 def _range_findings(weekly_mg: float, bsa: pint.Quantity, renal: _Renal, patient: Patient) -> list[Finding]:
     if renal.factor is None:
         return []
     factor = renal.factor
+    child = _is_child(patient)
     out = []
-    low, target = SUBOPTIMAL_MG * factor, PLAN_TARGET_MG * factor
+    # 15 mg/m², rounded down to a whole step as the calculator gives it, is never "below range": a dose that
+    # meets the plan's (or, for a child, SHARE 2017's) mg/m² wording is not sub-therapeutic.
+    bsa_floor = _floor_step(CHILD_DOSE_PER_M2_MG[0] * bsa.magnitude * factor)
+    low = bsa_floor if child else min(SUBOPTIMAL_MG * factor, bsa_floor)
+    target = PLAN_TARGET_MG * factor
     bsa_max = PLAN_TARGET_PER_M2 * bsa.magnitude
+    severity = Severity.CAUTION if patient.disease_active else Severity.INFO
     if weekly_mg < low - _TOL:
-        severity = Severity.CAUTION if patient.disease_active else Severity.INFO
-        out.append(Finding.of("mtx.below-range", severity,
-                              f"{_below(weekly_mg, low)} mg/week is below {_n(low)} mg: sub-therapeutic for active refractory disease "
-                              "(the plan calls 6 tablets, ~15 mg, suboptimal and escalates to 20–25 mg weekly).",
-                              refs.SEED_PLAN))
-    elif weekly_mg < target - _TOL:
+        if child:
+            out.append(Finding.of("mtx.below-range", severity,
+                                  f"{_below(weekly_mg, low)} mg/week for BSA {bsa.magnitude:.2f} m² is "
+                                  f"{_below(weekly_mg / bsa.magnitude, CHILD_DOSE_PER_M2_MG[0] * factor)} mg/m², below the "
+                                  f"juvenile DM dose of 15–20 mg/m² weekly" + (" (halved for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
+                                  SHARE_JDM_2017))
+        else:
+            out.append(Finding.of("mtx.below-range", severity,
+                                  f"{_below(weekly_mg, low)} mg/week is below {_n(low)} mg: sub-therapeutic for active refractory disease "
+                                  "(the plan calls 6 tablets, ~15 mg, suboptimal and escalates to 20–25 mg weekly).",
+                                  refs.SEED_PLAN))
+    elif not child and weekly_mg < target - _TOL:
         out.append(Finding.of("mtx.plan-escalation", Severity.INFO,
                               f"{_n(weekly_mg)} mg/week: the plan escalates methotrexate to 20–25 mg weekly for refractory disease"
                               + (" (halved for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
@@ -991,7 +1204,7 @@ def _range_findings(weekly_mg: float, bsa: pint.Quantity, renal: _Renal, patient
                               f"{_above(weekly_mg, bsa_max * factor)} mg/week for BSA {bsa.magnitude:.2f} m² is "
                               f"{_above(weekly_mg / bsa.magnitude, PLAN_TARGET_PER_M2 * factor)} mg/m², "
                               f"above the plan's 15–20 mg/m² weekly" + (" (halved to 10 mg/m² for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
-                              refs.SEED_PLAN))
+                              SHARE_JDM_2017 if child else refs.SEED_PLAN))
     return out
 
 

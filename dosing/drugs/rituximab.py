@@ -13,16 +13,20 @@ concentrate is 10 mg/mL (100 mg/10 mL and 500 mg/50 mL vials, Rituxan US PI), so
 dose), far inside the ±10 % the HOPA dose-rounding position statement allows for
 monoclonal antibodies.
 
-Cap: a 375 mg/m² dose is rounded first, then capped at 1000 mg per infusion,
-the RIM dermatomyositis trial's per-infusion maximum (the Rituxan label's
-375 mg/m² regimens themselves have no mg cap); the capping is stated as a
-CAUTION with its arithmetic. An mg/m² order is read as the capped dose.
+No mg cap on 375 mg/m²: the Rituxan label's 375 mg/m² weekly × 4 regimens
+(GPA/MPA adults and children ≥ 2 years, NHL) state no per-infusion maximum, so
+375 mg/m² × BSA is the dose at any BSA (2.8 m² → 1050 mg). The RIM trial's
+"maximum 1 g per infusion" (Oddis 2013) capped its own 750 mg/m² (575 mg/m² in
+small children) dose, not 375 mg/m²; it is not applied here.
 
-An explicit mg order above 1000 mg per infusion is MAJOR (above the RIM trial's
-1 g); it is CONTRAINDICATED only above the largest labelled single dose,
-max(1000 mg, 500 mg/m² × BSA) (Rituxan US PI: RA 1000 mg; CLL 500 mg/m²).
-Under 18, any single dose above 375 mg/m² × BSA + 10 % is CONTRAINDICATED
-(Rituxan US PI paediatric GPA/MPA: 375 mg/m² weekly × 4).
+Caps kept where a source sets them:
+
+* the fixed regimen is 1000 mg per infusion (Rituxan US PI, RA): an mg order on
+  days 1 and 15 above 1000 mg is MAJOR;
+* an explicit mg order is CONTRAINDICATED above the largest labelled single dose,
+  max(1000 mg, 500 mg/m² × BSA) (Rituxan US PI: RA 1000 mg; CLL 500 mg/m²);
+* under 18, any single dose above 375 mg/m² × BSA + 10 % is CONTRAINDICATED
+  (Rituxan US PI paediatric GPA/MPA: 375 mg/m² weekly × 4).
 """
 
 from __future__ import annotations
@@ -54,7 +58,8 @@ RITUXAN_LABEL = refs.Reference(
 RIM_TRIAL = refs.Reference(
     "oddis-2013-rim",
     "Oddis CV et al. Rituximab in the treatment of refractory adult and juvenile dermatomyositis and adult "
-    "polymyositis (RIM trial). Arthritis Rheum 2013;65:314-24 (maximum 1 g per infusion)",
+    "polymyositis (RIM trial). Arthritis Rheum 2013;65:314-24 (750 mg/m², 575 mg/m² if BSA ≤ 1.5 m² in children, "
+    "maximum 1 g per infusion)",
 )
 HOPA_ROUNDING = refs.Reference(
     "hopa-2018-dose-rounding",
@@ -68,9 +73,9 @@ WEEKLY_DOSES = 4
 # Rituxan US PI (RA): two 1000 mg infusions separated by 2 weeks (days 1 and 15).
 FIXED_DOSE_MG = 1000.0
 FIXED_INTERVAL_DAYS = 14
-# Largest single infusion prepared or accepted without a MAJOR finding: 1000 mg
-# (RIM trial, Oddis 2013: maximum 1 g per infusion). Not a label cap.
-MAX_SINGLE_DOSE_MG = 1000.0
+# The fixed regimen's per-infusion dose, and its cap: an mg order on days 1 and 15 above it
+# is MAJOR (Rituxan US PI, RA: 1000 mg per infusion). 375 mg/m² has no mg cap (see docstring).
+FIXED_REGIMEN_MAX_MG = FIXED_DOSE_MG
 # Largest labelled single dose: max(1000 mg, 500 mg/m² × BSA) — Rituxan US PI
 # RA 1000 mg per infusion; CLL 500 mg/m² (cycles 2-6). Above it an mg order is blocked.
 LABEL_MAX_FIXED_MG = 1000.0
@@ -84,6 +89,9 @@ TOLERANCE = 0.10
 # Plausible BSA for the numeric core: the body.py limits (2–350 kg, 40–250 cm) give
 # 0.14–5.1 m² across the five formulas; outside is a unit slip (cm², a weight), not a patient.
 BSA_M2_RANGE = (0.1, 6.0)
+# Largest infusion the vial helper prepares: the largest labelled single dose (500 mg/m², CLL)
+# at the largest plausible BSA, 500 × 6.0 = 3000 mg; more is a unit slip, not a dose.
+MAX_PREPARED_MG = LABEL_MAX_PER_M2_MG * BSA_M2_RANGE[1]
 
 # The label names the three premedications and the methylprednisolone dose; the
 # paracetamol and antihistamine doses are not on the label, so none is stated.
@@ -140,13 +148,13 @@ class RituximabPlan:
 
 
 def rituximab_dose_mg(bsa_m2):
-    """375 mg/m² × BSA, rounded to the nearest 10 mg (half up), capped at 1000 mg.
+    """375 mg/m² × BSA, rounded to the nearest 10 mg (half up); no mg cap (Rituxan US PI).
 
     Plain numbers in m² (a float or a numpy array — the batch path); the scalar
     calculator calls this too, so both give the same dose.
     """
     bsa = _bsa_array(bsa_m2)
-    dose = np.minimum(_rounded_mg(DOSE_PER_M2_MG * bsa), MAX_SINGLE_DOSE_MG)
+    dose = _rounded_mg(DOSE_PER_M2_MG * bsa)
     return float(dose) if dose.ndim == 0 else dose
 
 
@@ -182,10 +190,10 @@ def _bsa_array(bsa_m2) -> np.ndarray:
 
 def _vial_dose_mg(dose) -> float:
     if not _is_real(dose):
-        return quantity(dose, "dose", "mass", unit="mg", maximum=MAX_SINGLE_DOSE_MG).magnitude
+        return quantity(dose, "dose", "mass", unit="mg", maximum=MAX_PREPARED_MG).magnitude
     mg = float(dose)
-    if not np.isfinite(mg) or mg <= 0 or mg > MAX_SINGLE_DOSE_MG:
-        raise DoseInputError("dose", f"expected a finite dose of 0–{MAX_SINGLE_DOSE_MG:g} mg, got {dose!r}")
+    if not np.isfinite(mg) or mg <= 0 or mg > MAX_PREPARED_MG:
+        raise DoseInputError("dose", f"expected a finite dose of 0–{MAX_PREPARED_MG:g} mg, got {dose!r}")
     return mg
 
 
@@ -193,7 +201,7 @@ def vials_for(dose_mg) -> tuple[VialUse, ...]:
     """The vial combination with the least drug drawn, then the fewest vials.
 
     ``dose_mg`` is mg as a plain number, or a mass quantity ("680 mg"); at most
-    one infusion's worth (1000 mg).
+    one infusion's worth (3000 mg: 500 mg/m² at the largest plausible BSA).
     """
     dose_mg = _vial_dose_mg(dose_mg)
     big, small = VIAL_SIZES_MG
@@ -228,22 +236,31 @@ def _reminders() -> tuple[Finding, ...]:
     )
 
 
-def _bsa_dose(per_m2: float, bsa_m2: float) -> tuple[float, str, list[Finding]]:
-    """per_m2 × BSA, rounded to the nearest 10 mg, THEN capped at 1000 mg per infusion.
+def _bsa_dose(per_m2: float, bsa_m2: float) -> tuple[float, str]:
+    """per_m2 × BSA, rounded to the nearest 10 mg; no mg cap (the Rituxan label sets none for 375 mg/m²).
 
     The one per-area arithmetic of the calculator and the order check: the dose
-    to prepare, the arithmetic as a pharmacist re-checks it (saying so when the
-    cap applied) and the CAUTION the cap raises.
+    to prepare and the arithmetic as a pharmacist re-checks it.
     """
     raw = per_m2 * bsa_m2
     # A dose under 5 mg would round to nothing: keep it as computed (the comparison flags it).
     rounded = float(_rounded_mg(raw)) or raw
-    text = f"{per_m2:g} mg/m² × {bsa_m2:.4g} m² = {raw:.1f} mg → {rounded:g} mg"
-    if rounded <= MAX_SINGLE_DOSE_MG:
-        return rounded, text + " (nearest 10 mg)", []
-    text += f", capped at {MAX_SINGLE_DOSE_MG:g} mg per infusion (RIM trial)"
-    capped = Finding.of("rituximab.single-dose-capped", Severity.CAUTION, text + ".", RIM_TRIAL)
-    return MAX_SINGLE_DOSE_MG, text, [capped]
+    return rounded, f"{per_m2:g} mg/m² × {bsa_m2:.4g} m² = {raw:.1f} mg → {rounded:g} mg (nearest 10 mg)"
+
+
+def _uncapped_note(dose_mg: float) -> list[Finding]:
+    # A pharmacist used to the RIM trial's 1 g cap is told why a larger 375 mg/m² dose stands.
+    if dose_mg <= FIXED_DOSE_MG:
+        return []
+    return [
+        Finding.of(
+            "rituximab.bsa-dose-above-1000-uncapped",
+            Severity.INFO,
+            f"375 mg/m² × BSA = {dose_mg:g} mg is above 1000 mg: the Rituxan label sets no mg cap on its 375 mg/m² "
+            "weekly regimen. The RIM trial's 1 g per infusion maximum (Oddis 2013) capped its 750 mg/m² dose, not this one.",
+            RITUXAN_LABEL,
+        )
+    ]
 
 
 def _fixed_dose_paediatric(patient: Patient) -> list[Finding]:
@@ -314,8 +331,8 @@ def calculate_rituximab(
     if regimen is RituximabRegimen.BSA_WEEKLY_X4:
         formula = parse_bsa_formula(bsa_formula)
         bsa = patient.bsa(formula)
-        dose_mg, dose_text, capped = _bsa_dose(DOSE_PER_M2_MG, bsa.magnitude)
-        findings += capped
+        dose_mg, dose_text = _bsa_dose(DOSE_PER_M2_MG, bsa.magnitude)
+        findings += _uncapped_note(dose_mg)
         days = [7 * i for i in range(WEEKLY_DOSES)]
         labels = [f"dose {i + 1} of {WEEKLY_DOSES} (week {i + 1})" for i in range(WEEKLY_DOSES)]
         details = {
@@ -424,12 +441,12 @@ def _regimen_mismatch(freq: Frequency) -> list[Finding]:
     ]
 
 
-def _ordered_mg(order: Order, bsa_m2: float) -> tuple[float, str, list[Finding]]:
-    """The dose to prepare: a mass as ordered; mg/m² × BSA rounded, then capped, as the calculator does."""
+def _ordered_mg(order: Order, bsa_m2: float) -> tuple[float, str]:
+    """The dose to prepare: a mass as ordered; mg/m² × BSA rounded, as the calculator does."""
     dose = order.dose
     if dose.check("[mass]"):
         mg = float(dose.to("mg").magnitude)
-        return mg, f"{mg:g} mg", []
+        return mg, f"{mg:g} mg"
     if dose.is_compatible_with("mg/m**2"):
         return _bsa_dose(float(dose.to("mg/m**2").magnitude), bsa_m2)
     raise DoseInputError(
@@ -464,25 +481,28 @@ def _compare(ordered: float, target: float, what: str, reference, unit: str = "m
 
 def _compare_with_bsa_dose(ordered_mg: float, exact_mg: float) -> list[Finding]:
     # An mg order against the exact 375 mg/m² × BSA (not its 10 mg rounding: 728 mg is
-    # +9.9 % of 662.4 mg), capped at 1000 mg per infusion as the recommendation is.
-    if exact_mg <= MAX_SINGLE_DOSE_MG:
-        return _compare(ordered_mg, exact_mg, "375 mg/m² × BSA", refs.SEED_PLAN)
-    return _compare(ordered_mg, MAX_SINGLE_DOSE_MG, "375 mg/m² × BSA capped at 1000 mg per infusion (RIM trial)", RIM_TRIAL)
+    # +9.9 % of 662.4 mg), uncapped as the label's 375 mg/m² regimens are.
+    return _compare(ordered_mg, exact_mg, "375 mg/m² × BSA", refs.SEED_PLAN)
 
 
-def _above_single_dose_limits(ordered_mg: float, bsa_m2: float) -> list[Finding]:
-    """An explicit mg order above 1 g per infusion: MAJOR; above the largest labelled single dose: CONTRAINDICATED."""
-    findings: list[Finding] = []
-    if ordered_mg > MAX_SINGLE_DOSE_MG + 1e-9:
-        findings.append(
-            Finding.of(
-                "rituximab.single-dose-above-1000",
-                Severity.MAJOR,
-                f"A single rituximab infusion of {ordered_mg:g} mg is above the RIM trial's maximum of "
-                f"{MAX_SINGLE_DOSE_MG:g} mg (1 g) per infusion in dermatomyositis.",
-                RIM_TRIAL,
-            )
+def _above_fixed_dose(ordered_mg: float) -> list[Finding]:
+    """An mg order on the fixed regimen's schedule above its 1000 mg per infusion: MAJOR (Rituxan US PI, RA)."""
+    if ordered_mg <= FIXED_REGIMEN_MAX_MG + 1e-9:
+        return []
+    return [
+        Finding.of(
+            "rituximab.single-dose-above-1000",
+            Severity.MAJOR,
+            f"A single rituximab infusion of {ordered_mg:g} mg on days 1 and 15 is above the fixed regimen's "
+            f"{FIXED_REGIMEN_MAX_MG:g} mg per infusion (Rituxan US PI, RA: two 1000 mg infusions two weeks apart).",
+            RITUXAN_LABEL,
         )
+    ]
+
+
+def _above_label_max(ordered_mg: float, bsa_m2: float) -> list[Finding]:
+    """An explicit mg order above the largest labelled single dose: CONTRAINDICATED."""
+    findings: list[Finding] = []
     per_area_max = LABEL_MAX_PER_M2_MG * bsa_m2
     label_max = max(LABEL_MAX_FIXED_MG, per_area_max)
     if ordered_mg > label_max + 1e-9:
@@ -510,8 +530,9 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
     freq = order.frequency
     bsa_m2 = patient.bsa().magnitude
     exact_mg = DOSE_PER_M2_MG * bsa_m2
-    target_mg, target_text, target_capped = _bsa_dose(DOSE_PER_M2_MG, bsa_m2)
-    ordered_mg, ordered_text, findings = _ordered_mg(order, bsa_m2)
+    target_mg, target_text = _bsa_dose(DOSE_PER_M2_MG, bsa_m2)
+    ordered_mg, ordered_text = _ordered_mg(order, bsa_m2)
+    findings: list[Finding] = []
     details = {
         "BSA": f"{bsa_m2:.2f} m² (mosteller)",
         "ordered": ordered_text,
@@ -531,14 +552,13 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
 
     per_area = order.dose.is_compatible_with("mg/m**2")
     adult = patient.age.magnitude >= ADULT_YEARS
-    weekly_recommended = (
-        f"{target_mg:g} mg IV weekly x4 ({target_text})" if target_capped else f"375 mg/m² = {target_mg:g} mg IV weekly x4"
-    )
+    weekly_recommended = f"375 mg/m² = {target_mg:g} mg IV weekly x4"
     if not per_area and _is_two_weekly(freq):
         findings += _fixed_findings(freq)
         if adult:
             recommended_mg, recommended = FIXED_DOSE_MG, "1000 mg IV on days 1 and 15"
             findings += _compare(ordered_mg, FIXED_DOSE_MG, "the fixed 1000 mg dose", RITUXAN_LABEL)
+            findings += _above_fixed_dose(ordered_mg)
         else:
             # Under 18 the fixed regimen is not the recommendation, and 1000 mg is no yardstick.
             recommended_mg, recommended = target_mg, f"{weekly_recommended} (under 18: dose by BSA)"
@@ -549,6 +569,8 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
         if per_area:
             per_m2 = float(order.dose.to("mg/m**2").magnitude)
             findings += _compare(per_m2, DOSE_PER_M2_MG, "375 mg/m²", refs.SEED_PLAN, unit="mg/m²")
+            if abs(per_m2 - DOSE_PER_M2_MG) < 1e-9:
+                findings += _uncapped_note(ordered_mg)
         else:
             findings += _compare_with_bsa_dose(ordered_mg, exact_mg)
         if _is_fixed_schedule(freq):
@@ -559,8 +581,9 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
             findings += _weekly_findings(freq)
 
     if not per_area:
-        # An mg/m² order is read as the capped dose; only an explicit mg order can exceed the limits.
-        findings += _above_single_dose_limits(ordered_mg, bsa_m2)
+        # Only an explicit mg order is held to the largest labelled single dose; an mg/m² order is
+        # judged per m² against 375 mg/m² (MAJOR above +10 %), as before.
+        findings += _above_label_max(ordered_mg, bsa_m2)
     findings += _paediatric_overdose(ordered_mg, patient, bsa_m2)
     findings.extend(_reminders())
     # A dated schedule only when the order's schedule is the regimen's: for "weekly x8"
@@ -572,7 +595,7 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
         days = [0, FIXED_INTERVAL_DAYS] if _is_two_weekly(freq) and not per_area else [7 * i for i in range(WEEKLY_DOSES)]
         details["schedule"] = ", ".join((order.start_date + dt.timedelta(days=d)).isoformat() for d in days)
     details["tolerance"] = (
-        "ordered dose accepted within ±10 % of 375 mg/m² × BSA (exact, before the 10 mg rounding; at most 1000 mg) "
+        "ordered dose accepted within ±10 % of 375 mg/m² × BSA (exact, before the 10 mg rounding; no mg cap) "
         f"or of the fixed 1000 mg dose ({HOPA_ROUNDING.citation})"
     )
     details["volume"] = _volume_text(ordered_mg)

@@ -1,0 +1,103 @@
+"""verify() throughput and cold start: the baseline commit and the current tree, side by side, in one run.
+
+    .venv/bin/python benchmarks/throughput.py [--orders N] [--baseline COMMIT]   (after the README install)
+
+Installs nothing. The baseline (default 3120719, the commit issue 8 measured) is
+checked out into a temporary git worktree and imported from there by the same
+interpreter and venv, so both run the same orders in the same process model
+(one process, one core). It prints orders per second for each and their ratio,
+and the cold-start wall time of `dmdose verify examples/order.json` for each
+against `python -c "import pint"`. Ratios, not seconds, are the result: both
+sides share the machine and the run. Tests never assert timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BASELINE = "3120719"
+
+# One verify() per request, on the shipped seed-plan requests: orders both the
+# baseline and the current code read, so the comparison is like for like.
+_TIMER = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import dosing
+assert dosing.__file__.startswith(sys.argv[1]), dosing.__file__
+from dosing import verify
+requests = [json.loads(line) for line in open(sys.argv[2], encoding="utf-8") if line.strip()]
+n = int(sys.argv[3])
+for r in requests:  # warm caches (rule files, unit registry) outside the timed loop
+    verify(r["order"], r["patient"], r.get("current_medications", []))
+best = float("inf")
+for _ in range(3):
+    start = time.perf_counter()
+    for i in range(n):
+        r = requests[i % len(requests)]
+        verify(r["order"], r["patient"], r.get("current_medications", []))
+    best = min(best, time.perf_counter() - start)
+print(json.dumps({"orders_per_s": n / best}))
+"""
+
+_CLI = r"""
+import sys
+sys.path.insert(0, sys.argv[1])
+sys.argv = ["dmdose", "verify", sys.argv[2]]
+from dosing.cli import main
+raise SystemExit(main())
+"""
+
+
+def _run_json(args: list[str]) -> dict:
+    out = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _wall(args: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(args, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=2000)
+    parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--repeat", type=int, default=7, help="cold-start runs per command (median)")
+    args = parser.parse_args()
+    requests = ROOT / "examples" / "seed-plan.jsonl"
+    order = ROOT / "examples" / "order.json"
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = Path(tmp) / "baseline"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.baseline], check=True, capture_output=True)
+        try:
+            sides = {"baseline": str(tree), "current": str(ROOT)}
+            rate = {name: _run_json([sys.executable, "-c", _TIMER, path, str(requests), str(args.orders)])["orders_per_s"] for name, path in sides.items()}
+            pint_s = _wall([sys.executable, "-c", "import pint"], args.repeat)
+            cold = {name: _wall([sys.executable, "-c", _CLI, path, str(order)], args.repeat) for name, path in sides.items()}
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False, capture_output=True)
+    print(f"verify() throughput, {args.orders} seed-plan orders, one process:")
+    for name in sides:
+        print(f"  {name:9s} {rate[name]:9.0f} orders/s")
+    print(f"  ratio current/baseline: {rate['current'] / rate['baseline']:.1f}x  (goal >= 20x)")
+    print("cold start, `dmdose verify examples/order.json` (median wall time):")
+    for name in sides:
+        print(f"  {name:9s} {cold[name] * 1000:7.0f} ms = {cold[name] / pint_s:.2f}x `python -c 'import pint'` ({pint_s * 1000:.0f} ms)  (goal <= 1.5x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
