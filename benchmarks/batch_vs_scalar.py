@@ -15,10 +15,12 @@ import time
 import numpy as np
 
 from dosing import Patient
-from dosing.batch import batch_bsa, batch_ivig, batch_methotrexate
+from dosing.batch import batch_bsa, batch_ivig, batch_methotrexate, batch_mycophenolate, batch_rituximab
 from dosing.body import body_surface_area
 from dosing.drugs.ivig import calculate_ivig
 from dosing.drugs.methotrexate import calculate_methotrexate
+from dosing.drugs.mycophenolate import calculate_mycophenolate
+from dosing.drugs.rituximab import calculate_rituximab
 from dosing.units import Quantity
 
 
@@ -38,6 +40,12 @@ def main(n: int) -> None:
     sexes = rng.choice(["female", "male"], n).tolist()
     w, h = Quantity(kg, "kg"), Quantity(cm, "cm")
     patients = [Patient(Quantity(a, "kg"), Quantity(b, "cm"), "50 years", s, "0.8 mg/dL") for a, b, s in zip(kg, cm, sexes)]
+    # Mycophenolate: a mixed cohort (children included), given eGFRs (some < 25, some unknown), 1000–1500 mg BID.
+    years = rng.uniform(4.0, 85.0, n)
+    egfr = [None if e < 10 else f"{e:.1f} mL/min/1.73m**2" for e in rng.uniform(5.0, 120.0, n)]
+    doses = rng.choice(["1000 mg", "1250 mg", "1500 mg"], n).tolist()
+    a = Quantity(years, "year")
+    aged = [Patient(Quantity(w_, "kg"), Quantity(h_, "cm"), Quantity(y, "year"), s) for w_, h_, y, s in zip(kg, cm, years, sexes)]
 
     cases = {
         "BSA": (lambda: [body_surface_area(p.weight, p.height) for p in patients], lambda: batch_bsa(w, h)),
@@ -46,6 +54,14 @@ def main(n: int) -> None:
             lambda: batch_methotrexate(w, h),
         ),
         "IVIG course": (lambda: [calculate_ivig(p) for p in patients], lambda: batch_ivig(w, h, sexes)),
+        "rituximab 375 mg/m² x4": (
+            lambda: [calculate_rituximab(p, start_date="2026-01-05") for p in patients],
+            lambda: batch_rituximab(w, h),
+        ),
+        "mycophenolate (MMF BID)": (
+            lambda: [calculate_mycophenolate(p, dose_per_administration=d, egfr=e) for p, d, e in zip(aged, doses, egfr)],
+            lambda: batch_mycophenolate(w, h, a, dose_per_administration=doses, egfrs=egfr),
+        ),
     }
     print(f"{n} patients, best of 3")
     print(f"{'calculation':28} {'scalar/batch':>12}")

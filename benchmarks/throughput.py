@@ -26,8 +26,24 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "3120719"
 
-# One verify() per request, on the shipped seed-plan requests: orders both the
-# baseline and the current code read, so the comparison is like for like.
+# One verify() per request, on the shipped seed-plan requests that both the
+# baseline and the current code read (the baseline does not know every product
+# name the current drug table does), so the comparison is like for like.
+_PROBE = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from dosing import verify
+requests = [json.loads(line) for line in open(sys.argv[2], encoding="utf-8") if line.strip()]
+readable = []
+for i, r in enumerate(requests):
+    try:
+        verify(r["order"], r["patient"], r.get("current_medications", []))
+    except Exception:
+        continue
+    readable.append(i)
+print(json.dumps({"readable": readable}))
+"""
+
 _TIMER = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -35,6 +51,7 @@ import dosing
 assert dosing.__file__.startswith(sys.argv[1]), dosing.__file__
 from dosing import verify
 requests = [json.loads(line) for line in open(sys.argv[2], encoding="utf-8") if line.strip()]
+requests = [requests[int(i)] for i in sys.argv[4].split(",")]
 n = int(sys.argv[3])
 for r in requests:  # warm caches (rule files, unit registry) outside the timed loop
     verify(r["order"], r["patient"], r.get("current_medications", []))
@@ -58,15 +75,23 @@ raise SystemExit(main())
 
 
 def _run_json(args: list[str]) -> dict:
-    out = subprocess.run(args, capture_output=True, text=True, check=True, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    out = subprocess.run(args, capture_output=True, text=True, check=False, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark child failed ({out.returncode}):\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _wall(args: list[str], repeat: int) -> float:
+def _wall(args: list[str], repeat: int, pycache: str) -> float:
+    # Bytecode goes to a temporary prefix (neither tree is written to), and one untimed
+    # run fills it, as an installed package has its .pyc files: otherwise every timed
+    # run would recompile the baseline worktree, which never had any.
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = pycache
+    subprocess.run(args, capture_output=True, check=False, env=env)
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        subprocess.run(args, capture_output=True, check=False)
+        subprocess.run(args, capture_output=True, check=False, env=env)
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -84,12 +109,19 @@ def main() -> int:
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.baseline], check=True, capture_output=True)
         try:
             sides = {"baseline": str(tree), "current": str(ROOT)}
-            rate = {name: _run_json([sys.executable, "-c", _TIMER, path, str(requests), str(args.orders)])["orders_per_s"] for name, path in sides.items()}
-            pint_s = _wall([sys.executable, "-c", "import pint"], args.repeat)
-            cold = {name: _wall([sys.executable, "-c", _CLI, path, str(order)], args.repeat) for name, path in sides.items()}
+            readable = [set(_run_json([sys.executable, "-c", _PROBE, path, str(requests)])["readable"]) for path in sides.values()]
+            common = ",".join(str(i) for i in sorted(set.intersection(*readable)))
+            if not common:
+                raise SystemExit("no seed-plan request is read by both sides")
+            rate = {name: _run_json([sys.executable, "-c", _TIMER, path, str(requests), str(args.orders), common])["orders_per_s"] for name, path in sides.items()}
+            pycache = str(Path(tmp) / "pycache")
+            pint_s = _wall([sys.executable, "-c", "import pint"], args.repeat, pycache)
+            cold = {name: _wall([sys.executable, "-c", _CLI, path, str(order)], args.repeat, pycache) for name, path in sides.items()}
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False, capture_output=True)
-    print(f"verify() throughput, {args.orders} seed-plan orders, one process:")
+    load = os.getloadavg()
+    print(f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (1, 5, 15 min)")
+    print(f"verify() throughput, {args.orders} seed-plan orders (requests {common}, read by both sides), one process:")
     for name in sides:
         print(f"  {name:9s} {rate[name]:9.0f} orders/s")
     print(f"  ratio current/baseline: {rate['current'] / rate['baseline']:.1f}x  (goal >= 20x)")

@@ -14,8 +14,7 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from dosing.drugs import order_checkers
-from dosing.drugs.methotrexate import ACR_RA_2021
+from dosing.drugs import order_checker
 from dosing.findings import Finding, Severity
 from dosing.order import Order
 from dosing.patient import Patient
@@ -76,6 +75,8 @@ def _folate_check(drug: str, medications: tuple[str, ...], complete: bool, unres
     # Folinic acid (leucovorin) supplements folate as well (ACR 2021 names folic or folinic acid).
     if "methotrexate" not in given or any(m == "leucovorin" or "folate" in interactions.classes_of(m) for m in given):
         return None, None
+    from dosing.drugs.methotrexate import ACR_RA_2021  # here: only a methotrexate regimen needs the module
+
     unread = f" ({', '.join(repr(u) for u in unresolved)} could not be read: if one is a folate, enter its generic name)" if unresolved else ""
     finding = Finding(
         NO_FOLATE_RULE,
@@ -112,7 +113,7 @@ def verify(
         raise DoseInputError("weight_basis", f"only IVIG orders take a dosing weight basis; {drug} is not dosed that way")
     # The rules engine validates current_medications (names, not a bare string).
     rules = interactions.check(drug, patient, current_medications, intent=getattr(order, "intent", None))
-    checker = order_checkers().get(drug)
+    checker = order_checker(drug)
     dose = checker(order, patient) if checker else _no_calculator(drug)
     folate_finding, folate_alert = _folate_check(drug, rules.medications, medications_complete, rules.unknown)
     findings = _merge(

@@ -1,4 +1,4 @@
-"""The numpy batch path: BSA and IVIG / methotrexate doses for many patients at once.
+"""The numpy batch path: BSA and IVIG / methotrexate / rituximab / mycophenolate doses for many patients at once.
 
 Inputs are pint Quantity arrays (``Quantity(np.array([...]), "kg")``) or lists
 of quantities/strings. Validation is the scalar path's, element by element:
@@ -15,7 +15,7 @@ import numpy as np
 import pint
 
 from dosing import body
-from dosing.drugs import ivig, methotrexate
+from dosing.drugs import ivig, methotrexate, mycophenolate, rituximab
 from dosing.units import DoseInputError, Quantity, check_magnitude, convert, quantity
 
 
@@ -29,13 +29,18 @@ def _result(values, unit: str) -> pint.Quantity:
     return Quantity(_readonly(np.array(values, dtype=float)), unit)
 
 
-def _magnitudes(values, parameter: str, dimension: str, unit: str, limits: tuple[float, float]) -> np.ndarray:
+def _magnitudes(
+    values, parameter: str, dimension: str, unit: str, limits: tuple[float, float], *, allow_zero: bool = False
+) -> np.ndarray:
     lo, hi = limits
     if isinstance(values, pint.Quantity):
         mags = np.asarray(convert(values, parameter, dimension, unit=unit).magnitude, dtype=float)
     elif isinstance(values, (list, tuple)):
         mags = np.array(
-            [quantity(v, f"{parameter}[{i}]", dimension, unit=unit, minimum=lo, maximum=hi).magnitude for i, v in enumerate(values)],
+            [
+                quantity(v, f"{parameter}[{i}]", dimension, unit=unit, minimum=lo, maximum=hi, allow_zero=allow_zero).magnitude
+                for i, v in enumerate(values)
+            ],
             dtype=float,
         )
     else:
@@ -43,10 +48,10 @@ def _magnitudes(values, parameter: str, dimension: str, unit: str, limits: tuple
     if mags.ndim != 1 or mags.size == 0:
         raise DoseInputError(parameter, "expected a non-empty one-dimensional array")
     with np.errstate(invalid="ignore"):
-        bad = ~np.isfinite(mags) | (mags <= 0) | (mags < lo) | (mags > hi)
+        bad = ~np.isfinite(mags) | ((mags < 0) if allow_zero else (mags <= 0)) | (mags < lo) | (mags > hi)
     if bad.any():
         index = int(np.argmax(bad))
-        check_magnitude(float(mags[index]), f"{parameter}[{index}]", unit, minimum=lo, maximum=hi)
+        check_magnitude(float(mags[index]), f"{parameter}[{index}]", unit, minimum=lo, maximum=hi, allow_zero=allow_zero)
     return mags
 
 
@@ -164,3 +169,186 @@ def batch_methotrexate(weights, heights, *, dose_per_m2="15 mg/m**2", bsa_formul
     target = bsa * per_m2
     weekly = methotrexate.weekly_dose_mg_from_bsa(bsa, per_m2)
     return BatchMethotrexate(_result(bsa, "m**2"), _result(target, "mg"), _result(weekly, "mg"))
+
+
+@attrs.frozen
+class BatchRituximab:
+    """Per-patient rituximab doses (same rules as :func:`dosing.drugs.rituximab.calculate_rituximab`).
+
+    ``bsa`` is NaN on the fixed regimen (the scalar plan's ``bsa`` is None there).
+    ``above_1000_uncapped`` marks a 375 mg/m² dose above 1000 mg: the plan's INFO note that the
+    label sets no mg cap on this regimen (the RIM trial's 1 g cap was for 750 mg/m²).
+    Age-dependent findings (the fixed regimen under 18) need the patient: use the scalar path.
+    """
+
+    regimen: rituximab.RituximabRegimen
+    bsa: pint.Quantity
+    dose_per_administration: pint.Quantity
+    volume_per_administration: pint.Quantity
+    administrations: int
+    total_course_dose: pint.Quantity
+    vials_500mg: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    vials_100mg: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    above_1000_uncapped: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+
+
+def _vial_counts(dose_mg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    # vials_for is a small search: run it once per distinct dose (a cohort has few), not per patient.
+    counts = {}
+    for dose in np.unique(dose_mg).tolist():
+        by_size = {v.strength.magnitude: v.count for v in rituximab.vials_for(dose)}
+        counts[dose] = (by_size.get(500.0, 0), by_size.get(100.0, 0))
+    big = np.array([counts[d][0] for d in dose_mg.tolist()], dtype=int)
+    small = np.array([counts[d][1] for d in dose_mg.tolist()], dtype=int)
+    return big, small
+
+
+def batch_rituximab(weights, heights, *, regimen="bsa-weekly-x4", bsa_formula="mosteller") -> BatchRituximab:
+    """Rituximab for many patients: 375 mg/m² × BSA to the nearest 10 mg weekly × 4 (no mg cap), or 1000 mg days 1 and 15."""
+    regimen = rituximab.RituximabRegimen.parse(regimen)
+    w, h = weights_kg(weights), heights_cm(heights)
+    n = _same_length(weights=w, heights=h)
+    if regimen is rituximab.RituximabRegimen.BSA_WEEKLY_X4:
+        bsa = body._bsa_m2(w, h, body.parse_bsa_formula(bsa_formula))
+        raw = rituximab.DOSE_PER_M2_MG * bsa
+        # As _bsa_dose: a dose that rounds to nothing is kept as computed (unreachable above 0.014 m²).
+        rounded = rituximab.rituximab_dose_mg(bsa)
+        dose = np.where(rounded > 0, rounded, raw)
+        administrations = rituximab.WEEKLY_DOSES
+        uncapped = dose > rituximab.FIXED_DOSE_MG
+    else:
+        bsa = np.full(n, np.nan)
+        dose = np.full(n, rituximab.FIXED_DOSE_MG)
+        administrations = 2  # days 1 and 15 (Rituxan US PI, RA)
+        uncapped = np.zeros(n, dtype=bool)
+    big, small = _vial_counts(dose)
+    return BatchRituximab(
+        regimen=regimen,
+        bsa=_result(bsa, "m**2"),
+        dose_per_administration=_result(dose, "mg"),
+        volume_per_administration=_result(dose / rituximab.CONCENTRATION_MG_PER_ML, "mL"),
+        administrations=administrations,
+        total_course_dose=_result(dose * administrations, "mg"),
+        vials_500mg=_readonly(big),
+        vials_100mg=_readonly(small),
+        above_1000_uncapped=_readonly(np.asarray(uncapped, dtype=bool)),
+    )
+
+
+@attrs.frozen
+class BatchMycophenolate:
+    """Per-patient MMF twice-daily doses (same rules as :func:`dosing.drugs.mycophenolate.calculate_mycophenolate`).
+
+    The recommended dose is the requested one (1000–1500 mg BID, whole 250 mg units), at most
+    1000 mg BID where eGFR < 25 (CellCept US PI). ``egfr`` is NaN where unknown: no cap, and the
+    scalar plan's caution (``renal_known`` False). Under 18 the dose is not changed, it is
+    judged: ``pediatric_ceiling`` (600 mg/m² × Mosteller BSA, at most 1 g BID; NaN for adults)
+    and ``above_pediatric_ceiling`` (the plan's MAJOR finding). ``below_range`` is the adult
+    caution under 1000 mg BID.
+    """
+
+    bsa: pint.Quantity
+    requested_dose: pint.Quantity
+    dose_per_administration: pint.Quantity
+    daily_dose: pint.Quantity
+    max_daily_dose: pint.Quantity
+    egfr: pint.Quantity
+    renal_known: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    renal_cap_applied: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    pediatric_ceiling: pint.Quantity
+    above_pediatric_ceiling: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    below_range: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    mps_equivalent: pint.Quantity
+
+
+def ages_years(ages) -> np.ndarray:
+    return _magnitudes(ages, "ages", "time", "year", body.AGE_YEARS, allow_zero=True)
+
+
+# body.egfr_value's limits: 0 (allowed) to 250 mL/min/1.73 m².
+_EGFR_LIMITS = (0.0, 250.0)
+_EGFR_UNIT = "mL/min/std_bsa"
+
+
+def egfrs_value(egfrs, n: int) -> np.ndarray:
+    """eGFR per patient in mL/min/1.73 m², NaN where unknown (None, in a list, or ``egfrs=None`` for all)."""
+    if egfrs is None:
+        return np.full(n, np.nan)
+    if isinstance(egfrs, (list, tuple)):
+        if len(egfrs) != n:
+            raise DoseInputError("egfrs", f"expected {n} values (None where unknown), got {len(egfrs)}")
+        lo, hi = _EGFR_LIMITS
+        return np.array(
+            [
+                np.nan if v is None
+                else quantity(v, f"egfrs[{i}]", "flow per area", unit=_EGFR_UNIT, minimum=lo, maximum=hi, allow_zero=True).magnitude
+                for i, v in enumerate(egfrs)
+            ],
+            dtype=float,
+        )
+    # A Quantity array: every value known; a NaN is refused, not read as unknown.
+    values = _magnitudes(egfrs, "egfrs", "flow per area", _EGFR_UNIT, _EGFR_LIMITS, allow_zero=True)
+    _same_length(patients=np.empty(n), egfrs=values)
+    return values
+
+
+def _requested_doses(doses, n: int) -> np.ndarray:
+    """One requested MMF dose for all, or one per patient; refused as the scalar refuses, named with the index."""
+    if isinstance(doses, (list, tuple)) or (isinstance(doses, pint.Quantity) and np.ndim(doses.magnitude) == 1):
+        if len(doses) != n:
+            raise DoseInputError("dose_per_administration", f"expected one dose or {n} doses, got {len(doses)}")
+        seen: dict = {}
+        values = []
+        for i, dose in enumerate(doses):
+            # Doses repeat across a cohort (1000, 1500 mg): each distinct text is read once.
+            key = dose if isinstance(dose, str) else None
+            if key is None or key not in seen:
+                value = mycophenolate.requested_mmf_mg(dose, f"dose_per_administration[{i}]")
+                if key is not None:
+                    seen[key] = value
+            values.append(seen[key] if key is not None else value)
+        return np.array(values, dtype=float)
+    return np.full(n, mycophenolate.requested_mmf_mg(doses))
+
+
+def batch_mycophenolate(weights, heights, ages, *, dose_per_administration="1000 mg", egfrs=None) -> BatchMycophenolate:
+    """MMF twice daily for many patients: the renal cap, the paediatric ceiling and the MPS equivalent.
+
+    ``egfrs`` are given eGFRs (the scalar ``egfr=``); the scalar path's CKD-EPI 2021 from a
+    creatinine is not computed here: give the eGFR, or None (unknown) for that patient.
+    """
+    w, h, a = weights_kg(weights), heights_cm(heights), ages_years(ages)
+    n = _same_length(weights=w, heights=h, ages=a)
+    egfr = egfrs_value(egfrs, n)
+    requested = _requested_doses(dose_per_administration, n)
+    dose, capped = mycophenolate.mmf_renal_capped_mg(requested, egfr)
+    with np.errstate(invalid="ignore"):
+        severe = egfr < mycophenolate.SEVERE_RENAL_EGFR
+    per_day = mycophenolate.MMF_DOSES_PER_DAY
+    max_daily = np.where(severe, mycophenolate.MMF_RENAL_MAX_DOSE_MG * per_day, mycophenolate.MMF_MAX_DAILY_MG)
+    # Pediatric rules use the Mosteller BSA, as Patient.bsa() in the scalar path.
+    bsa = body._bsa_m2(w, h, body.BSAFormula.MOSTELLER)
+    child = a < body.ADULT_YEARS
+    ceiling = np.full(n, np.nan)
+    above = np.zeros(n, dtype=bool)
+    if child.any():
+        ceiling[child] = mycophenolate.pediatric_ceiling_mg(bsa[child])
+        # As _pediatric_findings: per dose above the ceiling, or per day above twice it (6 decimals).
+        day_ceiling = np.round(ceiling[child] * per_day, 6)
+        above[child] = (dose[child] > ceiling[child]) | (dose[child] * per_day > day_ceiling)
+    # The MPS equivalent per distinct dose: the scalar rounding (Decimal, 180 mg steps) is the rule.
+    mps = {d: mycophenolate._mps_equivalent_mg(d) for d in np.unique(dose).tolist()}
+    return BatchMycophenolate(
+        bsa=_result(bsa, "m**2"),
+        requested_dose=_result(requested, "mg"),
+        dose_per_administration=_result(dose, "mg"),
+        daily_dose=_result(dose * per_day, "mg"),
+        max_daily_dose=_result(max_daily, "mg"),
+        egfr=_result(egfr, _EGFR_UNIT),
+        renal_known=_readonly(~np.isnan(egfr)),
+        renal_cap_applied=_readonly(np.asarray(capped, dtype=bool)),
+        pediatric_ceiling=_result(ceiling, "mg"),
+        above_pediatric_ceiling=_readonly(above),
+        below_range=_readonly((dose < mycophenolate.MMF.low) & ~child),
+        mps_equivalent=_result([mps[d] for d in dose.tolist()], "mg"),
+    )

@@ -19,7 +19,7 @@ class Severity(enum.Enum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _RANKS[self]
 
     # All four comparisons, so `severity >= Severity.MAJOR` works as it reads.
     def __lt__(self, other: "Severity") -> bool:
@@ -33,6 +33,10 @@ class Severity(enum.Enum):
 
     def __ge__(self, other: "Severity") -> bool:
         return self.rank >= other.rank if isinstance(other, Severity) else NotImplemented
+
+
+# The declaration order, looked up rather than recounted: every sort of findings asks for it (issue 8).
+_RANKS = {severity: position for position, severity in enumerate(Severity)}
 
 
 def _subjects(value) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ from dosing.input.fields import choice, optional_iso_date, record
 from dosing.input.frequency import ISMP_ERROR_PRONE, Frequency, parse_frequency
 from dosing.input.route import Route, read_route
 from dosing.references import Reference
-from dosing.units import DoseInputError, fmt, is_mass_ratio, parse_text, ureg
+from dosing.units import DoseInputError, fmt, is_mass_ratio, memo, parse_text, quantity_of, ureg
 
 __all__ = ["DOSE_UNITS", "Order", "OrderIntent", "Route"]
 
@@ -67,7 +67,12 @@ def _rate_error(value: pint.Quantity) -> DoseInputError:
 
 
 def _is_rate(value: pint.Quantity) -> bool:
-    return any(ureg.Quantity(1, name).check("[time]") and power < 0 for name, power in value.units._units.items())
+    return _is_rate_units(value.units._units)
+
+
+@memo
+def _is_rate_units(units) -> bool:
+    return any(ureg.Quantity(1, name).check("[time]") and power < 0 for name, power in units.items())
 
 
 def _is_per_day(value: pint.Quantity) -> bool:
@@ -79,7 +84,19 @@ def _is_per_day(value: pint.Quantity) -> bool:
 def _dose_or_daily_rate(value):
     """A dose, or a per-day rate kept until the frequency says whether it is one dose a day."""
     if isinstance(value, str):
-        value = parse_text(value, "dose")
+        # The reading of a dose text is the same every time: kept as (magnitude, units) and
+        # rebuilt, so that no caller shares a Quantity (issue 8). Refusals are not kept.
+        return quantity_of(*_dose_text(value))
+    return _read_dose(value)
+
+
+@memo
+def _dose_text(text: str) -> tuple:
+    dose = _read_dose(parse_text(text, "dose"))
+    return dose._magnitude, dose._units
+
+
+def _read_dose(value):
     if isinstance(value, pint.Quantity) and _is_rate(value):
         if _is_per_day(value):
             return value

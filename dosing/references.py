@@ -21,7 +21,7 @@ def _r(key: str, citation: str) -> Reference:
 
 SEED_PLAN = _r(
     "seed-plan",
-    "Optimal Treatment Plan for Refractory Dermatomyositis (shared/seed/treatment-plan.txt), the clinician's plan this tool implements",
+    "Optimal Treatment Plan for Refractory Dermatomyositis, the clinician's plan this tool implements (restated with its traceability in docs/treatment-plan.md)",
 )
 MOSTELLER = _r("mosteller-1987", "Mosteller RD. Simplified calculation of body-surface area. N Engl J Med 1987;317:1098")
 DUBOIS = _r("dubois-1916", "Du Bois D, Du Bois EF. A formula to estimate the approximate surface area if height and weight be known. Arch Intern Med 1916;17:863-71")

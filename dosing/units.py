@@ -7,6 +7,7 @@ refused with a :class:`DoseInputError` that names the parameter — never coerce
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import re
@@ -16,7 +17,195 @@ from typing import Any
 import numpy as np
 import pint
 
-ureg = pint.UnitRegistry()
+_memo_enabled = True
+_MEMOS: list = []
+
+
+def memo(function=None, *, maxsize: int | None = None):
+    """functools.cache for a pure reading of immutable values (unit texts, drug names, rule tables).
+
+    Every memoised function in the fast path is declared through here, so that
+    :func:`memo_off` can run the straightforward path for comparison (the property
+    test in tests/test_fast_path.py). A memoised function must return immutable
+    values (or values its callers never mutate), since every caller shares them.
+    """
+    if function is None:
+        return functools.partial(memo, maxsize=maxsize)
+    cached = functools.lru_cache(maxsize=maxsize)(function)
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        if _memo_enabled:
+            return cached(*args, **kwargs)
+        return function(*args, **kwargs)
+
+    wrapper.cache_clear = cached.cache_clear
+    wrapper.cache_info = cached.cache_info
+    _MEMOS.append(wrapper)
+    return wrapper
+
+
+def memo_enabled() -> bool:
+    """False inside :func:`memo_off`: indexes and memos kept elsewhere are then bypassed too."""
+    return _memo_enabled
+
+
+def clear_memos() -> None:
+    """Forget every memoised reading (the pint unit memos included)."""
+    for wrapper in _MEMOS:
+        wrapper.cache_clear()
+    _CONVERSIONS.clear()
+    ureg._dmdose_parsed.clear()
+    ureg._dmdose_symbols.clear()
+
+
+@contextlib.contextmanager
+def memo_off():
+    """Run the block with every dmdose memo cleared and off, and pint doing all the unit arithmetic itself
+    (no factor, product or construction shortcut): the reference path of the fast path."""
+    global _memo_enabled
+    previous = _memo_enabled
+    clear_memos()
+    _memo_enabled = False
+    try:
+        yield
+    finally:
+        _memo_enabled = previous
+        clear_memos()
+
+
+class _FastQuantity(pint.Quantity):
+    """pint's Quantity, with ``.to("unit")`` of a float worked out by the memoised factor.
+
+    Calculators convert with unit texts ("g", "mg/kg") all along; pint re-derives the
+    conversion each time (issue 8). For a float magnitude and a multiplicative unit the
+    result is pint's own: the magnitude times the same conversion factor pint caches,
+    in the unit pint parses from the same text. Anything else (arrays, offset units,
+    contexts, incompatible units and their errors) is pint's ``to``.
+    """
+
+    def __new__(cls, value, units=None):
+        # Quantity(70.0, "kg"), as calculators write it: the unit text parsed once (pint parses it each time).
+        if _memo_enabled and type(value) is float and type(units) is str and cls is ureg.Quantity and not _FORCE_NDARRAY:
+            made = object.__new__(cls)  # what pint's __new__ stores for a float: the float and the parsed units
+            made._magnitude = value
+            made._units = _unit(units)._units
+            return made
+        return super().__new__(cls, value, units)
+
+    def to(self, other=None, *contexts, **ctx_kwargs):
+        if _memo_enabled and type(other) is str and type(self._magnitude) is float and not (contexts or ctx_kwargs or self._REGISTRY._active_ctx):
+            compatible, factor = _conversion(self._units, other)
+            if compatible and factor is not None:
+                magnitude = self._magnitude
+                return quantity_of(magnitude if factor == _SAME else magnitude * factor, _unit(other)._units)
+        return super().to(other, *contexts, **ctx_kwargs)
+
+    def __mul__(self, other):
+        # Two float Quantities of multiplicative units (70 kg × 1 g/kg): pint's product, the magnitudes
+        # multiplied and the unit containers multiplied, without its per-call offset-unit bookkeeping.
+        if (
+            _memo_enabled
+            and type(other) is type(self)
+            and type(self._magnitude) is float
+            and type(other._magnitude) is float
+            and _PLAIN_PRODUCTS
+            and _multiplicative_memo(self._units)
+            and _multiplicative_memo(other._units)
+        ):
+            return quantity_of(self._magnitude * other._magnitude, self._units * other._units)
+        return super().__mul__(other)
+
+    def is_compatible_with(self, other, *contexts, **ctx_kwargs):
+        # pint's own test for a unit text (same dimensionality), memoised per pair.
+        if _memo_enabled and type(other) is str and not (contexts or ctx_kwargs or self._REGISTRY._active_ctx):
+            return _same_dimensionality(self._units, other)
+        return super().is_compatible_with(other, *contexts, **ctx_kwargs)
+
+
+_FastQuantity.__name__ = _FastQuantity.__qualname__ = "Quantity"
+
+
+class _Registry(pint.UnitRegistry):
+    """pint's registry, with unit expressions parsed once per process.
+
+    pint re-parses every unit string ("mg", "mg/kg", "mL/min") on each Quantity,
+    ``.to()`` and comparison: its own parse cache only keeps names that are defined
+    verbatim, so no prefixed or compound unit ever hit it, and that parsing was
+    half of a verify call (issue 8). The reading of a unit text depends only on the
+    text and on the definitions, which are all made at import below (``define``
+    drops the memo all the same); the results are pint's immutable UnitsContainers.
+    """
+
+    Quantity = _FastQuantity
+
+    def __init__(self, *args, **kwargs):
+        self._dmdose_parsed: dict = {}
+        self._dmdose_symbols: dict = {}
+        super().__init__(*args, **kwargs)
+
+    def _parse_units_as_container(self, input_string, as_delta=True, case_sensitive=True):
+        if not _memo_enabled or not isinstance(input_string, str):
+            return super()._parse_units_as_container(input_string, as_delta, case_sensitive)
+        key = (input_string, as_delta, case_sensitive)
+        try:
+            return self._dmdose_parsed[key]
+        except KeyError:
+            pass
+        parsed = super()._parse_units_as_container(input_string, as_delta, case_sensitive)
+        self._dmdose_parsed[key] = parsed
+        return parsed
+
+    def get_symbol(self, name_or_alias, case_sensitive=None):
+        # Every "~P" format of a unit asks for each name's symbol, by the same slow search.
+        if not _memo_enabled:
+            return super().get_symbol(name_or_alias, case_sensitive)
+        key = (name_or_alias, case_sensitive)
+        try:
+            return self._dmdose_symbols[key]
+        except KeyError:
+            pass
+        symbol = super().get_symbol(name_or_alias, case_sensitive)
+        self._dmdose_symbols[key] = symbol
+        return symbol
+
+    def define(self, definition):
+        super().define(definition)
+        # A new definition may change what a unit text means: forget every memoised reading.
+        for wrapper in _MEMOS:
+            wrapper.cache_clear()
+        globals().get("_CONVERSIONS", {}).clear()
+        self._dmdose_parsed.clear()
+        self._dmdose_symbols.clear()
+
+
+def _new_registry() -> _Registry:
+    """The registry, built from pint's on-disk cache of its definitions when there is one.
+
+    Parsing pint's definition file was most of a cold start (0.8 s of a 1 s
+    ``dmdose verify``, issue 8); pint keeps the parsed file in the user's cache folder,
+    keyed by the file's content. A cache folder that cannot be made, written or read
+    only costs that time: the registry is then built from the file, as before.
+    """
+    try:
+        return _Registry(cache_folder=":auto:")
+    except Exception:  # noqa: BLE001 - any cache failure (permissions, a damaged file) falls back silently
+        return _Registry()
+
+
+ureg = _new_registry()
+_FORCE_NDARRAY = bool(ureg.force_ndarray or ureg.force_ndarray_like)
+# pint may convert products on its own (auto_reduce_dimensions, autoconvert_to_preferred): not here.
+_PLAIN_PRODUCTS = not (ureg.auto_reduce_dimensions or getattr(ureg, "autoconvert_to_preferred", False))
+
+
+@memo
+def _unit(canonical: str) -> pint.Unit:
+    """pint's Unit for a canonical unit string, parsed once: half of a verify call was pint
+    re-parsing "mg" (issue 8). The grammar only ever produces allow-listed names."""
+    return ureg.Unit(canonical)
+
+
 # eGFR is reported per 1.73 m² of body surface (KDIGO convention), so the
 # normalising area is a unit of its own rather than a silent divisor.
 ureg.define("std_bsa = 1.73 * meter ** 2")
@@ -42,13 +231,6 @@ class DoseInputError(ValueError):
         super().__init__(f"{parameter}: {problem}")
 
 
-@functools.lru_cache(maxsize=256)
-def _unit(canonical: str) -> pint.Unit:
-    """pint's Unit for a canonical unit string, parsed once: half of a verify call was pint
-    re-parsing "mg" (issue 8). The grammar only ever produces allow-listed names."""
-    return ureg.Unit(canonical)
-
-
 def parse_text(text: str, parameter: str) -> pint.Quantity:
     """A written quantity ("20 mg", "154 lb", "5 ft 6 in", "60 mL/min/1.73 m²") as a Quantity.
 
@@ -58,11 +240,38 @@ def parse_text(text: str, parameter: str) -> pint.Quantity:
     sums and constants into numbers nobody wrote (issue 6). pint only builds the
     Quantity from the parsed float and the cached unit.
     """
+    parsed = _read(text, parameter)
+    return quantity_of(parsed.number, _unit(parsed.unit)._units)
+
+
+@memo
+def _read(text: Any, parameter: str):
+    """The strict grammar's reading of one text (an immutable ParsedQuantity), once per text and parameter.
+
+    Only readings are memoised; a text that is refused raises again each time.
+    """
     # Imported here: dosing.input.quantity imports DoseInputError from this module.
     from dosing.input.quantity import read
 
-    parsed = read(text, parameter)
-    return ureg.Quantity(parsed.number, _unit(parsed.unit))
+    return read(text, parameter)
+
+
+def quantity_of(magnitude: Any, units) -> pint.Quantity:
+    """A new Quantity of ``ureg`` from a magnitude and a parsed UnitsContainer.
+
+    For a float, exactly what ``ureg.Quantity(magnitude, unit)`` builds (pint stores the
+    float and the container as they are; ``force_ndarray`` is off), without its type
+    dispatch: a verify call builds dozens (issue 8). Anything else goes through pint.
+    """
+    if type(magnitude) is not float or _FORCE_NDARRAY:
+        return ureg.Quantity(magnitude, units)
+    made = _new(Quantity)
+    made._magnitude = magnitude
+    made._units = units
+    return made
+
+
+_new = object.__new__
 
 
 def ucum_quantity(value: Any, code: Any, parameter: str) -> pint.Quantity:
@@ -95,23 +304,49 @@ def quantity(
     ``minimum``/``maximum`` are in ``unit`` and inclusive. Values must be finite
     and positive (or zero when ``allow_zero``). Anything else raises.
     """
-    converted = convert(value, parameter, dimension, unit=unit)
-    if np.ndim(converted.magnitude) != 0:
-        raise DoseInputError(parameter, "expected a single value, got an array")
-    try:
-        magnitude = float(converted.magnitude)
-    except (TypeError, ValueError):
-        # e.g. a complex magnitude: no dose is computed from it.
-        raise DoseInputError(parameter, f"expected a real number, got {converted.magnitude!r}") from None
+    magnitude = _fast_magnitude(value, parameter, unit)
+    if magnitude is None:
+        converted = convert(value, parameter, dimension, unit=unit)
+        if np.ndim(converted.magnitude) != 0:
+            raise DoseInputError(parameter, "expected a single value, got an array")
+        try:
+            magnitude = float(converted.magnitude)
+        except (TypeError, ValueError):
+            # e.g. a complex magnitude: no dose is computed from it.
+            raise DoseInputError(parameter, f"expected a real number, got {converted.magnitude!r}") from None
     check_magnitude(magnitude, parameter, unit, minimum=minimum, maximum=maximum, allow_zero=allow_zero)
-    return ureg.Quantity(magnitude, unit)
+    return quantity_of(magnitude, _unit(unit)._units)
+
+
+def _fast_magnitude(value: Any, parameter: str, unit: str) -> float | None:
+    """The float :func:`convert` would give for a text or a float Quantity of ``ureg`` that may be read as
+    ``unit`` by a factor; None for everything else (arrays, other registries, wrong dimensions, bare
+    numbers), which :func:`convert` reads, or refuses with its own message.
+    """
+    if not _memo_enabled:
+        return None
+    if isinstance(value, str):
+        parsed = _read(value, parameter)
+        magnitude, units = parsed.number, _unit(parsed.unit)._units
+    elif isinstance(value, pint.Quantity) and value._REGISTRY is ureg:
+        magnitude, units = value._magnitude, value._units
+    else:
+        return None
+    if type(magnitude) is not float:
+        return None
+    compatible, factor = _conversion(units, unit)
+    if not compatible or factor is None:
+        return None
+    return magnitude if factor == _SAME else magnitude * factor
 
 
 def convert(value: Any, parameter: str, dimension: str, *, unit: str) -> pint.Quantity:
     """``value`` (Quantity or text, scalar or array) in ``unit``; refuses bare numbers and wrong dimensions."""
     if isinstance(value, bool) or isinstance(value, (int, float, np.number, np.ndarray, list, tuple)):
         raise DoseInputError(
-            parameter, f"bare number {_shown(value)}; give a {dimension} with its unit, e.g. '{_example(unit)}'"
+            parameter,
+            f"{_shown(value)} has no unit: write e.g. '{_shown(value) + ' ' + unit if isinstance(value, (int, float)) else _example(unit)}'"
+            f" (a {dimension})",
         )
     if isinstance(value, str):
         value = parse_text(value, parameter)
@@ -121,12 +356,70 @@ def convert(value: Any, parameter: str, dimension: str, *, unit: str) -> pint.Qu
         # A quantity from another registry cannot be compared safely; rebuild it.
         value = ureg.Quantity(value.magnitude, str(value.units))
     value = float_quantity(value, parameter)
-    mass_ratio_needed = ureg.Quantity(1, unit).dimensionless and unit != "dimensionless"
-    if not value.is_compatible_with(unit) or (mass_ratio_needed and not is_mass_ratio(value)):
+    compatible, factor = _conversion(value._units, unit)
+    if not compatible:
         raise DoseInputError(
             parameter, f"expected a {dimension} (e.g. '{_example(unit)}'), got {value:~P} ({value.dimensionality})"
         )
+    magnitude = value._magnitude
+    if _memo_enabled and factor is not None and type(magnitude) is float:
+        # pint's own arithmetic for a multiplicative conversion (magnitude × the same cached
+        # factor), without its per-call unit bookkeeping: the same float to the last bit.
+        return quantity_of(magnitude if factor == _SAME else magnitude * factor, _unit(unit)._units)
     return value.to(unit)
+
+
+_SAME = "same units"
+
+
+def _conversion(units, unit: str) -> tuple[bool, Any]:
+    """(may ``units`` be read as ``unit``, the factor to multiply by or _SAME or None for pint to convert).
+
+    A pure function of two immutable values (pint's UnitsContainer and a unit text),
+    so it is worked out once per pair (issue 8); memo_off() turns the memo off.
+    """
+    key = (units, unit)
+    if _memo_enabled:
+        try:
+            return _CONVERSIONS[key]
+        except KeyError:
+            pass
+    value = ureg.Quantity(1.0, ureg.Unit(units))
+    mass_ratio_needed = ureg.Quantity(1, unit).dimensionless and unit != "dimensionless"
+    compatible = bool(value.is_compatible_with(unit)) and not (mass_ratio_needed and not is_mass_ratio(value))
+    factor = None
+    if compatible:
+        target = _unit(unit)._units
+        if target == units:
+            factor = _SAME
+        elif _multiplicative(units) and _multiplicative(target):
+            factor = ureg._get_conversion_factor(units, target)
+            if not isinstance(factor, float):
+                factor = None
+    if _memo_enabled:
+        _CONVERSIONS[key] = (compatible, factor)
+    return compatible, factor
+
+
+_CONVERSIONS: dict = {}
+
+
+@memo
+def _same_dimensionality(units, other: str) -> bool:
+    return ureg._get_dimensionality(units) == ureg.parse_units(other).dimensionality
+
+
+@memo
+def _multiplicative_memo(units) -> bool:
+    return _multiplicative(units)
+
+
+def _multiplicative(units) -> bool:
+    # An offset unit (degC) is converted by pint itself, never by a factor.
+    try:
+        return all(ureg._units[name].is_multiplicative for name in units)
+    except (KeyError, AttributeError):
+        return False
 
 
 def float_quantity(value: pint.Quantity, parameter: str) -> pint.Quantity:
@@ -260,6 +553,18 @@ def count_of(q: pint.Quantity, step: pint.Quantity) -> int:
 
 def unit_text(units) -> str:
     """Units as written on a chart: mL not ml, year not a, '/1.73 m²' for eGFR."""
+    if isinstance(units, pint.Unit) and units._REGISTRY is ureg:
+        # pint formats a unit in ~40 µs, and every message shows several (issue 8).
+        return _unit_text_of(units._units)
+    return _unit_text(units)
+
+
+@memo
+def _unit_text_of(container) -> str:
+    return _unit_text(ureg.Unit(container))
+
+
+def _unit_text(units) -> str:
     if str(units) == "year":
         return "year"
     text = f"{units:~P}"
@@ -276,7 +581,7 @@ def fmt_floor(q: pint.Quantity, decimals: int = 1) -> str:
     keeps the shown number on the same side of any threshold with one decimal.
     """
     scale = 10**decimals
-    return f"{math.floor(float(q.magnitude) * scale) / scale:.{decimals}f} {unit_text(q.units)}"
+    return f"{math.floor(float(q.magnitude) * scale) / scale:.{decimals}f} {_units_text_of(q)}"
 
 
 def fmt(q: pint.Quantity, digits: int = 4) -> str:
@@ -285,4 +590,11 @@ def fmt(q: pint.Quantity, digits: int = 4) -> str:
     if "e" in number:
         # '2e+05 mg' is a misread waiting to happen: write the digits out.
         number = np.format_float_positional(float(q.magnitude), precision=digits, unique=False, fractional=False, trim="-")
-    return f"{number} {unit_text(q.units)}"
+    return f"{number} {_units_text_of(q)}"
+
+
+def _units_text_of(q: pint.Quantity) -> str:
+    # The units of one of our Quantities, shown without building a pint Unit for them.
+    if isinstance(q, pint.Quantity) and q._REGISTRY is ureg:
+        return _unit_text_of(q._units)
+    return unit_text(q.units)

@@ -420,7 +420,10 @@ def read_toml(raw: bytes, source: str) -> dict[str, Any]:
 
 def read_package_toml(filename: str) -> dict[str, Any]:
     raw = importlib.resources.files("interactions").joinpath(filename).read_bytes()
+    # Parsed from the shipped bytes every time it is loaded (once per process): a parsed copy cached
+    # elsewhere could differ from the files the verdict's knowledge_hash names.
     return read_toml(raw, f"interactions/{filename}")
+
 
 
 @functools.cache

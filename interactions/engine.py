@@ -39,7 +39,7 @@ from dosing import references as refs
 from dosing.findings import Finding, Severity
 from dosing.patient import KNOWN_CONDITIONS, Patient
 from dosing.references import Reference
-from dosing.units import DoseInputError
+from dosing.units import DoseInputError, memo_enabled
 from dosing.verdict import MedicationEntry
 from interactions.drugs import (
     DrugTable,
@@ -462,9 +462,18 @@ def hideable_interactions(order_drug: str, rules: Iterable[Rule], table: DrugTab
 def _unknown_finding(unknown: list[tuple[str, UnknownDrugError]], order_drug: str, hidden: list[tuple[Rule, str]]) -> Finding:
     parts = []
     for name, error in unknown:
-        reason = f"ambiguous: {' or '.join(error.candidates)}" if error.candidates else "not in the dmdose drug table"
+        if error.candidates:
+            reason = f"ambiguous: {' or '.join(error.candidates)}"
+        elif error.topical:
+            reason = "a topical, eye or ear product: dmdose checks systemic drugs only"
+        else:
+            reason = "not in the dmdose drug table"
         parts.append(f"{name!r} ({reason})")
     message = f"cannot check interactions for {', '.join(parts)}. Check these by hand, or enter the exact generic name."
+    # A product read as topical is identified, not unknown: it cannot be the systemic drug an
+    # interaction needs, so it alone does not raise the finding to major (it stays a caution).
+    if all(error.topical for _, error in unknown):
+        hidden = []
     if not hidden:
         return Finding.of(UNKNOWN_DRUG_RULE, Severity.CAUTION, message, UNKNOWN_DRUG_REF)
     # The unread entry could be the very drug this order must not meet (issue 5): a prescriber must confirm.
@@ -520,7 +529,7 @@ def check(
     findings: list[Finding] = []
     regimen_alerts: list[Finding] = []
     others = [m for m in medications if m != order_drug]
-    for rule in rules:
+    for rule in _rules_about(rules, table, [order_drug, *others]):
         order_finding, regimen_alert = rule.split(order_drug, others, patient, table)
         if order_finding is not None:
             findings.append(order_finding)
@@ -538,6 +547,38 @@ def check(
         _sorted(regimen_alerts),
         tuple(entries),
     )
+
+
+_SUBJECT_INDEXES: dict[int, tuple[tuple[Rule, ...], DrugTable, dict[str, tuple[int, ...]], tuple[int, ...]]] = {}
+
+
+def _rules_about(rules: tuple[Rule, ...], table: DrugTable, regimen: list[str]) -> tuple[Rule, ...] | list[Rule]:
+    """The rules that can say anything about ``regimen`` (canonical names), in file order.
+
+    A rule that is not ``always`` is silent unless one of its subject drugs or classes is
+    in the regimen (Rule.split finds no subject), so only those and the ``always`` rules
+    are tried: the same findings without trying all rules on every order (issue 8).
+    The index is built once per rule set and drug table.
+    """
+    if not memo_enabled():
+        return rules
+    entry = _SUBJECT_INDEXES.get(id(rules))
+    if entry is None or entry[0] is not rules or entry[1] is not table:
+        if len(_SUBJECT_INDEXES) >= 16:
+            _SUBJECT_INDEXES.clear()
+        by_subject: dict[str, list[int]] = {}
+        for name in table.drugs:
+            for position, rule in enumerate(rules):
+                if not rule.always and rule._subject(name, table):
+                    by_subject.setdefault(name, []).append(position)
+        always = tuple(position for position, rule in enumerate(rules) if rule.always)
+        entry = (rules, table, {name: tuple(p) for name, p in by_subject.items()}, always)
+        _SUBJECT_INDEXES[id(rules)] = entry
+    _, _, by_subject, always = entry
+    positions = set(always)
+    for name in regimen:
+        positions.update(by_subject.get(name, ()))
+    return [rules[position] for position in sorted(positions)]
 
 
 @functools.cache

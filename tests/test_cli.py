@@ -420,3 +420,18 @@ def test_transliteration_keeps_doses_readable():
 def test_summary_line_for_one_order():
     result = dmdose("verify", str(EXAMPLES / "order.json"))
     assert result.stderr.strip().splitlines()[-1].startswith("dmdose: 1 order: ")
+
+
+def test_report_shows_regimen_alerts_medications_unused_conditions_and_version(tmp_path):
+    # Leucovorin for a patient on methotrexate + Bactrim: the pair is a regimen alert, not a block of the remedy.
+    line = request("leucovorin", "15 mg", "daily", "oral")
+    line["current_medications"] = ["methotrexate", "Bactrim DS", "Zyrtecc"]
+    line["patient"]["conditions"] = ["hypertension"]
+    result = dmdose("verify", write(tmp_path, line))
+    assert "REGIMEN ALERTS (current medications; they do not block this order)" in result.stdout
+    assert "interactions.mtx-antifolate-antibiotic" in result.stdout
+    assert "Bactrim DS -> trimethoprim-sulfamethoxazole" in result.stdout
+    assert "Zyrtecc -> NOT RECOGNISED" in result.stdout
+    assert "NOT USED     hypertension" in result.stdout
+    assert "DMDOSE       " in result.stdout
+    assert result.returncode == 1  # warn: the regimen alert is major, the remedy is not blocked

@@ -326,3 +326,16 @@ def test_shipped_rules_name_every_drug_they_are_about():
     # A message with {drug} names what matched; every rule's finding carries its subjects.
     result = check("methotrexate", pt("pregnancy"), ["Advil"])
     assert all(f.subjects for f in result.findings)
+
+
+def test_a_topical_product_on_the_list_is_a_caution_not_a_major_unknown():
+    # Voltaren Gel and cyclosporine eye drops are identified as topical: not the systemic drug a
+    # methotrexate interaction needs, so no "could hide an interaction" major (an unknown name still is).
+    patient = Patient("70 kg", "170 cm", "50 years", "female", "0.8 mg/dL")
+    order = Order("methotrexate", "20 mg", "weekly on Monday", "oral")
+    topical = verify(order, patient, ["Voltaren Gel", "cyclosporine ophthalmic", "folic acid"])
+    found = {f.rule_id: f for f in topical.findings}
+    assert found["interactions.unknown-drug"].severity is Severity.CAUTION
+    assert "topical, eye or ear product" in found["interactions.unknown-drug"].message
+    mixed = verify(order, patient, ["Voltaren Gel", "Zzyzxal", "folic acid"])
+    assert {f.rule_id: f for f in mixed.findings}["interactions.unknown-drug"].severity is Severity.MAJOR

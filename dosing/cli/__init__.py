@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from dosing.cli.calc import ALIASES, CALCULATORS, cmd_calc
+from dosing.cli.calc import add_calc_parser
 from dosing.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, configure_output, fail
 from dosing.cli.verify import cmd_verify, report
 from dosing.units import DoseInputError
@@ -36,8 +36,25 @@ def _positive_int(text: str) -> int:
     return value
 
 
+# argparse offers no shell completion, and none is added: it would take a dependency (argcomplete) for little.
+_EPILOG = (
+    "`dmdose verify --help`, `dmdose calc --help` and `dmdose calc NAME --help` describe each command. "
+    "There is no shell completion (argparse has none)."
+)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("dmdose")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="dmdose", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="dmdose", description=__doc__.splitlines()[0], epilog=_EPILOG)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     v = sub.add_parser("verify", help="verify orders from a JSON / JSON-lines file ('-' for stdin)")
@@ -46,38 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--jobs", type=_positive_int, default=1, metavar="N", help="verify on N processes (output stays in input order)")
     v.set_defaults(func=cmd_verify)
 
-    c = sub.add_parser("calc", help="run one calculator")
-    c.add_argument("calculator", choices=sorted(set(CALCULATORS) | set(ALIASES)))
-    c.add_argument("--json", action="store_true")
-    patient = c.add_argument_group("patient")
-    patient.add_argument("--weight", help='e.g. "70 kg" or "154 lb"')
-    patient.add_argument("--height", help='e.g. "165 cm" or "5 ft 5 in"')
-    patient.add_argument("--age", help='e.g. "54 years"')
-    patient.add_argument("--sex", help="female or male")
-    patient.add_argument("--creatinine", help='serum creatinine, e.g. "0.9 mg/dL" or "80 umol/L"')
-    patient.add_argument("--condition", action="append", help="patient condition (repeatable), e.g. pregnancy")
-    patient.add_argument("--inactive-disease", action="store_true", help="disease is not active")
-    options = c.add_argument_group("calculator options")
-    options.add_argument("--formula", default="mosteller", help="BSA formula (bsa, methotrexate, rituximab): mosteller, dubois, haycock, gehan-george, boyd")
-    options.add_argument("--basis", default="actual", help="CrCl weight: actual, ideal, adjusted")
-    options.add_argument("--days", type=int, default=2, help="IVIG: days per course (2-5)")
-    options.add_argument("--dose-per-kg", help='IVIG: course dose, e.g. "2 g/kg"')
-    options.add_argument("--weight-basis", help="IVIG: force actual, ideal or adjusted dosing weight")
-    options.add_argument(
-        "--weight-policy", default="label", help="IVIG: label (2 g/kg of actual weight, the default) or adjusted (NBA/Lifeblood stewardship)"
-    )
-    options.add_argument("--start-date", help="first dose date, YYYY-MM-DD")
-    options.add_argument("--mode", help="methotrexate: bsa (15-20 mg/m2, the default) or fixed (15-25 mg)")
-    options.add_argument("--route", default="oral", help="methotrexate: oral or subcutaneous")
-    options.add_argument("--split", action="store_true", help="methotrexate: split the weekly dose morning/evening")
-    options.add_argument("--dose-per-m2", help='methotrexate: e.g. "15 mg/m2"')
-    options.add_argument("--fixed-dose", help='methotrexate: e.g. "20 mg"')
-    options.add_argument("--override-reason", help="methotrexate: reason for a dose above 25 mg/week")
-    options.add_argument("--regimen", help="rituximab: bsa-weekly-x4 (375 mg/m² weekly ×4, the default) or fixed-days-1-15")
-    options.add_argument("--dose", default="1000 mg", help="mycophenolate mofetil per administration (BID)")
-    options.add_argument("--daily-dose", help='hydroxychloroquine (default "400 mg") or prednisone (default "5 mg") per day')
-    options.add_argument("--drug", action="append", help="monitoring: a drug of the regimen (repeatable)")
-    c.set_defaults(func=cmd_calc)
+    add_calc_parser(sub)
     from dosing.cli.serve import add_parser as add_serve  # the CDS Hooks service (optional extra)
 
     add_serve(sub)

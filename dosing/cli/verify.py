@@ -10,7 +10,6 @@ a time (see :mod:`dosing.input.request`), so memory stays flat however long the 
 from __future__ import annotations
 
 import argparse
-import inspect
 import itertools
 import json
 import os
@@ -53,6 +52,21 @@ class Outcome(NamedTuple):
 # --- one order -----------------------------------------------------------------------------
 
 
+def _finding_lines(findings) -> list[str]:
+    lines = []
+    for finding in findings:
+        lines.append(f"  [{finding.severity.value}] {finding.rule_id}")
+        lines.append(f"      {finding.message}")
+        lines.append(f"      source: {finding.reference}")
+    return lines
+
+
+def _medication_line(entry) -> str:
+    if entry.resolved:
+        return f"  {entry.written} -> {entry.canonical}"
+    return f"  {entry.written} -> NOT RECOGNISED ({entry.problem})" if entry.problem else f"  {entry.written} -> NOT RECOGNISED"
+
+
 def report(verdict: Verdict) -> str:
     """The verdict as a pharmacist reads it."""
     lines = [
@@ -67,28 +81,24 @@ def report(verdict: Verdict) -> str:
         lines.append("CALCULATION")
         lines += [f"  {key}: {value}" for key, value in verdict.details]
     lines.append("FINDINGS" if verdict.findings else "FINDINGS     none")
-    for finding in verdict.findings:
-        lines.append(f"  [{finding.severity.value}] {finding.rule_id}")
-        lines.append(f"      {finding.message}")
-        lines.append(f"      source: {finding.reference}")
+    lines += _finding_lines(verdict.findings)
+    if verdict.regimen_alerts:
+        # Problems among the current medications alone: shown with the order, never blocking it.
+        lines.append("REGIMEN ALERTS (current medications; they do not block this order)")
+        lines += _finding_lines(verdict.regimen_alerts)
+    if verdict.medications:
+        lines.append("MEDICATIONS  as written -> as read")
+        lines += [_medication_line(entry) for entry in verdict.medications]
+    if verdict.unused_conditions:
+        lines.append(f"NOT USED     {', '.join(verdict.unused_conditions)} (no rule reads these problem-list entries)")
+    if verdict.dmdose_version or verdict.knowledge_hash:
+        lines.append(f"DMDOSE       {verdict.dmdose_version or 'unknown version'} (knowledge {verdict.knowledge_hash[:19] or 'unknown'})")
     return "\n".join(lines)
 
 
 def _verify_value(value: object) -> Verdict:
     request = read_request(value)
-    kwargs = {}
-    if request.medications_complete:
-        if not _verify_takes_medications_complete():
-            raise DoseInputError("medications_complete", "this dmdose version cannot yet use a complete medication list; leave the field out")
-        kwargs["medications_complete"] = True
-    return verify(request.order, request.patient, request.current_medications, **kwargs)
-
-
-def _verify_takes_medications_complete() -> bool:
-    try:
-        return "medications_complete" in inspect.signature(verify).parameters
-    except (TypeError, ValueError):
-        return False
+    return verify(request.order, request.patient, request.current_medications, medications_complete=request.medications_complete)
 
 
 def outcome_of(number: int, value: object, error: tuple[str, str] | None, options: Options) -> Outcome:

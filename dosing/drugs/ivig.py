@@ -58,6 +58,8 @@ import importlib.resources
 import math
 import re
 import tomllib
+import types
+from collections.abc import Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 import attrs
@@ -79,6 +81,7 @@ from dosing.units import (
     fmt,
     fmt_floor,
     is_mass_ratio,
+    memo,
     quantity,
     unit_text,
 )
@@ -550,8 +553,16 @@ class VialCount:
     count: int
 
 
-def _min_vial_combinations(sizes_mg: list[int], limit_mg: int) -> dict[int, tuple[int, ...]]:
-    """Fewest vials for every reachable total up to ``limit_mg`` (unbounded coin change)."""
+def _min_vial_combinations(sizes_mg: list[int], limit_mg: int) -> Mapping[int, tuple[int, ...]]:
+    """Fewest vials for every reachable total up to ``limit_mg`` (unbounded coin change), read-only.
+
+    A pure function of the vial sizes and the limit, worked out once per pair (issue 8).
+    """
+    return _vial_table(tuple(sizes_mg), limit_mg)
+
+
+@memo(maxsize=4096)
+def _vial_table(sizes_mg: tuple[int, ...], limit_mg: int) -> Mapping[int, tuple[int, ...]]:
     step = math.gcd(*sizes_mg)
     if limit_mg // step > _MAX_VIAL_STATES:
         raise DoseInputError("vial_sizes", "vial sizes too fine for this dose; choose whole-gram vials")
@@ -566,7 +577,7 @@ def _min_vial_combinations(sizes_mg: list[int], limit_mg: int) -> dict[int, tupl
                 candidates.append((sum(counts), tuple(-c for c in counts), counts))
         if candidates:
             best[total] = min(candidates)[2]
-    return best
+    return types.MappingProxyType(best)
 
 
 def _vial_sizes_mg(product: IvigProduct) -> list[int]:
@@ -1085,6 +1096,7 @@ def _schedule(order: Order) -> _Schedule:
     return _Schedule(None, f.interval_days == 1, f.cycle_days)
 
 
+@memo(maxsize=1024)
 def _administration_days_in_window(f: Frequency, window: int = EXPOSURE_WINDOW_DAYS) -> int:
     """The most administration days any ``window`` consecutive days of this schedule can hold.
 
@@ -1092,7 +1104,8 @@ def _administration_days_in_window(f: Frequency, window: int = EXPOSURE_WINDOW_D
     every other day, weekly, q2w-q4w), a bounded series (weekly x4, days 1 and 15) and a repeating
     cycle (daily for N days every M weeks). Windows starting in the first ``window`` days, and in the
     last ``window`` days of a cycle (where it meets the next), include the fullest one: elsewhere the
-    evenly spaced days of a series or cycle are at most as dense as at its start.
+    evenly spaced days of a series or cycle are at most as dense as at its start. A pure function of
+    a frozen schedule, so worked out once per schedule (issue 8).
     """
     if f.interval_days is None:
         return 1

@@ -571,3 +571,43 @@ __all__ = [
     "mmf_mg",
     "mps_mg",
 ]
+
+
+# ---------------------------------------------------------------- array kernels (the numpy batch path, dosing.batch)
+# Added for the batch path: they restate calculate_mycophenolate's rules on arrays, and the
+# property tests in tests/test_batch.py hold them equal to it element by element.
+
+import numpy as np  # noqa: E402 - only the kernels below use numpy
+
+
+def requested_mmf_mg(dose, parameter: str = "dose_per_administration") -> float:
+    """A requested MMF dose in mg, refused exactly as :func:`calculate_mycophenolate` refuses it."""
+    requested, _ = mmf_mg(dose, parameter)
+    if requested > MMF.high:
+        raise DoseInputError(
+            parameter,
+            f"{requested:g} mg twice daily is {requested * 2:g} mg/day, above the 3 g/day maximum (CellCept US PI); "
+            "the largest dose is 1500 mg twice daily",
+        )
+    try:
+        count_of(Quantity(requested, "mg"), Quantity(MMF_CAPSULE_MG, "mg"))
+    except DoseInputError:
+        raise DoseInputError(parameter, f"{requested:g} mg cannot be made from 250 mg capsules / 500 mg tablets") from None
+    return requested
+
+
+def mmf_renal_capped_mg(requested_mg, egfr):
+    """(dose, capped): at most 1000 mg twice daily where eGFR < 25 (CellCept US PI); NaN eGFR = unknown, no cap."""
+    requested = np.asarray(requested_mg, dtype=float)
+    with np.errstate(invalid="ignore"):
+        capped = (np.asarray(egfr, dtype=float) < SEVERE_RENAL_EGFR) & (requested > MMF_RENAL_MAX_DOSE_MG)
+    return np.where(capped, MMF_RENAL_MAX_DOSE_MG, requested), capped
+
+
+def pediatric_ceiling_mg(bsa_m2, product: Product = MMF):
+    """The child's per-dose ceiling of :func:`_pediatric`: min(whole mg of mg/m² × BSA, the label maximum)."""
+    per_area = product.pediatric_mg_per_m2 * np.asarray(bsa_m2, dtype=float)
+    # Python's round per element, as _pediatric: numpy's round(x, 6) can differ in the last bit,
+    # and floor turns that bit into a whole mg.
+    floored = [math.floor(round(x, 6)) for x in per_area.ravel().tolist()]
+    return np.minimum(np.array(floored, dtype=float).reshape(per_area.shape), product.pediatric_max_dose)

@@ -141,8 +141,8 @@ def _index(entries: Iterable[tuple[str, str]]) -> dict[str, frozenset[str]]:
 
 def load_vocabulary(path: Path = CONDITIONS_FILE) -> Vocabulary:
     """Read and check the vocabulary; a malformed file is a ValueError naming the entry."""
-    with open(path, "rb") as handle:
-        data = tomllib.load(handle)
+    raw = Path(path).read_bytes()
+    data = tomllib.loads(raw.decode("utf-8"))
     conditions = {key: _condition(key, value) for key, value in data.get("condition", {}).items()}
     synonyms = _index((s, c.key) for c in conditions.values() for s in (c.key.replace("_", " "), *c.synonyms))
     ambiguous = _index((s, c.key) for c in conditions.values() for s in c.ambiguous)

@@ -60,7 +60,9 @@ ICD10CM = "http://hl7.org/fhir/sid/icd-10-cm"
 
 # LOINC codes (loinc.org): 29463-7 Body weight; 8302-2 Body height; 2160-0 Creatinine
 # [Mass/volume] in Serum or Plasma (UCUM mg/dL; µmol/L results are converted);
-# eGFR: 62238-1 (CKD-EPI, MDRD-free, "per 1.73 sq M") and 98979-8 (CKD-EPI 2021).
+# eGFR: 62238-1 (CKD-EPI 2009, "per 1.73 sq M") and 98979-8 (CKD-EPI 2021, creatinine-based).
+# Checked 2026-12-02 against public FHIR/EHR code tables (LOINC displays quoted there); the
+# reported eGFR is read but not yet used: Patient has no eGFR field (kidney function is recomputed).
 WEIGHT_CODES = ("29463-7",)
 HEIGHT_CODES = ("8302-2",)
 CREATININE_CODES = ("2160-0",)

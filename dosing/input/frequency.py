@@ -27,7 +27,7 @@ import unicodedata
 import attrs
 
 from dosing.references import Reference
-from dosing.units import DoseInputError
+from dosing.units import DoseInputError, memo
 
 ISMP_ERROR_PRONE = Reference(
     "ismp-error-prone-abbreviations",
@@ -765,6 +765,12 @@ def parse_frequency(value: "Frequency | str") -> Frequency:
         return value
     if not isinstance(value, str) or not value.strip():
         raise DoseInputError("frequency", f"expected text such as 'weekly' or 'BID', got {value!r}")
+    return _read_frequency(value)
+
+
+@memo
+def _read_frequency(value: str) -> Frequency:
+    """The reading of one schedule text: a frozen Frequency, read once per text (issue 8); refusals are not kept."""
     text = value.strip()
     if len(text) > MAX_TEXT:
         raise DoseInputError("frequency", f"a schedule of {len(text)} characters is too long (at most {MAX_TEXT})")

@@ -349,7 +349,10 @@ def read(text: str, parameter: str) -> ParsedQuantity:
     value = number(match.group(), parameter)
     rest = cleaned[match.end():]
     if not rest.strip():
-        raise DoseInputError(parameter, f"{_shown(text)} has no unit; give the value with its unit, e.g. '20 mg'")
+        # The example carries the writer's own number and the unit this field is usually written in.
+        example_unit = {"weight": "kg", "height": "cm", "age": "years", "serum_creatinine": "mg/dL", "dose_per_kg": "g/kg",
+                        "dose_per_m2": "mg/m2", "egfr": "mL/min/1.73 m2", "creatinine_clearance": "mL/min"}.get(parameter, "mg")
+        raise DoseInputError(parameter, f"{text.strip()[:60]} has no unit: write e.g. '{text.strip()[:60]} {example_unit}'")
     if rest[0] == ".":
         raise DoseInputError(parameter, f"cannot read {_shown(text)}: a number with two decimal points")
     if rest[0] in "-–" and re.match(r"-\s*[.0-9]", rest):
