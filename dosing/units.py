@@ -222,6 +222,13 @@ Quantity = ureg.Quantity
 CREATININE_MOLAR_MASS = Quantity(113.12, "g/mol")
 
 
+# No dose, body measure or lab value written by a person is beyond 10^12 of its unit, or
+# below 10^-12 of it: "2e222 mg" is a typing or interface error, refused before any arithmetic
+# (issue 6; found by benchmarks/fuzz.py). The text grammar and check_magnitude share the bound.
+MAX_MAGNITUDE = 1e12
+MIN_NONZERO_MAGNITUDE = 1e-12
+
+
 class DoseInputError(ValueError):
     """An input that cannot be dosed from: wrong unit, bare number, NaN, out of range."""
 
@@ -477,8 +484,12 @@ def check_magnitude(
     shown = f"{magnitude:.4g} {unit}"
     if not math.isfinite(magnitude):
         raise DoseInputError(parameter, f"{magnitude} is not a finite number")
-    if magnitude < 0 or (magnitude == 0 and not allow_zero):
+    # math.copysign catches "−0 years": a negative zero is a minus sign on a value, not a plausible zero.
+    if magnitude < 0 or math.copysign(1.0, magnitude) < 0 or (magnitude == 0 and not allow_zero):
         raise DoseInputError(parameter, f"must be positive, got {shown}")
+    if magnitude > MAX_MAGNITUDE or 0 < magnitude < MIN_NONZERO_MAGNITUDE:
+        # The text grammar's bound, for quantities built in code too: what is accepted can be written and read back.
+        raise DoseInputError(parameter, f"{shown} is outside any plausible value (10^-12 to 10^12 of its unit)")
     if minimum is not None and magnitude < minimum:
         raise DoseInputError(parameter, f"{shown} is below the plausible minimum {minimum:g} {unit}")
     if maximum is not None and magnitude > maximum:

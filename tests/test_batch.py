@@ -193,8 +193,9 @@ def test_batch_rituximab_refuses_what_scalar_refuses():
 
 # ---------------------------------------------------------------- mycophenolate
 
-ages = st.floats(0.0, 100.0, allow_nan=False)
-egfr_values = st.one_of(st.none(), st.floats(0.0, 150.0, allow_nan=False))
+# 0 or at least 10^-12 of the unit: nonzero values below that are refused as implausible (issue 6).
+ages = st.one_of(st.just(0.0), st.floats(1e-12, 100.0, allow_nan=False))
+egfr_values = st.one_of(st.none(), st.just(0.0), st.floats(1e-12, 150.0, allow_nan=False))
 # Whole 250 mg units up to 1500 mg, written as mg, capsules or tablets.
 mmf_doses = st.one_of(
     st.integers(1, 6).map(lambda n: f"{n * 250} mg"),

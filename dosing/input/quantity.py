@@ -58,7 +58,7 @@ import unicodedata
 
 import attrs
 
-from dosing.units import DoseInputError
+from dosing.units import MAX_MAGNITUDE, MIN_NONZERO_MAGNITUDE, DoseInputError
 
 MAX_TEXT = 200  # characters of a whole quantity text; the longest real one ("60 mL/min/1.73 m²") is 17
 MAX_NUMBER_CHARS = 40
@@ -324,6 +324,8 @@ def number(text: str, parameter: str, *, leading_zero: bool = False) -> float:
         raise DoseInputError(parameter, f"{_shown(text)} is too large to be a number dmdose can compute with")
     if value == 0 and digits.rstrip("0"):
         raise DoseInputError(parameter, f"{_shown(text)} is too small to be a number dmdose can compute with")
+    if abs(value) > MAX_MAGNITUDE or 0 < abs(value) < MIN_NONZERO_MAGNITUDE:
+        raise DoseInputError(parameter, f"{_shown(text)} is outside any plausible value (10^-12 to 10^12 of its unit)")
     return value
 
 
