@@ -264,8 +264,7 @@ def _pediatric(product: Product, patient: Patient) -> _Pediatric | None:
         return None
     bsa = patient.bsa().magnitude
     per_area = product.pediatric_mg_per_m2 * bsa
-    # Whole mg, rounded down: the ceiling is never above the label's mg/m² × BSA.
-    cap = float(min(math.floor(round(per_area, 6)), product.pediatric_max_dose))
+    cap = float(pediatric_ceiling_mg(bsa, product))
     arithmetic = (
         f"age {age:g} years (< 18): {product.pediatric_mg_per_m2:g} mg/m² × {bsa:.4f} m² (Mosteller) = {per_area:.1f} mg "
         f"twice daily, at most {product.pediatric_max_dose:g} mg twice daily → ceiling {cap:g} mg twice daily"
@@ -296,19 +295,7 @@ def calculate_mycophenolate(patient: Patient, *, dose_per_administration="1000 m
     capped at 1000 mg, and the plan says so.
     """
     expect(patient, Patient, "patient")
-    requested, requested_text = mmf_mg(dose_per_administration, "dose_per_administration")
-    if requested > MMF.high:
-        raise DoseInputError(
-            "dose_per_administration",
-            f"{requested:g} mg twice daily is {requested * 2:g} mg/day, above the 3 g/day maximum (CellCept US PI); "
-            "the largest dose is 1500 mg twice daily",
-        )
-    try:
-        count_of(Quantity(requested, "mg"), Quantity(MMF_CAPSULE_MG, "mg"))
-    except DoseInputError:
-        raise DoseInputError(
-            "dose_per_administration", f"{requested:g} mg cannot be made from 250 mg capsules / 500 mg tablets"
-        ) from None
+    requested, requested_text = read_requested_mmf(dose_per_administration)
     kidney, kidney_text = known_egfr(patient, egfr)
     findings: list[Finding] = []
     dose = requested
@@ -580,9 +567,9 @@ __all__ = [
 import numpy as np  # noqa: E402 - only the kernels below use numpy
 
 
-def requested_mmf_mg(dose, parameter: str = "dose_per_administration") -> float:
-    """A requested MMF dose in mg, refused exactly as :func:`calculate_mycophenolate` refuses it."""
-    requested, _ = mmf_mg(dose, parameter)
+def read_requested_mmf(dose, parameter: str = "dose_per_administration") -> tuple[float, str]:
+    """A requested MMF dose in mg and as written; above 1500 mg or not whole capsules/tablets is refused."""
+    requested, requested_text = mmf_mg(dose, parameter)
     if requested > MMF.high:
         raise DoseInputError(
             parameter,
@@ -593,7 +580,12 @@ def requested_mmf_mg(dose, parameter: str = "dose_per_administration") -> float:
         count_of(Quantity(requested, "mg"), Quantity(MMF_CAPSULE_MG, "mg"))
     except DoseInputError:
         raise DoseInputError(parameter, f"{requested:g} mg cannot be made from 250 mg capsules / 500 mg tablets") from None
-    return requested
+    return requested, requested_text
+
+
+def requested_mmf_mg(dose, parameter: str = "dose_per_administration") -> float:
+    """A requested MMF dose in mg, refused exactly as :func:`calculate_mycophenolate` refuses it."""
+    return read_requested_mmf(dose, parameter)[0]
 
 
 def mmf_renal_capped_mg(requested_mg, egfr):
@@ -605,7 +597,10 @@ def mmf_renal_capped_mg(requested_mg, egfr):
 
 
 def pediatric_ceiling_mg(bsa_m2, product: Product = MMF):
-    """The child's per-dose ceiling of :func:`_pediatric`: min(whole mg of mg/m² × BSA, the label maximum)."""
+    """A child's per-dose ceiling, scalar or array: min(whole mg of mg/m² × BSA, the label maximum).
+
+    Whole mg, rounded down: the ceiling is never above the label's mg/m² × BSA.
+    """
     per_area = product.pediatric_mg_per_m2 * np.asarray(bsa_m2, dtype=float)
     # Python's round per element, as _pediatric: numpy's round(x, 6) can differ in the last bit,
     # and floor turns that bit into a whole mg.
