@@ -12,7 +12,7 @@ import functools
 import math
 import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pint
@@ -216,6 +216,9 @@ ureg.define("tablet = [tablet] = tablets = tab = tabs")
 ureg.define("capsule = [capsule] = capsules = cap = caps")
 ureg.define("vial = [vial] = vials")
 Quantity = ureg.Quantity
+# The annotation every module uses for a pint quantity (scalar or numpy magnitude): pint's
+# Quantity is generic in its magnitude, and mypy --strict wants the parameter spelt out.
+Qty: TypeAlias = "pint.Quantity[Any]"
 
 # Creatinine molar mass, 113.12 g/mol (PubChem CID 588), converts µmol/L to
 # mg/dL: 1 mg/dL = 88.4 µmol/L, the factor used by the CKD-EPI publications.
