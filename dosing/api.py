@@ -13,13 +13,14 @@ import importlib.metadata
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 from dosing.drugs import order_checker
 from dosing.findings import Finding, Severity
 from dosing.order import Order
 from dosing.patient import Patient
 from dosing.references import SEED_PLAN
-from dosing.units import DoseInputError, fmt
+from dosing.units import DoseInputError, fmt, memo
 from dosing.verdict import DoseCheck, Verdict, status_of
 
 # Drugs whose dose check uses Order.weight_basis; elsewhere it would be ignored, so it is refused.
@@ -27,7 +28,10 @@ WEIGHT_BASIS_DRUGS = frozenset({"ivig"})
 NO_FOLATE_RULE = "verify.no-folic-acid"
 
 
-def _as(cls, value, name: str):
+_Read = TypeVar("_Read", Order, Patient)
+
+
+def _as(cls: type[_Read], value: object, name: str) -> _Read:
     """An Order/Patient as given, or built from its mapping (JSON) form."""
     if isinstance(value, cls):
         return value
@@ -36,8 +40,9 @@ def _as(cls, value, name: str):
     raise DoseInputError(name, f"expected {cls.__name__} or a mapping, got {type(value).__name__}")
 
 
+@memo(maxsize=256)
 def _no_calculator(drug: str) -> DoseCheck:
-    # Never let an order through as "ok" when its dose was not looked at.
+    # Never let an order through as "ok" when its dose was not looked at. (A frozen answer: once per drug.)
     finding = Finding.of(
         "verify.no-dose-calculator",
         Severity.CAUTION,
@@ -56,7 +61,8 @@ def dmdose_version() -> str:
     except importlib.metadata.PackageNotFoundError:
         pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
         try:
-            return tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"] + "+source"
+            version: str = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"]
+            return version + "+source"
         except (OSError, KeyError, tomllib.TOMLDecodeError):
             return "unknown"
 
@@ -90,8 +96,8 @@ def _folate_check(drug: str, medications: tuple[str, ...], complete: bool, unres
 
 
 def verify(
-    order: Order | Mapping,
-    patient: Patient | Mapping,
+    order: Order | Mapping[str, Any],
+    patient: Patient | Mapping[str, Any],
     current_medications: Iterable[str] = (),
     *,
     medications_complete: bool = False,
@@ -144,4 +150,10 @@ def verify(
 def _merge(*groups: Iterable[Finding]) -> tuple[Finding, ...]:
     """Worst first, then by rule id; a finding said twice is kept once."""
     unique = {finding: None for group in groups for finding in group}
-    return tuple(sorted(unique, key=lambda f: (-f.severity.rank, f.rule_id, f.message)))
+    if len(unique) < 2:
+        return tuple(unique)
+    return tuple(sorted(unique, key=_worst_first))
+
+
+def _worst_first(finding: Finding) -> tuple[int, str, str]:
+    return -finding.severity.rank, finding.rule_id, finding.message

@@ -10,28 +10,42 @@ batch result equals the scalar result patient by patient.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pint
 
 from dosing import body
 from dosing.drugs import ivig, methotrexate, mycophenolate, rituximab
 from dosing.units import DoseInputError, Quantity, check_magnitude, convert, quantity
 
+if TYPE_CHECKING:
+    from dosing.units import Qty
 
-def _readonly(array: np.ndarray) -> np.ndarray:
+# One value per patient: a pint Quantity array, or a list (tuple) of what the scalar
+# calculator reads for one patient (a Quantity, or a text such as "70 kg").
+Measures: TypeAlias = "Qty | Sequence[Qty | str]"
+Floats: TypeAlias = "npt.NDArray[np.float64]"
+Flags: TypeAlias = "npt.NDArray[np.bool_]"
+_Scalar = TypeVar("_Scalar", bound=np.generic)
+
+
+def _readonly(array: npt.NDArray[_Scalar]) -> npt.NDArray[_Scalar]:
     array.flags.writeable = False
     return array
 
 
-def _result(values, unit: str) -> pint.Quantity:
+def _result(values: npt.ArrayLike, unit: str) -> Qty:
     """A result array that cannot be changed in place: the result classes are frozen, so are their numbers."""
     return Quantity(_readonly(np.array(values, dtype=float)), unit)
 
 
 def _magnitudes(
-    values, parameter: str, dimension: str, unit: str, limits: tuple[float, float], *, allow_zero: bool = False
-) -> np.ndarray:
+    values: object, parameter: str, dimension: str, unit: str, limits: tuple[float, float], *, allow_zero: bool = False
+) -> Floats:
     lo, hi = limits
     if isinstance(values, pint.Quantity):
         mags = np.asarray(convert(values, parameter, dimension, unit=unit).magnitude, dtype=float)
@@ -55,33 +69,34 @@ def _magnitudes(
     return mags
 
 
-def weights_kg(weights) -> np.ndarray:
+def weights_kg(weights: Measures) -> Floats:
     return _magnitudes(weights, "weights", "mass", "kg", body.WEIGHT_KG)
 
 
-def heights_cm(heights) -> np.ndarray:
+def heights_cm(heights: Measures) -> Floats:
     return _magnitudes(heights, "heights", "length", "cm", body.HEIGHT_CM)
 
 
-def _same_length(**arrays: np.ndarray) -> int:
+def _same_length(**arrays: npt.NDArray[Any]) -> int:
     sizes = {name: len(a) for name, a in arrays.items()}
     if len(set(sizes.values())) != 1:
         raise DoseInputError("batch", f"arrays differ in length: {sizes}")
     return next(iter(sizes.values()))
 
 
-def batch_bsa(weights, heights, formula: "body.BSAFormula | str" = body.BSAFormula.MOSTELLER) -> pint.Quantity:
+def batch_bsa(weights: Measures, heights: Measures, formula: body.BSAFormula | str = body.BSAFormula.MOSTELLER) -> Qty:
     """BSA in m² for each (weight, height) pair."""
     w, h = weights_kg(weights), heights_cm(heights)
     _same_length(weights=w, heights=h)
     return _result(body._bsa_m2(w, h, body.parse_bsa_formula(formula)), "m**2")
 
 
-def _sexes(sexes, n: int) -> tuple[np.ndarray, np.ndarray]:
+def _sexes(sexes: Sequence[body.Sex | str] | npt.NDArray[Any], n: int) -> tuple[Flags, Flags]:
     """(male, known) flags: a sex other than female/male (unknown, other) has no Devine IBW."""
     if not isinstance(sexes, (list, tuple, np.ndarray)) or len(sexes) != n:
         raise DoseInputError("sexes", f"expected a list of {n} sexes ('female'/'male')")
-    male, known = [], []
+    male: list[bool] = []
+    known: list[bool] = []
     for i, s in enumerate(sexes):
         try:
             sex = body.Sex.parse(s)
@@ -92,7 +107,7 @@ def _sexes(sexes, n: int) -> tuple[np.ndarray, np.ndarray]:
     return np.array(male, dtype=bool), np.array(known, dtype=bool)
 
 
-def _sexes_male(sexes, n: int) -> np.ndarray:
+def _sexes_male(sexes: Sequence[body.Sex | str] | npt.NDArray[Any], n: int) -> Flags:
     return _sexes(sexes, n)[0]
 
 
@@ -103,17 +118,18 @@ class BatchIvig:
     ``ideal_body_weight`` is NaN where it was not computed (label policy, under 152.4 cm, sex unknown).
     """
 
-    ideal_body_weight: pint.Quantity
-    dosing_weight: pint.Quantity
-    used_adjusted_weight: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    target_daily_dose: pint.Quantity
-    daily_dose: pint.Quantity
-    course_dose: pint.Quantity
+    ideal_body_weight: Qty
+    dosing_weight: Qty
+    used_adjusted_weight: Flags = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    target_daily_dose: Qty
+    daily_dose: Qty
+    course_dose: Qty
 
 
 def batch_ivig(
-    weights, heights, sexes, *, dose_per_kg=ivig.DEFAULT_DOSE_PER_KG, days: int = ivig.DEFAULT_DAYS,
-    product=ivig.DEFAULT_PRODUCT, policy="label",
+    weights: Measures, heights: Measures, sexes: Sequence[body.Sex | str] | npt.NDArray[Any], *,
+    dose_per_kg: Qty | str = ivig.DEFAULT_DOSE_PER_KG, days: int = ivig.DEFAULT_DAYS,
+    product: ivig.IvigProduct = ivig.DEFAULT_PRODUCT, policy: ivig.WeightPolicy | str = "label",
 ) -> BatchIvig:
     """IVIG for many adult, non-pregnant patients: dosing weight by ``policy``, whole vials per day.
 
@@ -157,13 +173,15 @@ class BatchMethotrexate:
     is applied by :func:`dosing.drugs.methotrexate.calculate_methotrexate` / ``verify``.
     """
 
-    bsa: pint.Quantity
-    target_dose: pint.Quantity
-    weekly_dose: pint.Quantity
+    bsa: Qty
+    target_dose: Qty
+    weekly_dose: Qty
     renal_adjusted: bool = False
 
 
-def batch_methotrexate(weights, heights, *, dose_per_m2="15 mg/m**2", bsa_formula="mosteller") -> BatchMethotrexate:
+def batch_methotrexate(
+    weights: Measures, heights: Measures, *, dose_per_m2: Qty | str = "15 mg/m**2", bsa_formula: body.BSAFormula | str = "mosteller"
+) -> BatchMethotrexate:
     bsa = batch_bsa(weights, heights, bsa_formula).magnitude
     per_m2 = methotrexate.dose_per_m2_value(dose_per_m2).magnitude
     target = bsa * per_m2
@@ -182,19 +200,19 @@ class BatchRituximab:
     """
 
     regimen: rituximab.RituximabRegimen
-    bsa: pint.Quantity
-    dose_per_administration: pint.Quantity
-    volume_per_administration: pint.Quantity
+    bsa: Qty
+    dose_per_administration: Qty
+    volume_per_administration: Qty
     administrations: int
-    total_course_dose: pint.Quantity
-    vials_500mg: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    vials_100mg: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    above_1000_uncapped: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    total_course_dose: Qty
+    vials_500mg: npt.NDArray[np.int_] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    vials_100mg: npt.NDArray[np.int_] = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    above_1000_uncapped: Flags = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
 
 
-def _vial_counts(dose_mg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _vial_counts(dose_mg: Floats) -> tuple[npt.NDArray[np.int_], npt.NDArray[np.int_]]:
     # vials_for is a small search: run it once per distinct dose (a cohort has few), not per patient.
-    counts = {}
+    counts: dict[float, tuple[int, int]] = {}
     for dose in np.unique(dose_mg).tolist():
         by_size = {v.strength.magnitude: v.count for v in rituximab.vials_for(dose)}
         counts[dose] = (by_size.get(500.0, 0), by_size.get(100.0, 0))
@@ -203,7 +221,10 @@ def _vial_counts(dose_mg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return big, small
 
 
-def batch_rituximab(weights, heights, *, regimen="bsa-weekly-x4", bsa_formula="mosteller") -> BatchRituximab:
+def batch_rituximab(
+    weights: Measures, heights: Measures, *, regimen: rituximab.RituximabRegimen | str = "bsa-weekly-x4",
+    bsa_formula: body.BSAFormula | str = "mosteller",
+) -> BatchRituximab:
     """Rituximab for many patients: 375 mg/m² × BSA to the nearest 10 mg weekly × 4 (no mg cap), or 1000 mg days 1 and 15."""
     regimen = rituximab.RituximabRegimen.parse(regimen)
     w, h = weights_kg(weights), heights_cm(heights)
@@ -247,21 +268,21 @@ class BatchMycophenolate:
     caution under 1000 mg BID.
     """
 
-    bsa: pint.Quantity
-    requested_dose: pint.Quantity
-    dose_per_administration: pint.Quantity
-    daily_dose: pint.Quantity
-    max_daily_dose: pint.Quantity
-    egfr: pint.Quantity
-    renal_known: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    renal_cap_applied: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    pediatric_ceiling: pint.Quantity
-    above_pediatric_ceiling: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    below_range: np.ndarray = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
-    mps_equivalent: pint.Quantity
+    bsa: Qty
+    requested_dose: Qty
+    dose_per_administration: Qty
+    daily_dose: Qty
+    max_daily_dose: Qty
+    egfr: Qty
+    renal_known: Flags = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    renal_cap_applied: Flags = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    pediatric_ceiling: Qty
+    above_pediatric_ceiling: Flags = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    below_range: Flags = attrs.field(eq=attrs.cmp_using(eq=np.array_equal))
+    mps_equivalent: Qty
 
 
-def ages_years(ages) -> np.ndarray:
+def ages_years(ages: Measures) -> Floats:
     return _magnitudes(ages, "ages", "time", "year", body.AGE_YEARS, allow_zero=True)
 
 
@@ -270,7 +291,7 @@ _EGFR_LIMITS = (0.0, 250.0)
 _EGFR_UNIT = "mL/min/std_bsa"
 
 
-def egfrs_value(egfrs, n: int) -> np.ndarray:
+def egfrs_value(egfrs: Qty | Sequence[Qty | str | None] | None, n: int) -> Floats:
     """eGFR per patient in mL/min/1.73 m², NaN where unknown (None, in a list, or ``egfrs=None`` for all)."""
     if egfrs is None:
         return np.full(n, np.nan)
@@ -292,13 +313,13 @@ def egfrs_value(egfrs, n: int) -> np.ndarray:
     return values
 
 
-def _requested_doses(doses, n: int) -> np.ndarray:
+def _requested_doses(doses: Qty | str | Sequence[Qty | str], n: int) -> Floats:
     """One requested MMF dose for all, or one per patient; refused as the scalar refuses, named with the index."""
     if isinstance(doses, (list, tuple)) or (isinstance(doses, pint.Quantity) and np.ndim(doses.magnitude) == 1):
         if len(doses) != n:
             raise DoseInputError("dose_per_administration", f"expected one dose or {n} doses, got {len(doses)}")
-        seen: dict = {}
-        values = []
+        seen: dict[str, float] = {}
+        values: list[float] = []
         for i, dose in enumerate(doses):
             # Doses repeat across a cohort (1000, 1500 mg): each distinct text is read once.
             key = dose if isinstance(dose, str) else None
@@ -308,10 +329,14 @@ def _requested_doses(doses, n: int) -> np.ndarray:
                     seen[key] = value
             values.append(seen[key] if key is not None else value)
         return np.array(values, dtype=float)
-    return np.full(n, mycophenolate.requested_mmf_mg(doses))
+    # Anything else is read as one dose, and refused there if it is not one (a set, a 2-D array...).
+    return np.full(n, mycophenolate.requested_mmf_mg(doses))  # type: ignore[arg-type]
 
 
-def batch_mycophenolate(weights, heights, ages, *, dose_per_administration="1000 mg", egfrs=None) -> BatchMycophenolate:
+def batch_mycophenolate(
+    weights: Measures, heights: Measures, ages: Measures, *, dose_per_administration: Qty | str | Sequence[Qty | str] = "1000 mg",
+    egfrs: Qty | Sequence[Qty | str | None] | None = None,
+) -> BatchMycophenolate:
     """MMF twice daily for many patients: the renal cap, the paediatric ceiling and the MPS equivalent.
 
     ``egfrs`` are given eGFRs (the scalar ``egfr=``); the scalar path's CKD-EPI 2021 from a

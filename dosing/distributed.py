@@ -35,20 +35,21 @@ import math
 import operator
 import os
 from collections.abc import Iterable
-from typing import BinaryIO
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeAlias
 
 import attrs
 
 from dosing.cli.verify import CATEGORIES, Options, outcome_of
-from dosing.input.request import (
-    InputStopped,
-    _incomplete,
-    _line_record,
-    _LineReader,
-    decode,
-    iter_records,
-)
+from dosing.input.request import InputStopped, LineReader, decode, is_incomplete_json, iter_records, line_record
 from dosing.units import DoseInputError
+
+if TYPE_CHECKING:
+    from dask.bag import Bag
+    from dask.delayed import Delayed
+
+# What verify_jsonl and plan take: one path or glob pattern, or several paths.
+PathsOrGlob: TypeAlias = "str | os.PathLike[str] | Iterable[str | os.PathLike[str]]"
 
 # Without ``partitions``: one partition per 16 MiB of input (about 15,000 orders of ~1 KB,
 # a few minutes of one core), so a partition is worth shipping and small enough to retry.
@@ -70,19 +71,19 @@ class Block:
 # --- records ---------------------------------------------------------------------------------
 
 
-def _record(path: str, number: int, value: object, error: DoseInputError | None) -> dict:
+def _record(path: str, number: int, value: object, error: DoseInputError | None) -> dict[str, object]:
     """The CLI's --json record for one order (its own function: same isolation, same output), with file and category."""
     parts = None if error is None else (error.parameter, error.problem)
     outcome = outcome_of(number, value, parts, _OPTIONS)
     return {"file": path, **json.loads(outcome.out), "category": outcome.category}
 
 
-def _file_record(path: str, number: int | None, parameter: str, problem: str) -> dict:
+def _file_record(path: str, number: int | None, parameter: str, problem: str) -> dict[str, object]:
     # The input could not be read further (a broken array, a 64 MiB line): refused, never silent.
     return {"file": path, "line": number, "error": {"parameter": parameter, "problem": problem}, "category": "refused"}
 
 
-def _internal_record(path: str, number: int | None, exc: BaseException) -> dict:
+def _internal_record(path: str, number: int | None, exc: BaseException) -> dict[str, object]:
     return {
         "file": path, "line": number,
         "internal_error": {"type": type(exc).__name__, "message": str(exc)[:500]},
@@ -96,7 +97,7 @@ def _internal_record(path: str, number: int | None, exc: BaseException) -> dict:
 class _Slice:
     """A binary stream that ends after ``size`` bytes: a block read by the CLI's line reader."""
 
-    def __init__(self, stream: BinaryIO, size: int):
+    def __init__(self, stream: BinaryIO, size: int) -> None:
         self.stream, self.left = stream, size
 
     def readline(self, size: int = -1) -> bytes:
@@ -112,31 +113,38 @@ class _Slice:
         return data
 
 
+def _length(block: Block) -> int:
+    if block.end is None:
+        # As the subtraction with None did: a whole-file block is read by verify_file, not by byte range.
+        raise TypeError(f"{block.path}: a whole-file Block has no byte range; read it with verify_file")
+    return block.end - block.start
+
+
 def count_newlines(block: Block) -> int:
     """Newlines in the block: the lines before the next block."""
     count = 0
     with open(block.path, "rb") as handle:
         handle.seek(block.start)
-        stream = _Slice(handle, block.end - block.start)
+        stream = _Slice(handle, _length(block))
         while chunk := stream.read(_CHUNK):
             count += chunk.count(b"\n")
     return count
 
 
-def verify_block(block: Block, lines_before: int) -> list[dict]:
+def verify_block(block: Block, lines_before: int) -> list[dict[str, object]]:
     """One record per non-blank line of a JSON-lines block; never raises."""
-    records: list[dict] = []
+    records: list[dict[str, object]] = []
     number = lines_before
     try:
         with open(block.path, "rb") as handle:
             handle.seek(block.start)
-            reader = _LineReader(_Slice(handle, block.end - block.start))
+            reader = LineReader(_Slice(handle, _length(block)))
             reader.number = lines_before
             while (item := reader.next_line()) is not None:
                 number, raw = item
                 if raw is not None and not raw.strip():
                     continue
-                record = _line_record(number, raw)
+                record = line_record(number, raw)
                 records.append(_record(block.path, record.number, record.value, record.error))
     except InputStopped as exc:
         records.append(_file_record(block.path, number, "request", str(exc)))
@@ -147,9 +155,9 @@ def verify_block(block: Block, lines_before: int) -> list[dict]:
     return records
 
 
-def verify_file(path: str) -> list[dict]:
+def verify_file(path: str) -> list[dict[str, object]]:
     """A whole file (a JSON array, one object over several lines) by the CLI's reader; never raises."""
-    records: list[dict] = []
+    records: list[dict[str, object]] = []
     try:
         with open(path, "rb") as handle:
             for record in iter_records(handle):
@@ -168,7 +176,7 @@ def verify_file(path: str) -> list[dict]:
 # --- planning the partitions (on the client) -----------------------------------------------------
 
 
-def _paths(paths_or_glob) -> list[str]:
+def _paths(paths_or_glob: PathsOrGlob) -> list[str]:
     if isinstance(paths_or_glob, (str, os.PathLike)):
         pattern = os.fspath(paths_or_glob)
         paths = sorted(glob.glob(pattern)) if glob.has_magic(pattern) else [pattern]
@@ -187,7 +195,7 @@ def _paths(paths_or_glob) -> list[str]:
 def _read_whole(path: str) -> bool:
     """Does the CLI read this file as one document (a JSON array, or an object over several lines)?"""
     with open(path, "rb") as handle:
-        reader = _LineReader(handle)
+        reader = LineReader(handle)
         first = reader.next_nonblank()
     if first is None or first[1] is None:
         return first is None  # an empty file: the CLI's own refusal ("no orders")
@@ -195,7 +203,7 @@ def _read_whole(path: str) -> bool:
     if raw.lstrip()[:1] == b"[":
         return True
     try:
-        return _incomplete(decode(raw))
+        return is_incomplete_json(decode(raw))
     except DoseInputError:
         return False
 
@@ -224,7 +232,7 @@ def _blocks(path: str, size: int, block_bytes: int) -> list[Block]:
     return [Block(path, s, e) for s, e in zip(starts, ends)]
 
 
-def plan(paths_or_glob, partitions: int | None = None) -> list[list[Block]]:
+def plan(paths_or_glob: PathsOrGlob, partitions: int | None = None) -> list[list[Block]]:
     """The blocks of each file: about ``partitions`` in all (at least one per file)."""
     paths = _paths(paths_or_glob)
     sizes = {path: os.path.getsize(path) for path in paths}
@@ -241,7 +249,7 @@ def plan(paths_or_glob, partitions: int | None = None) -> list[list[Block]]:
 # --- the bag ---------------------------------------------------------------------------------
 
 
-def _dask():
+def _dask() -> tuple[ModuleType, ModuleType]:
     try:
         import dask
         import dask.bag
@@ -250,7 +258,7 @@ def _dask():
     return dask, dask.bag
 
 
-def verify_jsonl(paths_or_glob, *, partitions: int | None = None):
+def verify_jsonl(paths_or_glob: PathsOrGlob, *, partitions: int | None = None) -> Bag:
     """A dask Bag of verdict records, one per non-blank line, in file and line order.
 
     ``paths_or_glob``: a path, a glob pattern ("orders/2024-*.jsonl") or a list of paths.
@@ -258,29 +266,34 @@ def verify_jsonl(paths_or_glob, *, partitions: int | None = None):
     split only on line boundaries, and a JSON-array file is one partition.
     """
     dask, bag = _dask()
-    parts = []
+    parts: list[Delayed] = []
     for blocks in plan(paths_or_glob, partitions):
         if blocks[0].end is None:
             parts.append(dask.delayed(verify_file)(blocks[0].path))
             continue
-        before = 0
+        before: int | Delayed = 0
         for index, block in enumerate(blocks):
             parts.append(dask.delayed(verify_block)(block, before))
             if index + 1 < len(blocks):
                 before = dask.delayed(operator.add)(before, dask.delayed(count_newlines)(block))
-    return bag.from_delayed(parts)
+    records: Bag = bag.from_delayed(parts)
+    return records
 
 
-def summary(records, **compute) -> dict[str, int]:
+def summary(records: Bag, **compute: Any) -> dict[str, int]:
     """Counts of ok / warn / block / refused / internal in a bag of records (computed; ``compute`` goes to dask)."""
     counts = dict.fromkeys(CATEGORIES, 0)
-    counts.update(dict(records.pluck("category").frequencies().compute(**compute)))
+    # dask's Bag methods have no annotations, which strict mypy refuses to call from typed code.
+    counts.update(dict(records.pluck("category").frequencies().compute(**compute)))  # type: ignore[no-untyped-call]
     return counts
 
 
-def to_jsonl(records, pattern: str, **compute) -> list[str]:
+def to_jsonl(records: Bag, pattern: str, **compute: Any) -> list[str]:
     """Write the records as JSON lines, one file per partition ("out/verdicts-*.jsonl"); the written paths."""
-    return records.map(lambda r: json.dumps(r, ensure_ascii=False)).to_textfiles(pattern, compute=True, **compute)
+    # As in summary: Bag.map has no annotations.
+    lines = records.map(lambda r: json.dumps(r, ensure_ascii=False))  # type: ignore[no-untyped-call]
+    paths: list[str] = lines.to_textfiles(pattern, compute=True, **compute)
+    return paths
 
 
 __all__ = ["Block", "count_newlines", "plan", "summary", "to_jsonl", "verify_block", "verify_file", "verify_jsonl"]

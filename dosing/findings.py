@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from dosing.references import Reference
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 
 class Severity(enum.Enum):
@@ -17,9 +21,11 @@ class Severity(enum.Enum):
     MAJOR = "major"
     CONTRAINDICATED = "contraindicated"
 
+    _rank: int  # set below, once: not a member
+
     @property
     def rank(self) -> int:
-        return _RANKS[self]
+        return self._rank
 
     # All four comparisons, so `severity >= Severity.MAJOR` works as it reads.
     def __lt__(self, other: "Severity") -> bool:
@@ -35,11 +41,20 @@ class Severity(enum.Enum):
         return self.rank >= other.rank if isinstance(other, Severity) else NotImplemented
 
 
-# The declaration order, looked up rather than recounted: every sort of findings asks for it (issue 8).
+# The declaration order, kept on each member rather than recounted or looked up by the enum's
+# hash: every sort of findings and every verdict's status asks for it (issue 8).
 _RANKS = {severity: position for position, severity in enumerate(Severity)}
+for _member, _position in _RANKS.items():
+    _member._rank = _position
+del _member, _position
 
 
-def _subjects(value) -> tuple[str, ...]:
+def _severity(value: object) -> Severity:
+    # Findings are made by the dozen per order, nearly always with a Severity already (issue 8).
+    return value if type(value) is Severity else Severity(value)
+
+
+def _subjects(value: str | Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         # A bare string would become a tuple of letters.
         return (value,)
@@ -56,24 +71,24 @@ class Finding:
     """
 
     rule_id: str
-    severity: Severity = attrs.field(converter=Severity)
+    severity: Severity = attrs.field(converter=_severity)
     message: str
     reference: str
     subjects: tuple[str, ...] = attrs.field(default=(), converter=_subjects)
 
     @classmethod
-    def of(cls, rule_id: str, severity: Severity, message: str, reference: Reference, subjects=()) -> "Finding":
+    def of(cls, rule_id: str, severity: Severity, message: str, reference: Reference, subjects: str | Iterable[str] = ()) -> Finding:
         return cls(rule_id, severity, message, reference.citation, subjects)
 
-    def to_dict(self) -> dict:
-        data: dict = {"rule_id": self.rule_id, "severity": self.severity.value, "message": self.message, "reference": self.reference}
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"rule_id": self.rule_id, "severity": self.severity.value, "message": self.message, "reference": self.reference}
         if self.subjects:
             # Omitted when empty, so findings about no drug serialise as they always have.
             data["subjects"] = list(self.subjects)
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Finding":
+    def from_dict(cls, data: Mapping[str, Any]) -> Finding:
         subjects = data.get("subjects", ())
         if isinstance(subjects, str) or not all(isinstance(s, str) for s in subjects):
             raise TypeError(f"subjects must be a list of drug names, got {subjects!r}")

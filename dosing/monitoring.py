@@ -377,7 +377,7 @@ def _pregnancy_contraindications(names: tuple[str, ...], patient: Patient) -> li
     ]
 
 
-def _drug_names(drugs) -> tuple[str, ...]:
+def _drug_names(drugs: object) -> tuple[str, ...]:
     if isinstance(drugs, str) or not isinstance(drugs, Iterable):
         raise DoseInputError("drugs", f"expected a list of drug names, got {drugs!r}")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import TYPE_CHECKING, Any, cast
 
 import attrs
 import pint
@@ -12,9 +13,16 @@ from dosing.body import WeightBasis, optional_weight_basis
 from dosing.findings import Finding, Severity
 from dosing.input.fields import choice, optional_iso_date, record
 from dosing.input.frequency import ISMP_ERROR_PRONE, Frequency, parse_frequency
-from dosing.input.route import Route, read_route
+from dosing.input.route import Route, RouteReading, read_route
 from dosing.references import Reference
-from dosing.units import DoseInputError, fmt, is_mass_ratio, memo, parse_text, quantity_of, ureg
+from dosing.units import DoseInputError, fmt, is_mass_ratio, memo, memo_enabled, parse_text, quantity_of, ureg
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
+    from pint.util import UnitsContainer
+
+    from dosing.units import Qty
 
 __all__ = ["DOSE_UNITS", "Order", "OrderIntent", "Route"]
 
@@ -38,15 +46,17 @@ class OrderIntent(enum.Enum):
     CHANGE = "change"
 
     @classmethod
-    def parse(cls, value: "OrderIntent | str") -> "OrderIntent":
-        aliases = {
-            "new order": cls.NEW, "start": cls.NEW, "initial": cls.NEW,
-            "continue": cls.RENEWAL, "continuation": cls.RENEWAL, "refill": cls.RENEWAL, "renew": cls.RENEWAL,
-            "repeat": cls.RENEWAL,
-            "modify": cls.CHANGE, "modification": cls.CHANGE, "dose change": cls.CHANGE, "dose-change": cls.CHANGE,
-            "changed": cls.CHANGE,
-        }
-        return choice(cls, value, "intent", aliases)
+    def parse(cls, value: object) -> OrderIntent:
+        return choice(cls, value, "intent", _INTENT_ALIASES)
+
+
+_INTENT_ALIASES = {
+    "new order": OrderIntent.NEW, "start": OrderIntent.NEW, "initial": OrderIntent.NEW,
+    "continue": OrderIntent.RENEWAL, "continuation": OrderIntent.RENEWAL, "refill": OrderIntent.RENEWAL,
+    "renew": OrderIntent.RENEWAL, "repeat": OrderIntent.RENEWAL,
+    "modify": OrderIntent.CHANGE, "modification": OrderIntent.CHANGE, "dose change": OrderIntent.CHANGE,
+    "dose-change": OrderIntent.CHANGE, "changed": OrderIntent.CHANGE,
+}
 
 
 # A per-day dose read as the amount of each administration, only when there is
@@ -58,7 +68,7 @@ DAILY_RATE_READING = Reference(
 )
 
 
-def _rate_error(value: pint.Quantity) -> DoseInputError:
+def _rate_error(value: Qty) -> DoseInputError:
     return DoseInputError(
         "dose", f"{fmt(value)} is a rate: write the amount per administration (e.g. '1 g/kg', '200 mg') and let the "
         "frequency carry the days ('daily for 2 days every 4 weeks', 'BID'); a dose per day is read only with a "
@@ -66,22 +76,24 @@ def _rate_error(value: pint.Quantity) -> DoseInputError:
     )
 
 
-def _is_rate(value: pint.Quantity) -> bool:
-    return _is_rate_units(value.units._units)
+def _is_rate(value: Qty) -> bool:
+    # The quantity's own units container: what ``value.units._units`` gives, without building a Unit.
+    return _is_rate_units(value._units)
 
 
 @memo
-def _is_rate_units(units) -> bool:
-    return any(ureg.Quantity(1, name).check("[time]") and power < 0 for name, power in units.items())
+def _is_rate_units(units: UnitsContainer) -> bool:
+    # The exponents of a parsed unit are real numbers (pint types them as any scalar, complex included).
+    return any(ureg.Quantity(1, name).check("[time]") and cast(float, power) < 0 for name, power in units.items())
 
 
-def _is_per_day(value: pint.Quantity) -> bool:
+def _is_per_day(value: Qty) -> bool:
     """'0.4 g/kg/day', '400 mg/day': one division by a day, nothing else in time."""
     times = {name: power for name, power in value.units._units.items() if ureg.Quantity(1, name).check("[time]")}
     return times == {"day": -1}
 
 
-def _dose_or_daily_rate(value):
+def _dose_or_daily_rate(value: object) -> Qty:
     """A dose, or a per-day rate kept until the frequency says whether it is one dose a day."""
     if isinstance(value, str):
         # The reading of a dose text is the same every time: kept as (magnitude, units) and
@@ -91,12 +103,12 @@ def _dose_or_daily_rate(value):
 
 
 @memo
-def _dose_text(text: str) -> tuple:
+def _dose_text(text: str) -> tuple[Any, UnitsContainer]:
     dose = _read_dose(parse_text(text, "dose"))
     return dose._magnitude, dose._units
 
 
-def _read_dose(value):
+def _read_dose(value: object) -> Qty:
     if isinstance(value, pint.Quantity) and _is_rate(value):
         if _is_per_day(value):
             return value
@@ -104,7 +116,7 @@ def _read_dose(value):
     return _dose(value)
 
 
-def _dose(value) -> pint.Quantity:
+def _dose(value: object) -> Qty:
     from dosing.units import quantity
 
     if isinstance(value, str):
@@ -120,13 +132,60 @@ def _dose(value) -> pint.Quantity:
     raise DoseInputError("dose", f"{fmt(value)} is not a dose: expected mg, mg/kg, mg/m², tablets, capsules or mL")
 
 
-def _text(parameter: str):
-    def convert(value) -> str:
+def _text(parameter: str) -> Callable[[object], str]:
+    def convert(value: object) -> str:
         if not isinstance(value, str) or not value.strip():
             raise DoseInputError(parameter, f"expected a non-empty text, got {value!r}")
         return value.strip()
 
     return convert
+
+
+def _route_reading(value: Route | str) -> RouteReading:
+    """:func:`dosing.input.route.read_route`, read once per route text (each request repeats it)."""
+    if type(value) is str and memo_enabled():
+        return _route_text(value)
+    return read_route(value)
+
+
+@memo(maxsize=1024)
+def _route_text(text: str) -> RouteReading:
+    # A frozen reading (the route and its ISMP note); refusals are not kept.
+    return read_route(text)
+
+
+# The field readers (named functions: the attrs plugin of mypy types __init__ from them).
+_drug_text = _text("drug")
+_indication_text = _text("indication")
+_override_text = _text("override_reason")
+
+
+def _drug(value: object) -> str:
+    return _drug_text(value)
+
+
+def _route(value: Route | str) -> Route:
+    return _route_reading(value).route
+
+
+def _indication(value: object) -> str:
+    return _indication_text(value)
+
+
+def _start_date(value: object) -> dt.date | None:
+    return optional_iso_date(value)
+
+
+def _override_reason(value: object) -> str | None:
+    return None if value is None else _override_text(value)
+
+
+def _weight_basis(value: object) -> WeightBasis | None:
+    return optional_weight_basis(value)
+
+
+def _intent(value: object) -> OrderIntent:
+    return OrderIntent.parse(value)
 
 
 @attrs.frozen
@@ -137,25 +196,25 @@ class Order:
     abbreviation in the frequency or route, a per-day dose read per administration.
     """
 
-    drug: str = attrs.field(converter=_text("drug"))
-    dose: pint.Quantity = attrs.field(converter=_dose_or_daily_rate)
+    drug: str = attrs.field(converter=_drug)
+    dose: Qty = attrs.field(converter=_dose_or_daily_rate)
     frequency: Frequency = attrs.field(converter=parse_frequency)
-    route: Route = attrs.field(converter=Route.parse)
-    indication: str = attrs.field(default="dermatomyositis", converter=_text("indication"))
-    start_date: dt.date | None = attrs.field(default=None, converter=optional_iso_date)
+    route: Route = attrs.field(converter=_route)
+    indication: str = attrs.field(default="dermatomyositis", converter=_indication)
+    start_date: dt.date | None = attrs.field(default=None, converter=_start_date)
     # A dose above a hard cap may be given only with a written clinical reason.
-    override_reason: str | None = attrs.field(default=None, converter=lambda v: None if v is None else _text("override_reason")(v))
+    override_reason: str | None = attrs.field(default=None, converter=_override_reason)
     # The prescriber's choice of IVIG dosing weight (actual / ideal / adjusted),
     # e.g. for a patient under 5 ft, where Devine's IBW is not defined.
-    weight_basis: WeightBasis | None = attrs.field(default=None, converter=optional_weight_basis)
-    intent: OrderIntent = attrs.field(default=OrderIntent.NEW, converter=OrderIntent.parse)
+    weight_basis: WeightBasis | None = attrs.field(default=None, converter=_weight_basis)
+    intent: OrderIntent = attrs.field(default=OrderIntent.NEW, converter=_intent)
     # How the order was read (not part of its identity: the canonical order equals it).
     route_note: str | None = attrs.field(init=False, eq=False, repr=False)
     dose_as_written: str | None = attrs.field(init=False, eq=False, repr=False)
 
-    def __attrs_pre_init__(self, drug, dose, frequency, route, *args, **kwargs) -> None:
+    def __attrs_pre_init__(self, drug: object, dose: object, frequency: object, route: object, *args: object, **kwargs: object) -> None:
         # The route converter keeps only the Route; the note about how it was written is kept here.
-        note = read_route(route).error_prone if isinstance(route, str) else None
+        note = _route_reading(route).error_prone if isinstance(route, str) else None
         object.__setattr__(self, "route_note", note)
         object.__setattr__(self, "dose_as_written", dose.strip() if isinstance(dose, str) else None)
 
@@ -187,7 +246,7 @@ class Order:
             ))
         return tuple(found)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         freq = self.frequency
         return {
             "drug": self.drug,
@@ -202,9 +261,12 @@ class Order:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Order":
-        allowed = [f.name for f in attrs.fields(cls) if f.init]
-        return cls(**record(data, "order", allowed, required=["drug", "dose", "frequency", "route"]))
+    def from_dict(cls, data: Mapping[str, object]) -> Order:
+        return cls(**record(data, "order", _INIT_FIELDS, required=["drug", "dose", "frequency", "route"]))
+
+
+# The fields an order record may name (every init field), listed once rather than on each read.
+_INIT_FIELDS = tuple(f.name for f in attrs.fields(Order) if f.init)
 
 
 def _reads_back(freq: Frequency) -> bool:

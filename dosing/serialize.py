@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import json
+from typing import Any
 
 import attrs
 import pint
@@ -12,11 +13,13 @@ import pint
 from dosing.units import fmt
 
 
-def jsonable(value):
+def jsonable(value: object) -> Any:
+    """JSON-able data of whatever shape ``value`` has (Any: a dict, a list, text...); what it cannot convert passes as it is."""
     if isinstance(value, pint.Quantity):
         return fmt(value, 6)
-    if attrs.has(type(value)):
-        return {f.name: jsonable(getattr(value, f.name)) for f in attrs.fields(type(value))}
+    cls = type(value)
+    if attrs.has(cls):
+        return {f.name: jsonable(getattr(value, f.name)) for f in attrs.fields(cls)}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, (dt.date, dt.datetime)):

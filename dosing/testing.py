@@ -31,6 +31,7 @@ hypothesis is an optional dependency: ``pip install dmdose[test]``.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -78,14 +79,14 @@ def _weight_text(kg: float, draw_form: str) -> str:
 
 
 @st.composite
-def _weight(draw, min_kg: float, max_kg: float) -> str:
+def _weight(draw: st.DrawFn, min_kg: float, max_kg: float) -> str:
     # Whole tenths of a kg: a chart never has more, and the text then reads back exactly.
     kg = draw(st.integers(int(min_kg * 10), int(max_kg * 10))) / 10
     return _weight_text(kg, draw(st.sampled_from(["kg", "kg-tight", "lb", "lbs"])))
 
 
 @st.composite
-def _height(draw, min_cm: int, max_cm: int) -> str:
+def _height(draw: st.DrawFn, min_cm: int, max_cm: int) -> str:
     form = draw(st.sampled_from(["cm", "m", "ft-in", "prime", "in"]))
     if form in ("cm", "m"):
         cm = draw(st.integers(min_cm, max_cm))
@@ -100,7 +101,7 @@ def _height(draw, min_cm: int, max_cm: int) -> str:
 
 
 @st.composite
-def _age(draw, min_years: int, max_years: int) -> str:
+def _age(draw: st.DrawFn, min_years: int, max_years: int) -> str:
     years = draw(st.integers(min_years, max_years))
     return draw(st.sampled_from([f"{years} years", f"{years} yr", f"{years} y", f"{years} years old"]))
 
@@ -109,7 +110,7 @@ _SEXES = {"female": ("female", "Female", "F", "f", "woman"), "male": ("male", "M
 
 
 @st.composite
-def _creatinine(draw) -> str | None:
+def _creatinine(draw: st.DrawFn) -> str | None:
     form = draw(st.sampled_from(["mg/dL", "umol/L", "µmol/L", "unknown"]))
     if form == "unknown":
         return None
@@ -185,7 +186,7 @@ def _mg(values: range, scale: float = 1.0) -> st.SearchStrategy[str]:
 
 
 @st.composite
-def _methotrexate(draw) -> dict[str, Any]:
+def _methotrexate(draw: st.DrawFn) -> dict[str, Any]:
     # 7.5-25 mg weekly in 2.5 mg (one tablet) steps: the plan's 15-25 mg and the lower doses of a
     # renal reduction or a start. Tablets are written for oral orders only.
     route = draw(st.sampled_from(_ORAL + _SUBCUT))
@@ -195,7 +196,7 @@ def _methotrexate(draw) -> dict[str, Any]:
 
 
 @st.composite
-def _ivig(draw) -> dict[str, Any]:
+def _ivig(draw: st.DrawFn) -> dict[str, Any]:
     # 2 g/kg per course divided over 2, 4 or 5 days (Octagam 10% label: 2-5 consecutive days), every 3-4 weeks.
     days, per_day = draw(st.sampled_from([(2, "1 g/kg"), (4, "0.5 g/kg"), (5, "0.4 g/kg")]))
     every = draw(st.sampled_from(["every 4 weeks", "every 3 weeks", "q4w"]))
@@ -206,7 +207,7 @@ def _ivig(draw) -> dict[str, Any]:
 
 
 @st.composite
-def _rituximab(draw) -> dict[str, Any]:
+def _rituximab(draw: st.DrawFn) -> dict[str, Any]:
     start = draw(st.dates(min_value=_date("2026-01-01"), max_value=_date("2028-12-31"))).isoformat()
     dose, frequency = draw(st.sampled_from([("1000 mg", "days 1 and 15"), ("375 mg/m2", "weekly for 4 weeks"), ("375 mg/m2", "weekly x 4")]))
     return {"dose": dose, "frequency": frequency, "route": draw(st.sampled_from(_IV)), "start_date": start}
@@ -231,9 +232,7 @@ _ORDERS: dict[str, st.SearchStrategy[dict[str, Any]]] = {
 }
 
 
-def _date(text: str):
-    import datetime as dt
-
+def _date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 

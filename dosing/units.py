@@ -12,37 +12,77 @@ import functools
 import math
 import re
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, Self, TypeAlias, TypeVar, cast, overload
 
 import numpy as np
 import pint
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from pint.util import UnitsContainer
+
+    from dosing.input.quantity import ParsedQuantity
+
+P = ParamSpec("P")
+R = TypeVar("R")
+R_co = TypeVar("R_co", covariant=True)
+
 _memo_enabled = True
-_MEMOS: list = []
 
 
-def memo(function=None, *, maxsize: int | None = None):
+class Memoised(Protocol[P, R_co]):
+    """A function declared through :func:`memo`: called as the function itself, with lru_cache's controls."""
+
+    cache_clear: Callable[[], None]
+    cache_info: Callable[[], functools._CacheInfo]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R_co: ...
+
+
+_MEMOS: list[Memoised[..., object]] = []
+
+
+@overload
+def memo(function: Callable[P, R], *, maxsize: int | None = None) -> Memoised[P, R]: ...
+
+
+@overload
+def memo(function: None = None, *, maxsize: int | None = None) -> Callable[[Callable[P, R]], Memoised[P, R]]: ...
+
+
+def memo(
+    function: Callable[P, R] | None = None, *, maxsize: int | None = None
+) -> Memoised[P, R] | Callable[[Callable[P, R]], Memoised[P, R]]:
     """functools.cache for a pure reading of immutable values (unit texts, drug names, rule tables).
 
     Every memoised function in the fast path is declared through here, so that
     :func:`memo_off` can run the straightforward path for comparison (the property
     test in tests/test_fast_path.py). A memoised function must return immutable
     values (or values its callers never mutate), since every caller shares them.
+    ``@memo`` and ``@memo(maxsize=N)`` both keep the function's signature for its callers.
     """
     if function is None:
-        return functools.partial(memo, maxsize=maxsize)
+
+        def decorate(undecorated: Callable[P, R]) -> Memoised[P, R]:
+            return memo(undecorated, maxsize=maxsize)
+
+        return decorate
+    plain = function
     cached = functools.lru_cache(maxsize=maxsize)(function)
+    lookup: Callable[..., R] = cached  # lru_cache's own signature only takes hashable arguments
 
     @functools.wraps(function)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         if _memo_enabled:
-            return cached(*args, **kwargs)
-        return function(*args, **kwargs)
+            return lookup(*args, **kwargs)
+        return plain(*args, **kwargs)
 
-    wrapper.cache_clear = cached.cache_clear
-    wrapper.cache_info = cached.cache_info
-    _MEMOS.append(wrapper)
-    return wrapper
+    memoised = cast("Memoised[P, R]", wrapper)
+    memoised.cache_clear = cached.cache_clear
+    memoised.cache_info = cached.cache_info
+    _MEMOS.append(memoised)
+    return memoised
 
 
 def memo_enabled() -> bool:
@@ -60,7 +100,7 @@ def clear_memos() -> None:
 
 
 @contextlib.contextmanager
-def memo_off():
+def memo_off() -> Iterator[None]:
     """Run the block with every dmdose memo cleared and off, and pint doing all the unit arithmetic itself
     (no factor, product or construction shortcut): the reference path of the fast path."""
     global _memo_enabled
@@ -74,7 +114,7 @@ def memo_off():
         clear_memos()
 
 
-class _FastQuantity(pint.Quantity):
+class _FastQuantity(pint.Quantity[Any]):
     """pint's Quantity, with ``.to("unit")`` of a float worked out by the memoised factor.
 
     Calculators convert with unit texts ("g", "mg/kg") all along; pint re-derives the
@@ -84,24 +124,24 @@ class _FastQuantity(pint.Quantity):
     contexts, incompatible units and their errors) is pint's ``to``.
     """
 
-    def __new__(cls, value, units=None):
+    def __new__(cls, value: Any, units: Any = None) -> Self:
         # Quantity(70.0, "kg"), as calculators write it: the unit text parsed once (pint parses it each time).
         if _memo_enabled and type(value) is float and type(units) is str and cls is ureg.Quantity and not _FORCE_NDARRAY:
             made = object.__new__(cls)  # what pint's __new__ stores for a float: the float and the parsed units
             made._magnitude = value
             made._units = _unit(units)._units
             return made
-        return super().__new__(cls, value, units)
+        return cast(Self, super().__new__(cls, value, units))
 
-    def to(self, other=None, *contexts, **ctx_kwargs):
+    def to(self, other: Any = None, *contexts: Any, **ctx_kwargs: Any) -> Self:
         if _memo_enabled and type(other) is str and type(self._magnitude) is float and not (contexts or ctx_kwargs or self._REGISTRY._active_ctx):
             compatible, factor = _conversion(self._units, other)
             if compatible and factor is not None:
-                magnitude = self._magnitude
-                return quantity_of(magnitude if factor == _SAME else magnitude * factor, _unit(other)._units)
+                magnitude: float = self._magnitude
+                return cast(Self, quantity_of(magnitude * factor if isinstance(factor, float) else magnitude, _unit(other)._units))
         return super().to(other, *contexts, **ctx_kwargs)
 
-    def __mul__(self, other):
+    def __mul__(self, other: Any) -> Any:
         # Two float Quantities of multiplicative units (70 kg × 1 g/kg): pint's product, the magnitudes
         # multiplied and the unit containers multiplied, without its per-call offset-unit bookkeeping.
         if (
@@ -114,9 +154,9 @@ class _FastQuantity(pint.Quantity):
             and _multiplicative_memo(other._units)
         ):
             return quantity_of(self._magnitude * other._magnitude, self._units * other._units)
-        return super().__mul__(other)
+        return super().__mul__(other)  # type: ignore[no-untyped-call]  # pint leaves its arithmetic unannotated
 
-    def is_compatible_with(self, other, *contexts, **ctx_kwargs):
+    def is_compatible_with(self, other: Any, *contexts: Any, **ctx_kwargs: Any) -> bool:
         # pint's own test for a unit text (same dimensionality), memoised per pair.
         if _memo_enabled and type(other) is str and not (contexts or ctx_kwargs or self._REGISTRY._active_ctx):
             return _same_dimensionality(self._units, other)
@@ -126,7 +166,7 @@ class _FastQuantity(pint.Quantity):
 _FastQuantity.__name__ = _FastQuantity.__qualname__ = "Quantity"
 
 
-class _Registry(pint.UnitRegistry):
+class _Registry(pint.UnitRegistry[Any]):
     """pint's registry, with unit expressions parsed once per process.
 
     pint re-parses every unit string ("mg", "mg/kg", "mL/min") on each Quantity,
@@ -139,12 +179,12 @@ class _Registry(pint.UnitRegistry):
 
     Quantity = _FastQuantity
 
-    def __init__(self, *args, **kwargs):
-        self._dmdose_parsed: dict = {}
-        self._dmdose_symbols: dict = {}
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._dmdose_parsed: dict[tuple[str, bool, bool], UnitsContainer] = {}
+        self._dmdose_symbols: dict[tuple[str, bool | None], str] = {}
         super().__init__(*args, **kwargs)
 
-    def _parse_units_as_container(self, input_string, as_delta=True, case_sensitive=True):
+    def _parse_units_as_container(self, input_string: str, as_delta: bool = True, case_sensitive: bool = True) -> UnitsContainer:
         if not _memo_enabled or not isinstance(input_string, str):
             return super()._parse_units_as_container(input_string, as_delta, case_sensitive)
         key = (input_string, as_delta, case_sensitive)
@@ -156,7 +196,7 @@ class _Registry(pint.UnitRegistry):
         self._dmdose_parsed[key] = parsed
         return parsed
 
-    def get_symbol(self, name_or_alias, case_sensitive=None):
+    def get_symbol(self, name_or_alias: str, case_sensitive: bool | None = None) -> str:
         # Every "~P" format of a unit asks for each name's symbol, by the same slow search.
         if not _memo_enabled:
             return super().get_symbol(name_or_alias, case_sensitive)
@@ -169,7 +209,7 @@ class _Registry(pint.UnitRegistry):
         self._dmdose_symbols[key] = symbol
         return symbol
 
-    def define(self, definition):
+    def define(self, definition: Any) -> None:
         super().define(definition)
         # A new definition may change what a unit text means: forget every memoised reading.
         for wrapper in _MEMOS:
@@ -241,7 +281,7 @@ class DoseInputError(ValueError):
         super().__init__(f"{parameter}: {problem}")
 
 
-def parse_text(text: str, parameter: str) -> pint.Quantity:
+def parse_text(text: str, parameter: str) -> Qty:
     """A written quantity ("20 mg", "154 lb", "5 ft 6 in", "60 mL/min/1.73 m²") as a Quantity.
 
     The text is read by the strict grammar of :mod:`dosing.input.quantity` (one number,
@@ -255,7 +295,7 @@ def parse_text(text: str, parameter: str) -> pint.Quantity:
 
 
 @memo
-def _read(text: Any, parameter: str):
+def _read(text: Any, parameter: str) -> ParsedQuantity:
     """The strict grammar's reading of one text (an immutable ParsedQuantity), once per text and parameter.
 
     Only readings are memoised; a text that is refused raises again each time.
@@ -266,7 +306,7 @@ def _read(text: Any, parameter: str):
     return read(text, parameter)
 
 
-def quantity_of(magnitude: Any, units) -> pint.Quantity:
+def quantity_of(magnitude: Any, units: Any) -> Qty:
     """A new Quantity of ``ureg`` from a magnitude and a parsed UnitsContainer.
 
     For a float, exactly what ``ureg.Quantity(magnitude, unit)`` builds (pint stores the
@@ -284,7 +324,7 @@ def quantity_of(magnitude: Any, units) -> pint.Quantity:
 _new = object.__new__
 
 
-def ucum_quantity(value: Any, code: Any, parameter: str) -> pint.Quantity:
+def ucum_quantity(value: Any, code: Any, parameter: str) -> Qty:
     """A FHIR Quantity (value + UCUM code, e.g. 70, "kg"; "1.1", "mg/dL"; 2, "{tbl}") as a Quantity.
 
     Same bounds and refusals as text: the value is bounded (digits, magnitude), the code
@@ -305,7 +345,7 @@ def quantity(
     minimum: float | None = None,
     maximum: float | None = None,
     allow_zero: bool = False,
-) -> pint.Quantity:
+) -> Qty:
     """Validate ``value`` as a quantity of ``dimension`` and return it in ``unit``.
 
     ``dimension`` is the name used in messages ('mass', 'dose per area'); the
@@ -314,6 +354,24 @@ def quantity(
     ``minimum``/``maximum`` are in ``unit`` and inclusive. Values must be finite
     and positive (or zero when ``allow_zero``). Anything else raises.
     """
+    if _memo_enabled and type(value) is str:
+        # A text is read, converted and checked once (a patient's "150 lb" arrives with every request, issue 8).
+        return quantity_of(*_checked_text(value, parameter, dimension, unit, minimum, maximum, allow_zero))
+    return _checked(value, parameter, dimension, unit, minimum, maximum, allow_zero)
+
+
+@memo(maxsize=4096)
+def _checked_text(
+    text: str, parameter: str, dimension: str, unit: str, minimum: float | None, maximum: float | None, allow_zero: bool
+) -> tuple[float, UnitsContainer]:
+    """:func:`quantity` of a text, as (magnitude, units): a pure reading of immutable values; refusals are not kept."""
+    checked = _checked(text, parameter, dimension, unit, minimum, maximum, allow_zero)
+    return checked._magnitude, checked._units
+
+
+def _checked(
+    value: Any, parameter: str, dimension: str, unit: str, minimum: float | None, maximum: float | None, allow_zero: bool
+) -> Qty:
     magnitude = _fast_magnitude(value, parameter, unit)
     if magnitude is None:
         converted = convert(value, parameter, dimension, unit=unit)
@@ -347,10 +405,10 @@ def _fast_magnitude(value: Any, parameter: str, unit: str) -> float | None:
     compatible, factor = _conversion(units, unit)
     if not compatible or factor is None:
         return None
-    return magnitude if factor == _SAME else magnitude * factor
+    return magnitude * factor if isinstance(factor, float) else magnitude
 
 
-def convert(value: Any, parameter: str, dimension: str, *, unit: str) -> pint.Quantity:
+def convert(value: Any, parameter: str, dimension: str, *, unit: str) -> Qty:
     """``value`` (Quantity or text, scalar or array) in ``unit``; refuses bare numbers and wrong dimensions."""
     if isinstance(value, bool) or isinstance(value, (int, float, np.number, np.ndarray, list, tuple)):
         raise DoseInputError(
@@ -365,24 +423,26 @@ def convert(value: Any, parameter: str, dimension: str, *, unit: str) -> pint.Qu
     if value._REGISTRY is not ureg:
         # A quantity from another registry cannot be compared safely; rebuild it.
         value = ureg.Quantity(value.magnitude, str(value.units))
-    value = float_quantity(value, parameter)
-    compatible, factor = _conversion(value._units, unit)
+    read = float_quantity(value, parameter)
+    compatible, factor = _conversion(read._units, unit)
     if not compatible:
         raise DoseInputError(
-            parameter, f"expected a {dimension} (e.g. '{_example(unit)}'), got {value:~P} ({value.dimensionality})"
+            parameter, f"expected a {dimension} (e.g. '{_example(unit)}'), got {read:~P} ({read.dimensionality})"
         )
-    magnitude = value._magnitude
+    magnitude = read._magnitude
     if _memo_enabled and factor is not None and type(magnitude) is float:
         # pint's own arithmetic for a multiplicative conversion (magnitude × the same cached
         # factor), without its per-call unit bookkeeping: the same float to the last bit.
-        return quantity_of(magnitude if factor == _SAME else magnitude * factor, _unit(unit)._units)
-    return value.to(unit)
+        return quantity_of(magnitude * factor if isinstance(factor, float) else magnitude, _unit(unit)._units)
+    return read.to(unit)
 
 
 _SAME = "same units"
+# How a unit converts to another: a float factor, _SAME (nothing to do), or None (pint converts itself).
+_Factor: TypeAlias = "float | str | None"
 
 
-def _conversion(units, unit: str) -> tuple[bool, Any]:
+def _conversion(units: UnitsContainer, unit: str) -> tuple[bool, _Factor]:
     """(may ``units`` be read as ``unit``, the factor to multiply by or _SAME or None for pint to convert).
 
     A pure function of two immutable values (pint's UnitsContainer and a unit text),
@@ -397,34 +457,33 @@ def _conversion(units, unit: str) -> tuple[bool, Any]:
     value = ureg.Quantity(1.0, ureg.Unit(units))
     mass_ratio_needed = ureg.Quantity(1, unit).dimensionless and unit != "dimensionless"
     compatible = bool(value.is_compatible_with(unit)) and not (mass_ratio_needed and not is_mass_ratio(value))
-    factor = None
+    factor: _Factor = None
     if compatible:
         target = _unit(unit)._units
         if target == units:
             factor = _SAME
         elif _multiplicative(units) and _multiplicative(target):
-            factor = ureg._get_conversion_factor(units, target)
-            if not isinstance(factor, float):
-                factor = None
+            pints = ureg._get_conversion_factor(units, target)
+            factor = pints if isinstance(pints, float) else None
     if _memo_enabled:
         _CONVERSIONS[key] = (compatible, factor)
     return compatible, factor
 
 
-_CONVERSIONS: dict = {}
+_CONVERSIONS: dict[tuple[UnitsContainer, str], tuple[bool, _Factor]] = {}
 
 
 @memo
-def _same_dimensionality(units, other: str) -> bool:
-    return ureg._get_dimensionality(units) == ureg.parse_units(other).dimensionality
+def _same_dimensionality(units: UnitsContainer, other: str) -> bool:
+    return bool(ureg._get_dimensionality(units) == ureg.parse_units(other).dimensionality)
 
 
 @memo
-def _multiplicative_memo(units) -> bool:
+def _multiplicative_memo(units: UnitsContainer) -> bool:
     return _multiplicative(units)
 
 
-def _multiplicative(units) -> bool:
+def _multiplicative(units: UnitsContainer) -> bool:
     # An offset unit (degC) is converted by pint itself, never by a factor.
     try:
         return all(ureg._units[name].is_multiplicative for name in units)
@@ -432,7 +491,7 @@ def _multiplicative(units) -> bool:
         return False
 
 
-def float_quantity(value: pint.Quantity, parameter: str) -> pint.Quantity:
+def float_quantity(value: Qty, parameter: str) -> Qty:
     """``value`` with a float magnitude (or float array), before any arithmetic.
 
     An int past a float (10**400 kg), a Fraction or a Decimal made pint's conversion
@@ -481,25 +540,29 @@ def _finite_float(x: Any, parameter: str) -> float:
 
 
 def check_magnitude(
-    magnitude: float, parameter: str, unit: str, *, minimum=None, maximum=None, allow_zero: bool = False
+    magnitude: float, parameter: str, unit: str, *, minimum: float | None = None, maximum: float | None = None, allow_zero: bool = False
 ) -> None:
     """The value checks shared by the scalar and the batch path: finite, positive, plausible."""
-    shown = f"{magnitude:.4g} {unit}"
     if not math.isfinite(magnitude):
         raise DoseInputError(parameter, f"{magnitude} is not a finite number")
     # math.copysign catches "−0 years": a negative zero is a minus sign on a value, not a plausible zero.
     if magnitude < 0 or math.copysign(1.0, magnitude) < 0 or (magnitude == 0 and not allow_zero):
-        raise DoseInputError(parameter, f"must be positive, got {shown}")
+        raise DoseInputError(parameter, f"must be positive, got {_shown_value(magnitude, unit)}")
     if magnitude > MAX_MAGNITUDE or 0 < magnitude < MIN_NONZERO_MAGNITUDE:
         # The text grammar's bound, for quantities built in code too: what is accepted can be written and read back.
-        raise DoseInputError(parameter, f"{shown} is outside any plausible value (10^-12 to 10^12 of its unit)")
+        raise DoseInputError(parameter, f"{_shown_value(magnitude, unit)} is outside any plausible value (10^-12 to 10^12 of its unit)")
     if minimum is not None and magnitude < minimum:
-        raise DoseInputError(parameter, f"{shown} is below the plausible minimum {minimum:g} {unit}")
+        raise DoseInputError(parameter, f"{_shown_value(magnitude, unit)} is below the plausible minimum {minimum:g} {unit}")
     if maximum is not None and magnitude > maximum:
-        raise DoseInputError(parameter, f"{shown} is above the plausible maximum {maximum:g} {unit}")
+        raise DoseInputError(parameter, f"{_shown_value(magnitude, unit)} is above the plausible maximum {maximum:g} {unit}")
 
 
-def daily_amount(value: Any, parameter: str, *, maximum: float) -> pint.Quantity:
+def _shown_value(magnitude: float, unit: str) -> str:
+    # Written only for a refusal: every accepted value passes here (issue 8).
+    return f"{magnitude:.4g} {unit}"
+
+
+def daily_amount(value: Any, parameter: str, *, maximum: float) -> Qty:
     """A daily dose in mg, written as a mass ("400 mg") or a rate ("400 mg/day")."""
     if isinstance(value, str):
         value = parse_text(value, parameter)
@@ -508,9 +571,10 @@ def daily_amount(value: Any, parameter: str, *, maximum: float) -> pint.Quantity
     return quantity(value, parameter, "mass per day", unit="mg", maximum=maximum)
 
 
-def is_mass_ratio(value: pint.Quantity) -> bool:
+def is_mass_ratio(value: Qty) -> bool:
     # mg/kg is dimensionless to pint, as is a bare percent: insist on mass over mass.
-    powers = [(ureg.Quantity(1, name).check("[mass]"), p) for name, p in value.units._units.items()]
+    # The exponents of a parsed unit are real numbers (pint types them as any scalar, complex included).
+    powers = [(ureg.Quantity(1, name).check("[mass]"), cast(float, p)) for name, p in value.units._units.items()]
     return any(m and p > 0 for m, p in powers) and any(m and p < 0 for m, p in powers)
 
 
@@ -518,7 +582,7 @@ def _example(unit: str) -> str:
     return f"70 {unit}" if unit else "1"
 
 
-def _decimal(q: pint.Quantity, unit: str) -> Decimal:
+def _decimal(q: Qty, unit: str) -> Decimal:
     # Decimal via repr of the float, rounded to 9 places: float noise such as
     # 14.999999999999998 mg must not round a tablet count down.
     return Decimal(repr(float(q.to(unit).magnitude))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
@@ -528,7 +592,7 @@ _MAX_COUNT = 1e15
 _ROUNDING = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}
 
 
-def _step_decimal(q: pint.Quantity, step: pint.Quantity) -> tuple[Decimal, Decimal, str]:
+def _step_decimal(q: Qty, step: Qty) -> tuple[Decimal, Decimal, str]:
     """``q`` and ``step`` as Decimals in the step's unit; a step must be positive and of q's dimension."""
     unit = str(step.units)
     if not q.is_compatible_with(step.units):
@@ -545,7 +609,7 @@ def _step_decimal(q: pint.Quantity, step: pint.Quantity) -> tuple[Decimal, Decim
     return _decimal(q, unit), step_d, unit
 
 
-def round_to_step(q: pint.Quantity, step: pint.Quantity, mode: str = "nearest") -> pint.Quantity:
+def round_to_step(q: Qty, step: Qty, mode: str = "nearest") -> Qty:
     """Round ``q`` to a whole multiple of ``step`` ('nearest' half-up, 'down' or 'up')."""
     if mode not in _ROUNDING:
         raise DoseInputError("mode", f"unknown rounding {mode!r}; use 'nearest', 'down' or 'up'")
@@ -556,7 +620,7 @@ def round_to_step(q: pint.Quantity, step: pint.Quantity, mode: str = "nearest") 
     return ureg.Quantity(float(count * step_d), unit)
 
 
-def count_of(q: pint.Quantity, step: pint.Quantity) -> int:
+def count_of(q: Qty, step: Qty) -> int:
     """How many ``step`` units make ``q`` exactly; raises if not a whole number."""
     q_d, step_d, _ = _step_decimal(q, step)
     ratio = q_d / step_d
@@ -565,7 +629,7 @@ def count_of(q: pint.Quantity, step: pint.Quantity) -> int:
     return int(ratio)
 
 
-def unit_text(units) -> str:
+def unit_text(units: Any) -> str:
     """Units as written on a chart: mL not ml, year not a, '/1.73 m²' for eGFR."""
     if isinstance(units, pint.Unit) and units._REGISTRY is ureg:
         # pint formats a unit in ~40 µs, and every message shows several (issue 8).
@@ -574,11 +638,11 @@ def unit_text(units) -> str:
 
 
 @memo
-def _unit_text_of(container) -> str:
+def _unit_text_of(container: UnitsContainer) -> str:
     return _unit_text(ureg.Unit(container))
 
 
-def _unit_text(units) -> str:
+def _unit_text(units: Any) -> str:
     if str(units) == "year":
         return "year"
     text = f"{units:~P}"
@@ -588,7 +652,7 @@ def _unit_text(units) -> str:
     return text.replace("/std_bsa", "/1.73 m²")
 
 
-def fmt_floor(q: pint.Quantity, decimals: int = 1) -> str:
+def fmt_floor(q: Qty, decimals: int = 1) -> str:
     """A measured value shown against a threshold: truncated, never rounded up.
 
     eGFR 24.99 must not read "25" next to "below 25": truncating to one decimal
@@ -598,7 +662,7 @@ def fmt_floor(q: pint.Quantity, decimals: int = 1) -> str:
     return f"{math.floor(float(q.magnitude) * scale) / scale:.{decimals}f} {_units_text_of(q)}"
 
 
-def fmt(q: pint.Quantity, digits: int = 4) -> str:
+def fmt(q: Qty, digits: int = 4) -> str:
     """A quantity as a pharmacist reads it: '1400 mg', '2.5 mg', '45.5 kg'."""
     number = f"{float(q.magnitude):.{digits}g}"
     if "e" in number:
@@ -607,7 +671,7 @@ def fmt(q: pint.Quantity, digits: int = 4) -> str:
     return f"{number} {_units_text_of(q)}"
 
 
-def _units_text_of(q: pint.Quantity) -> str:
+def _units_text_of(q: Qty) -> str:
     # The units of one of our Quantities, shown without building a pint Unit for them.
     if isinstance(q, pint.Quantity) and q._REGISTRY is ureg:
         return _unit_text_of(q._units)

@@ -5,12 +5,17 @@ from __future__ import annotations
 import enum
 import json
 import math
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import pint
 
 from dosing.findings import Finding, Severity
 from dosing.units import DoseInputError, parse_text
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from dosing.units import Qty
 
 
 class Status(enum.Enum):
@@ -23,29 +28,39 @@ class Status(enum.Enum):
         return {Status.OK: 0, Status.WARN: 1, Status.BLOCK: 2}[self]
 
 
-def status_of(findings, regimen_alerts=()) -> Status:
+def status_of(findings: Iterable[Finding], regimen_alerts: Iterable[Finding] = ()) -> Status:
     """contraindicated blocks; major or caution warns; info alone is ok. Regimen alerts count like findings."""
-    findings = [*findings, *regimen_alerts]
-    worst = max((f.severity for f in findings), default=Severity.INFO, key=lambda s: s.rank)
-    if worst is Severity.CONTRAINDICATED:
-        return Status.BLOCK
-    if worst in (Severity.MAJOR, Severity.CAUTION):
-        return Status.WARN
-    return Status.OK
+    worst = 0  # the rank of info: no finding at all is ok
+    for group in (findings, regimen_alerts):
+        for finding in group:
+            rank = finding.severity.rank
+            if rank > worst:
+                worst = rank
+    return _STATUS_OF_RANK[worst]
 
 
-def _quantity_dict(q: pint.Quantity | None):
+# What the worst severity decides (the severity ranks of dosing.findings, listed by severity).
+_STATUS_OF_RANK = {
+    Severity.INFO.rank: Status.OK,
+    Severity.CAUTION.rank: Status.WARN,
+    Severity.MAJOR.rank: Status.WARN,
+    Severity.CONTRAINDICATED.rank: Status.BLOCK,
+}
+
+
+def _quantity_dict(q: Qty | None) -> dict[str, Any] | None:
     return None if q is None else {"value": float(q.magnitude), "unit": str(q.units)}
 
 
-def _quantity_from(data) -> pint.Quantity | None:
+def _quantity_from(data: Mapping[str, Any] | None) -> Qty | None:
     if data is None:
         return None
     value = data["value"]
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
         raise DoseInputError("recommended_dose", f"expected a finite number, got {value!r}")
     # Through the same reader as every input, so "MG" is refused rather than read as megagauss.
-    return value * parse_text(f"1 {data['unit']}", "recommended_dose")
+    dose: Qty = value * parse_text(f"1 {data['unit']}", "recommended_dose")
+    return dose
 
 
 @attrs.frozen
@@ -65,21 +80,38 @@ class MedicationEntry:
     def resolved(self) -> bool:
         return self.canonical is not None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"written": self.written, "canonical": self.canonical, "problem": self.problem}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "MedicationEntry":
+    def from_dict(cls, data: Mapping[str, Any]) -> MedicationEntry:
         written, canonical, problem = data["written"], data.get("canonical"), data.get("problem", "")
         if not isinstance(written, str) or not (canonical is None or isinstance(canonical, str)) or not isinstance(problem, str):
             raise TypeError(f"not a medication entry: {data!r}")
         return cls(written, canonical, problem)
 
 
-def _strings(value) -> tuple[str, ...]:
+def _strings(value: str | Iterable[str]) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
     return tuple(value)
+
+
+def _findings(value: Iterable[Finding]) -> tuple[Finding, ...]:
+    return tuple(value)
+
+
+def _medications(value: Iterable[MedicationEntry]) -> tuple[MedicationEntry, ...]:
+    return tuple(value)
+
+
+def _details(value: Mapping[str, str] | Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    # A mapping or (label, text) pairs, kept as pairs in order; a label said twice keeps its last text.
+    return tuple(dict(value).items())
+
+
+def _status(value: object) -> Status:
+    return value if type(value) is Status else Status(value)
 
 
 @attrs.frozen
@@ -91,10 +123,10 @@ class DoseCheck:
     the arithmetic a pharmacist re-checks (BSA, dosing weight, vials...).
     """
 
-    recommended_dose: pint.Quantity | None
+    recommended_dose: Qty | None
     recommended: str
-    findings: tuple[Finding, ...] = attrs.field(default=(), converter=tuple)
-    details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=lambda d: tuple(dict(d).items()))
+    findings: tuple[Finding, ...] = attrs.field(default=(), converter=_findings)
+    details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_details)
 
 
 @attrs.frozen
@@ -109,15 +141,15 @@ class Verdict:
     drug data gave this verdict, so an audited decision can be replayed.
     """
 
-    status: Status = attrs.field(converter=Status)
+    status: Status = attrs.field(converter=_status)
     drug: str
     ordered: str
-    recommended_dose: pint.Quantity | None
+    recommended_dose: Qty | None
     recommended: str
-    findings: tuple[Finding, ...] = attrs.field(converter=tuple)
-    details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=lambda d: tuple(dict(d).items()))
-    regimen_alerts: tuple[Finding, ...] = attrs.field(default=(), converter=tuple)
-    medications: tuple[MedicationEntry, ...] = attrs.field(default=(), converter=tuple)
+    findings: tuple[Finding, ...] = attrs.field(converter=_findings)
+    details: tuple[tuple[str, str], ...] = attrs.field(default=(), converter=_details)
+    regimen_alerts: tuple[Finding, ...] = attrs.field(default=(), converter=_findings)
+    medications: tuple[MedicationEntry, ...] = attrs.field(default=(), converter=_medications)
     unused_conditions: tuple[str, ...] = attrs.field(default=(), converter=_strings)
     dmdose_version: str = ""
     knowledge_hash: str = ""
@@ -140,7 +172,7 @@ class Verdict:
     def unresolved_medications(self) -> tuple[str, ...]:
         return tuple(m.written for m in self.medications if not m.resolved)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status.value,
             "drug": self.drug,
@@ -157,7 +189,7 @@ class Verdict:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Verdict":
+    def from_dict(cls, data: Mapping[str, Any]) -> Verdict:
         try:
             return cls._from_dict(data)
         except DoseInputError:
@@ -166,7 +198,7 @@ class Verdict:
             raise DoseInputError("verdict", f"not a dmdose verdict: {type(exc).__name__}: {exc}") from None
 
     @classmethod
-    def _from_dict(cls, data: dict) -> "Verdict":
+    def _from_dict(cls, data: Mapping[str, Any]) -> Verdict:
         # The newer keys are optional: a verdict stored before they existed still reads (version and hash then "").
         for key in ("dmdose_version", "knowledge_hash"):
             if not isinstance(data.get(key, ""), str):
@@ -190,5 +222,5 @@ class Verdict:
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "Verdict":
+    def from_json(cls, text: str) -> Verdict:
         return cls.from_dict(json.loads(text))

@@ -24,7 +24,7 @@ from typing import Any
 
 import attrs
 
-from dosing.units import DoseInputError
+from dosing.units import DoseInputError, memo_enabled
 from interactions import products
 from interactions.products import ProductReading
 
@@ -32,6 +32,8 @@ DRUGS_FILE = "drugs.toml"
 RXNORM_SYSTEM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 _RXCUI_PREFIX = re.compile(r"^\s*rxcui\s*:\s*", re.IGNORECASE)
 _RXCUI = re.compile(r"^[0-9]{1,9}$")
+# How many distinct spellings a table remembers the reading of (DrugTable.outcome); then it starts over.
+_RESOLVED_MAX = 4096
 
 # Spaces, hyphens (and typographic dashes), slashes and underscores separate the
 # parts of a drug name inconsistently across charts ("TMP-SMX", "TMP/SMX",
@@ -98,6 +100,19 @@ class Drug:
 
 
 @attrs.frozen
+class _Refusal:
+    """Why a name does not resolve, apart from the parameter it came in: the UnknownDrugError is made from it."""
+
+    name: object
+    candidates: tuple[str, ...] = ()
+    reading: ProductReading | None = None
+    problem: str | None = None
+
+    def error(self, parameter: str) -> UnknownDrugError:
+        return UnknownDrugError(self.name, self.candidates, parameter, reading=self.reading, problem=self.problem)
+
+
+@attrs.frozen
 class DrugTable:
     """Canonical drugs, declared classes, and the name and code indexes built from them."""
 
@@ -108,42 +123,74 @@ class DrugTable:
     codes: dict[str, str] = attrs.field(factory=dict)  # RxCUI -> canonical name
     ambiguous_codes: dict[str, tuple[str, ...]] = attrs.field(factory=dict)  # RxCUI -> candidates
     combinations: dict[frozenset[str], str] = attrs.field(factory=dict)  # ingredient keys -> combination drug
+    # name as written -> (canonical drug or refusal, normalized key): see outcome(). Not part of the table's value.
+    _resolved: dict[str, tuple[str | _Refusal, str]] = attrs.field(factory=dict, init=False, repr=False, eq=False)
 
     def resolve(self, name: object, parameter: str = "drug") -> str:
         """The canonical drug of ``name`` (a name, a product string or ``rxcui:<code>``); raises UnknownDrugError."""
         if not isinstance(name, str):
             raise UnknownDrugError(name, parameter=parameter)
-        if _RXCUI_PREFIX.match(name):
-            return self.resolve_code(RXNORM_SYSTEM, _RXCUI_PREFIX.sub("", name, count=1), parameter=parameter)
-        key = normalize(name)
-        if key in self.index:
-            return self.index[key]
-        if key in self.ambiguous:
-            raise UnknownDrugError(name, self.ambiguous[key], parameter=parameter)
-        _, outcome = self._read(name, parameter)
+        outcome, _ = self.outcome(name, parameter)
         if isinstance(outcome, str):
             return outcome
         raise outcome
+
+    def outcome(self, name: str, parameter: str = "drug") -> tuple[str | UnknownDrugError, str]:
+        """(the canonical drug of ``name`` or the UnknownDrugError :meth:`resolve` would raise, the name's matching key).
+
+        The key is ``normalize(name)``, what a caller tells two spellings of one name apart by. Reading a name
+        is pure, so each spelling is read once (while dosing.units.memo_enabled()); the error is made anew for
+        every call, with the caller's ``parameter``.
+        """
+        if not memo_enabled():
+            found, key = self._resolution(name)
+        else:
+            hit = self._resolved.get(name)
+            if hit is None:
+                hit = self._resolution(name)
+                # Bounded: a service reads names it has never seen. Longer texts are refused as too long anyway.
+                if len(name) <= products.MAX_PRODUCT_CHARS:
+                    if len(self._resolved) >= _RESOLVED_MAX:
+                        self._resolved.clear()
+                    self._resolved[name] = hit
+            found, key = hit
+        return (found if isinstance(found, str) else found.error(parameter)), key
+
+    def _resolution(self, name: str) -> tuple[str | _Refusal, str]:
+        key = normalize(name)
+        if _RXCUI_PREFIX.match(name):
+            return self._code_resolution(RXNORM_SYSTEM, _RXCUI_PREFIX.sub("", name, count=1)), key
+        if key in self.index:
+            return self.index[key], key
+        if key in self.ambiguous:
+            return _Refusal(name, self.ambiguous[key]), key
+        return self._reading(name)[1], key
 
     def read(self, name: str) -> ProductReading:
         """What dmdose reads in ``name`` (names, strengths, form, canonical ingredients), whether or not it resolves."""
         if not isinstance(name, str):
             raise UnknownDrugError(name)
-        reading, _ = self._read(name, "drug")
+        reading, _ = self._reading(name)
         return reading
 
     def resolve_code(self, system: str, code: object, parameter: str = "drug") -> str:
         """The canonical drug of an RxNorm RxCUI (system ``RXNORM_SYSTEM``); raises UnknownDrugError."""
+        found = self._code_resolution(system, code)
+        if isinstance(found, str):
+            return found
+        raise found.error(parameter)
+
+    def _code_resolution(self, system: str, code: object) -> str | _Refusal:
         if system != RXNORM_SYSTEM:
-            raise UnknownDrugError(f"{system}|{code}", parameter=parameter, problem=f"code system {system!r} is not read; only RxNorm ({RXNORM_SYSTEM})")
+            return _Refusal(f"{system}|{code}", problem=f"code system {system!r} is not read; only RxNorm ({RXNORM_SYSTEM})")
         text = code.strip() if isinstance(code, str) else code
         if not isinstance(text, str) or not _RXCUI.match(text):
-            raise UnknownDrugError(f"rxcui:{code}", parameter=parameter, problem="an RxCUI is 1 to 9 digits")
+            return _Refusal(f"rxcui:{code}", problem="an RxCUI is 1 to 9 digits")
         if text in self.codes:
             return self.codes[text]
         if text in self.ambiguous_codes:
-            raise UnknownDrugError(f"rxcui:{text}", self.ambiguous_codes[text], parameter=parameter)
-        raise UnknownDrugError(f"rxcui:{text}", parameter=parameter, problem="RxCUI not in the dmdose drug table, so its interactions cannot be checked")
+            return _Refusal(f"rxcui:{text}", self.ambiguous_codes[text])
+        return _Refusal(f"rxcui:{text}", problem="RxCUI not in the dmdose drug table, so its interactions cannot be checked")
 
     def classes_of(self, name: str) -> frozenset[str]:
         return self.drugs[self.resolve(name)].classes
@@ -247,12 +294,12 @@ class DrugTable:
             return names, next(iter(distinct)), [], []
         return names, None, [], [" + ".join(names)]  # two drugs in one entry: not a listed combination
 
-    def _read(self, name: str, parameter: str) -> tuple[ProductReading, str | UnknownDrugError]:
+    def _reading(self, name: str) -> tuple[ProductReading, str | _Refusal]:
         try:
             parse = products.parse_product(name)
         except products.ProductTooLongError as error:
             reading = ProductReading(name[: products.MAX_PRODUCT_CHARS])
-            return reading, UnknownDrugError(name, parameter=parameter, problem=f"too long to be a drug name ({error})")
+            return reading, _Refusal(name, problem=f"too long to be a drug name ({error})")
         names, canonical, ambiguities, unread = self._read_segment(parse.main)
         alternatives: list[str] = []
         for segment in parse.alternatives:
@@ -270,7 +317,6 @@ class DrugTable:
         form_words = tuple(dict.fromkeys(w for seg in segments for w in seg.form_words))
         words = tuple(dict.fromkeys(w for seg in segments for w in seg.device_words))
         topical = any(seg.topical for seg in segments)
-        resolved = canonical is not None and not ambiguities and not unread and not topical
         reading = ProductReading(
             text=name,
             names=tuple(names),
@@ -283,18 +329,18 @@ class DrugTable:
             confusables=parse.confusables,
             unread=tuple(dict.fromkeys(unread)),
         )
-        if resolved:
+        if canonical is not None and not ambiguities and not unread and not topical:
             return reading, canonical
         if topical and canonical is not None:
             problem = (
                 f"read as {canonical} in a topical, eye or ear form ({reading.form}); dmdose checks systemic drugs only, "
                 "so this product's interactions are not checked"
             )
-            return reading, UnknownDrugError(name, parameter=parameter, reading=reading, problem=problem)
+            return reading, _Refusal(name, reading=reading, problem=problem)
         if ambiguities and not unread:
             candidates = tuple(dict.fromkeys(c for group in ambiguities for c in group))
-            return reading, UnknownDrugError(name, candidates, parameter=parameter, reading=reading)
-        return reading, UnknownDrugError(name, parameter=parameter, reading=reading)
+            return reading, _Refusal(name, candidates, reading=reading)
+        return reading, _Refusal(name, reading=reading)
 
 
 def _string_list(value: Any, where: str, source: str) -> tuple[str, ...]:
@@ -385,12 +431,12 @@ def parse_drug_table(data: dict[str, Any], source: str) -> DrugTable:
     for drug in drugs.values():
         if not drug.ingredients:
             continue
-        key = frozenset(table._ingredient_key(name) for name in drug.ingredients)
-        if len(key) != len(drug.ingredients) or drug.name in key:
+        made_of = frozenset(table._ingredient_key(name) for name in drug.ingredients)
+        if len(made_of) != len(drug.ingredients) or drug.name in made_of:
             raise InteractionDataError(source, f"[drugs.{drug.name!r}].ingredients: {list(drug.ingredients)} must name distinct ingredients other than the drug itself")
-        if key in combinations:
-            raise InteractionDataError(source, f"[drugs.{drug.name!r}].ingredients: the same ingredients already make {combinations[key]!r}")
-        combinations[key] = drug.name
+        if made_of in combinations:
+            raise InteractionDataError(source, f"[drugs.{drug.name!r}].ingredients: the same ingredients already make {combinations[made_of]!r}")
+        combinations[made_of] = drug.name
     return attrs.evolve(table, combinations=combinations)
 
 

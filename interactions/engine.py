@@ -29,7 +29,7 @@ import functools
 import hashlib
 import importlib.resources
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,6 @@ from interactions.drugs import (
     InteractionDataError,
     UnknownDrugError,
     load_drug_table,
-    normalize,
     read_package_toml,
     read_toml,
 )
@@ -153,9 +152,13 @@ class Rule:
         if self.always:
             # A finding about the patient: every order must surface it.
             return Finding(self.id, self.severity, self.message, self.reference), None
+        return self._split_matches(order_drug, self.matches([order_drug, *medications], table))
+
+    def _split_matches(self, order_drug: str, matched: list[tuple[str, list[str]]]) -> tuple[Finding | None, Finding | None]:
+        """(order finding, regimen alert) from what :meth:`matches` found in the order drug and the medications."""
         order_pairs: list[tuple[str, list[str]]] = []
         regimen_pairs: list[tuple[str, list[str]]] = []
-        for subject, mates in self.matches([order_drug, *medications], table):
+        for subject, mates in matched:
             if subject == order_drug:
                 order_pairs.append((subject, mates))
                 continue
@@ -459,7 +462,7 @@ def hideable_interactions(order_drug: str, rules: Iterable[Rule], table: DrugTab
     return out
 
 
-def _unknown_finding(unknown: list[tuple[str, UnknownDrugError]], order_drug: str, hidden: list[tuple[Rule, str]]) -> Finding:
+def _unknown_finding(unknown: list[tuple[str, UnknownDrugError]], order_drug: str, hidden: Sequence[tuple[Rule, str]]) -> Finding:
     parts = []
     for name, error in unknown:
         if error.candidates:
@@ -473,7 +476,7 @@ def _unknown_finding(unknown: list[tuple[str, UnknownDrugError]], order_drug: st
     # A product read as topical is identified, not unknown: it cannot be the systemic drug an
     # interaction needs, so it alone does not raise the finding to major (it stays a caution).
     if all(error.topical for _, error in unknown):
-        hidden = []
+        hidden = ()
     if not hidden:
         return Finding.of(UNKNOWN_DRUG_RULE, Severity.CAUTION, message, UNKNOWN_DRUG_REF)
     # The unread entry could be the very drug this order must not meet (issue 5): a prescriber must confirm.
@@ -508,19 +511,19 @@ def check(
     """
     if not isinstance(patient, Patient):
         raise DoseInputError("patient", f"expected a Patient, got {type(patient).__name__}")
-    intent = _intent(intent)
-    table, rules = _rules_and_table(rules, drugs)
+    intent_text = _intent(intent)
+    table, rule_set = _rules_and_table(rules, drugs)
     order_drug = table.resolve(drug)
 
     medications: list[str] = []
     entries: list[MedicationEntry] = []
     unknown: dict[str, tuple[str, UnknownDrugError]] = {}  # normalized name -> first spelling, error
     for name in _medication_names(current_medications):
-        try:
-            canonical = table.resolve(name, parameter="current_medications")
-        except UnknownDrugError as error:
-            unknown.setdefault(normalize(name), (name, error))
-            entries.append(MedicationEntry(name, None, error.problem))
+        # One reading per name: the matching key comes with it.
+        canonical, key = table.outcome(name, parameter="current_medications")
+        if isinstance(canonical, UnknownDrugError):
+            unknown.setdefault(key, (name, canonical))
+            entries.append(MedicationEntry(name, None, canonical.problem))
             continue
         entries.append(MedicationEntry(name, canonical))
         if canonical not in medications:
@@ -529,16 +532,23 @@ def check(
     findings: list[Finding] = []
     regimen_alerts: list[Finding] = []
     others = [m for m in medications if m != order_drug]
-    for rule in _rules_about(rules, table, [order_drug, *others]):
-        order_finding, regimen_alert = rule.split(order_drug, others, patient, table)
+    if memo_enabled():
+        compiled = _compiled(rule_set, table)
+        pairs = compiled.split(order_drug, others, patient)
+        hidden: Sequence[tuple[Rule, str]] = compiled.hideable(order_drug) if unknown else ()
+    else:
+        # The reference path (dosing.units.memo_off): every rule tried in full, nothing precomputed.
+        pairs = [rule.split(order_drug, others, patient, table) for rule in rule_set]
+        hidden = hideable_interactions(order_drug, rule_set, table) if unknown else []
+    for order_finding, regimen_alert in pairs:
         if order_finding is not None:
             findings.append(order_finding)
         if regimen_alert is not None:
             regimen_alerts.append(regimen_alert)
     if order_drug in medications:
-        findings.append(_same_drug_finding(order_drug, intent))
+        findings.append(_same_drug_finding(order_drug, intent_text))
     if unknown:
-        findings.append(_unknown_finding(list(unknown.values()), order_drug, hideable_interactions(order_drug, rules, table)))
+        findings.append(_unknown_finding(list(unknown.values()), order_drug, hidden))
     return CheckResult(
         order_drug,
         tuple(medications),
@@ -549,36 +559,135 @@ def check(
     )
 
 
-_SUBJECT_INDEXES: dict[int, tuple[tuple[Rule, ...], DrugTable, dict[str, tuple[int, ...]], tuple[int, ...]]] = {}
+@attrs.frozen(eq=False)
+class _Compiled:
+    """What checking needs of one rule set over one drug table, worked out once (issue 8).
 
+    ``subjects[i]`` / ``partners[i]`` are the canonical drugs that rule ``i`` names on either side, its
+    classes spread into their drugs, so that a rule is matched by set membership. The indexes list each
+    rule under what it cannot fire without, so that an order tries only the rules its regimen and patient
+    could trigger (each still checked in full):
 
-def _rules_about(rules: tuple[Rule, ...], table: DrugTable, regimen: list[str]) -> tuple[Rule, ...] | list[Rule]:
-    """The rules that can say anything about ``regimen`` (canonical names), in file order.
-
-    A rule that is not ``always`` is silent unless one of its subject drugs or classes is
-    in the regimen (Rule.split finds no subject), so only those and the ``always`` rules
-    are tried: the same findings without trying all rules on every order (issue 8).
-    The index is built once per rule set and drug table.
+    * a drug-drug rule under every (subject, partner) pair of distinct drugs;
+    * a drug rule that needs a condition (``patient_any``) under every (subject, condition);
+    * any other drug rule under each subject;
+    * an ``always`` rule under each of its ``patient_any`` conditions, or in ``unconditional``.
     """
-    if not memo_enabled():
-        return rules
-    entry = _SUBJECT_INDEXES.get(id(rules))
-    if entry is None or entry[0] is not rules or entry[1] is not table:
-        if len(_SUBJECT_INDEXES) >= 16:
-            _SUBJECT_INDEXES.clear()
-        by_subject: dict[str, list[int]] = {}
-        for name in table.drugs:
-            for position, rule in enumerate(rules):
-                if not rule.always and rule._subject(name, table):
-                    by_subject.setdefault(name, []).append(position)
-        always = tuple(position for position, rule in enumerate(rules) if rule.always)
-        entry = (rules, table, {name: tuple(p) for name, p in by_subject.items()}, always)
-        _SUBJECT_INDEXES[id(rules)] = entry
-    _, _, by_subject, always = entry
-    positions = set(always)
-    for name in regimen:
-        positions.update(by_subject.get(name, ()))
-    return [rules[position] for position in sorted(positions)]
+
+    rules: tuple[Rule, ...]
+    table: DrugTable
+    subjects: tuple[frozenset[str], ...]
+    partners: tuple[frozenset[str], ...]
+    by_pair: dict[tuple[str, str], tuple[int, ...]]
+    by_drug_condition: dict[tuple[str, str], tuple[int, ...]]
+    by_drug: dict[str, tuple[int, ...]]
+    by_condition: dict[str, tuple[int, ...]]
+    unconditional: tuple[int, ...]
+    _hideable: dict[str, tuple[tuple[Rule, str], ...]] = attrs.field(factory=dict, init=False)
+
+    @classmethod
+    def build(cls, rules: tuple[Rule, ...], table: DrugTable) -> _Compiled:
+        in_class: dict[str, set[str]] = {}
+        for drug in table.drugs.values():
+            for drug_class in drug.classes:
+                in_class.setdefault(drug_class, set()).add(drug.name)
+
+        def spread(names: frozenset[str], classes: frozenset[str]) -> frozenset[str]:
+            # The drugs Rule._subject / Rule._partner accept: named ones, and every member of a named class.
+            return frozenset(names & table.drugs.keys()).union(*(in_class.get(c, ()) for c in classes))
+
+        subjects = tuple(spread(rule.drug, rule.drug_class) for rule in rules)
+        partners = tuple(spread(rule.with_drug, rule.with_class) for rule in rules)
+        by_pair: dict[tuple[str, str], list[int]] = {}
+        by_drug_condition: dict[tuple[str, str], list[int]] = {}
+        by_drug: dict[str, list[int]] = {}
+        by_condition: dict[str, list[int]] = {}
+        unconditional: list[int] = []
+        for position, rule in enumerate(rules):
+            if rule.always:
+                for condition in rule.patient_any:
+                    by_condition.setdefault(condition, []).append(position)
+                if not rule.patient_any:
+                    unconditional.append(position)
+            elif rule.has_partner:
+                for subject in subjects[position]:
+                    for partner in partners[position] - {subject}:
+                        by_pair.setdefault((subject, partner), []).append(position)
+            elif rule.patient_any:
+                for subject in subjects[position]:
+                    for condition in rule.patient_any:
+                        by_drug_condition.setdefault((subject, condition), []).append(position)
+            else:
+                for subject in subjects[position]:
+                    by_drug.setdefault(subject, []).append(position)
+        return cls(
+            rules,
+            table,
+            subjects,
+            partners,
+            {key: tuple(p) for key, p in by_pair.items()},
+            {key: tuple(p) for key, p in by_drug_condition.items()},
+            {key: tuple(p) for key, p in by_drug.items()},
+            {key: tuple(p) for key, p in by_condition.items()},
+            tuple(unconditional),
+        )
+
+    def candidates(self, regimen: list[str], conditions: frozenset[str]) -> list[int]:
+        """The positions, in file order, of every rule that could find anything for ``regimen`` and ``conditions``."""
+        positions = set(self.unconditional)
+        for condition in conditions:
+            positions.update(self.by_condition.get(condition, ()))
+        for name in regimen:
+            positions.update(self.by_drug.get(name, ()))
+            for condition in conditions:
+                positions.update(self.by_drug_condition.get((name, condition), ()))
+            for other in regimen:
+                if other != name:
+                    positions.update(self.by_pair.get((name, other), ()))
+        return sorted(positions)
+
+    def split(self, order_drug: str, others: list[str], patient: Patient) -> list[tuple[Finding | None, Finding | None]]:
+        """Rule.split of every rule that can find anything, in file order; ``others`` are distinct and not the order drug."""
+        regimen = [order_drug, *others]
+        out: list[tuple[Finding | None, Finding | None]] = []
+        for position in self.candidates(regimen, patient.conditions):
+            rule = self.rules[position]
+            if not rule.applies_to(patient):
+                continue
+            if rule.always:
+                out.append((Finding(rule.id, rule.severity, rule.message, rule.reference), None))
+                continue
+            # Rule.matches with the precomputed sides; the regimen already has no repeats.
+            subjects = self.subjects[position]
+            partners = self.partners[position]
+            matched: list[tuple[str, list[str]]] = []
+            for name in regimen:
+                if name in subjects:
+                    mates = [other for other in regimen if other != name and other in partners]
+                    if mates or not rule.has_partner:
+                        matched.append((name, mates))
+            out.append(rule._split_matches(order_drug, matched))
+        return out
+
+    def hideable(self, order_drug: str) -> tuple[tuple[Rule, str], ...]:
+        """hideable_interactions(order_drug), once per drug."""
+        found = self._hideable.get(order_drug)
+        if found is None:
+            found = self._hideable[order_drug] = tuple(hideable_interactions(order_drug, self.rules, self.table))
+        return found
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(rules: tuple[Rule, ...], table: DrugTable) -> _Compiled:
+    """The compiled form of ``rules`` over ``table``, built on first use and kept for the last few rule sets."""
+    entry = _COMPILED.get(id(rules))
+    if entry is None or entry.rules is not rules or entry.table is not table:
+        if len(_COMPILED) >= 16:
+            _COMPILED.clear()
+        entry = _COMPILED[id(rules)] = _Compiled.build(rules, table)
+    return entry
 
 
 @functools.cache

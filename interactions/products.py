@@ -239,6 +239,7 @@ def tokenize(text: str) -> tuple[Token, ...]:
     tokens = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
+        assert kind is not None  # every alternative of _TOKEN is a named group
         if kind in ("space", "dot"):
             continue
         tokens.append(Token(kind, match.group()))

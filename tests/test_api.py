@@ -186,3 +186,14 @@ def test_weight_basis_is_refused_where_no_dose_rule_uses_it():
 def test_order_with_weight_basis_round_trips():
     order = Order("IVIG", "50 g", "daily for 2 days every 4 weeks", "IV", weight_basis="adjusted")
     assert Order.from_dict(order.to_dict()) == order
+
+
+def test_findings_are_merged_worst_first_once_each():
+    from dosing.api import _merge
+    from dosing.findings import Finding, Severity
+
+    info, caution, major = (Finding(rule, severity, "m", "ref") for rule, severity in
+                            (("a.info", Severity.INFO), ("b.caution", Severity.CAUTION), ("c.major", Severity.MAJOR)))
+    assert _merge([info, caution], (major, info), ()) == (major, caution, info)
+    assert _merge((), [caution], [caution]) == (caution,)
+    assert _merge() == ()

@@ -516,3 +516,56 @@ def test_bad_creatinine_always_refused(scr):
 def test_children_refused_by_adult_equations(age, sex):
     raises_naming("age", creatinine_clearance, Quantity(age, "year"), "40 kg", "0.5 mg/dL", sex)
     raises_naming("age", egfr_ckd_epi_2021, "0.5 mg/dL", Quantity(age, "year"), sex)
+
+
+# ---------------------------------------------------------------- the scalar kernels (issue 8)
+
+
+def _bits(values):
+    return np.asarray(values, dtype=float).view(np.int64)
+
+
+def test_scalar_ibw_is_the_array_kernel_to_the_last_bit():
+    # One float goes through plain float arithmetic; the batch path through numpy: both round the same way.
+    rng = np.random.default_rng(8)
+    heights = np.concatenate([rng.uniform(152.4, 250.0, 20000), np.arange(152.4, 250.0, 0.01), np.arange(60.0, 99.0, 0.01) * 2.54])
+    for male in (False, True):
+        array = body.ideal_body_weight_kg(heights, np.full(heights.shape, male))
+        scalar = [body.ideal_body_weight_kg(float(h), male) for h in heights]
+        assert all(type(s) is float for s in scalar[:10])
+        assert (_bits(array) == _bits(scalar)).all()
+
+
+def test_scalar_ibw_refuses_below_five_feet_as_the_array_kernel():
+    with pytest.raises(DoseInputError, match=r"height: .*152.4 cm\); got 150.0 cm"):
+        body.ideal_body_weight_kg(150.0, True)
+    with pytest.raises(DoseInputError, match=r"heights\[1\]: .*got 150.0 cm"):
+        body.ideal_body_weight_kg(np.array([160.0, 150.0]), np.array([True, True]), parameter="heights")
+
+
+def test_scalar_above_fraction_of_ibw_is_the_array_kernel():
+    rng = np.random.default_rng(10)
+    actual = np.concatenate([rng.uniform(2.0, 350.0, 20000), np.round(1.2 * np.arange(45.5, 140.0, 0.1), 6)])
+    ibw = np.concatenate([rng.uniform(45.5, 140.0, 20000), np.arange(45.5, 140.0, 0.1)])
+    array = body.above_fraction_of_ibw(actual, ibw, 1.2)
+    scalar = [body.above_fraction_of_ibw(float(a), float(i), 1.2) for a, i in zip(actual, ibw)]
+    assert all(type(s) is np.bool_ for s in scalar[:10])
+    assert list(array) == scalar
+    assert not body.above_fraction_of_ibw(68.4, 57.0, 1.2)  # exactly 120 %
+
+
+@pytest.mark.parametrize("formula", list(BSAFormula))
+def test_bsa_m2_is_the_array_kernel_to_the_last_bit(formula):
+    rng = np.random.default_rng(12)
+    w, h = rng.uniform(2.0, 350.0, 5000), rng.uniform(40.0, 250.0, 5000)
+    array = body._bsa_m2(w, h, formula)
+    scalar = [body.bsa_m2(float(a), float(b), formula) for a, b in zip(w, h)]
+    assert (_bits(array) == _bits(scalar)).all()
+
+
+def test_float_kernels_are_the_quantity_functions():
+    assert body.ckd_epi_2021(1.0, 54.0, True) == egfr_ckd_epi_2021("1.0 mg/dL", "54 years", "female").magnitude
+    cg = body.cockcroft_gault(54.0, 120.0, 1.0, "male", "adjusted", lambda sex, basis: body.ideal_body_weight_kg(170.0, True))
+    assert cg == creatinine_clearance("54 years", "120 kg", "1.0 mg/dL", "male", basis="adjusted", height="170 cm")
+    with pytest.raises(DoseInputError, match="age: CKD-EPI 2021 is validated for adults"):
+        body.require_adult_years(17.0, "CKD-EPI 2021")

@@ -435,3 +435,50 @@ def test_report_shows_regimen_alerts_medications_unused_conditions_and_version(t
     assert "NOT USED     hypertension" in result.stdout
     assert "DMDOSE       " in result.stdout
     assert result.returncode == 1  # warn: the regimen alert is major, the remedy is not blocked
+
+
+# --- shell completion (shtab, optional) ---------------------------------------------------------
+
+
+def test_completion_without_shtab_says_how_to_get_it(monkeypatch, capsys):
+    from dosing import cli
+
+    monkeypatch.setitem(sys.modules, "shtab", None)  # import shtab now raises ImportError, as when it is not installed
+    assert cli.main(["completion", "bash"]) == 3
+    captured = capsys.readouterr()
+    assert captured.out == "" and "pip install shtab" in captured.err
+
+
+def test_completion_script_names_every_command_and_calculator(capsys):
+    pytest.importorskip("shtab")
+    from dosing import cli
+    from dosing.cli.calc import BY_NAME
+
+    for shell in ("bash", "zsh", "tcsh"):
+        assert cli.main(["completion", shell]) == 0
+        script = capsys.readouterr().out
+        # tcsh's script completes commands and calculators only; bash and zsh complete options too.
+        options = ("--weight", "--json") if shell != "tcsh" else ()
+        for word in ("verify", "calc", "serve", "completion", *BY_NAME, *options):
+            assert word in script, (shell, word)
+    # File arguments complete file names.
+    cli.main(["completion", "bash"])
+    assert "_shtab_dmdose_verify_pos_0_COMPGEN=_shtab_compgen_files" in capsys.readouterr().out
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+def test_bash_completion_completes_calculators_and_file_names(tmp_path):
+    pytest.importorskip("shtab")
+    script = dmdose("completion", "bash")
+    assert script.returncode == 0, script.stderr
+    (tmp_path / "orders.jsonl").write_text("")
+    complete = tmp_path / "dmdose.bash"
+    complete.write_text(script.stdout)
+    probe = (
+        f'source "{complete}"\n'
+        't() { COMP_WORDS=("$@"); COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 )); COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; '
+        'COMPREPLY=(); _shtab_dmdose; echo "${COMPREPLY[*]}"; }\n'
+        't dmdose calc iv\nt dmdose verify ord\nt dmdose completion ""\n'
+    )
+    result = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert result.stdout.splitlines() == ["ivig", "orders.jsonl", "bash zsh tcsh"], result.stderr

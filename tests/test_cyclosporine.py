@@ -32,6 +32,9 @@ def test_70_kg_start_dose():
     assert details["daily"] == "2.5 mg/kg/day × 70 kg = 175.0 mg/day"
     assert details["per dose"] == "175.0 mg ÷ 2 = 87.50 mg twice daily → 75 mg (nearest whole 25 mg capsule step)"
     assert "actual" in details["dosing weight"]
+    # The target (175 mg/day) and what the capsules give (2 × 75 = 150 mg/day) are both stated, never one for the other.
+    assert plan.rounded_daily_dose == Quantity(150, "mg/day")
+    assert details["rounded daily"] == "75 mg × 2 = 150 mg/day = 2.14 mg/kg/day (the 175.0 mg/day target to whole capsules)"
 
 
 def test_80_kg_start_dose():
@@ -45,6 +48,7 @@ def test_four_mg_per_kg_never_rounded_above_the_max():
     # 4 × 70 = 280 mg/day; ÷ 2 = 140 mg → nearest 150 mg would be 300 mg/day = 4.29 mg/kg/day: stepped down to 125 mg
     plan = calculate_cyclosporine(patient(), 4.0)
     assert plan.dose_per_administration == Quantity(125, "mg")
+    assert plan.daily_dose == Quantity(280, "mg/day") and plan.rounded_daily_dose == Quantity(250, "mg/day")
 
 
 def test_order_at_start_dose_is_ok_apart_from_monitoring():
@@ -142,6 +146,7 @@ def test_dose_monotonic_in_weight_and_never_above_max(w, dw, rate):
         dose = plan.dose_per_administration.magnitude
         assert dose % 25 == 0
         assert dose * 2 <= 4.0 * weight + 1e-9 or dose == 25
+        assert plan.rounded_daily_dose == Quantity(dose * 2, "mg/day")
 
 
 @settings(max_examples=100, deadline=None)

@@ -93,6 +93,9 @@ def test_timing_maps_to_the_frequency_fields(timing, schedule):
     R(frequency=1, period=1, periodUnit="mo"),      # a month is not a whole number of days
     R(frequency=1, period=5, periodUnit="h"),       # not a whole number of doses a day
     R(frequency=3, period=1, periodUnit="d", count=4),  # not whole days
+    R(frequency=1, period=1, periodUnit="wk", dayOfWeek=["MON"]),  # codes are lower case in R4
+    R(frequency=1, period=1, periodUnit="wk", dayOfWeek=["xyz"]),
+    {"repeat": {"frequency": 1, "period": 1, "periodUnit": "wk", "dayOfWeek": [None], "_dayOfWeek": [{"extension": [{"url": "http://example.org/x", "valueString": "y"}]}]}},
     {},
 ])
 def test_unreadable_timing_is_refused_naming_the_path(timing):

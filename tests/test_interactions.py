@@ -711,3 +711,73 @@ def test_ordering_a_drug_already_taken_is_flagged_as_duplicate(drug, meds):
 
 def test_no_duplicate_finding_for_a_different_drug():
     assert severity_of(check("methotrexate", pt(), ["folic acid", "prednisone"]), "interactions.duplicate-therapy") is None
+
+
+# --- the indexed check (issue 8) ---------------------------------------------------------------
+#
+# check() tries only the rules a regimen and a patient could trigger (interactions.engine._Compiled);
+# inside dosing.units.memo_off() it tries every rule in full. Both must give the same result.
+
+_NAMES = [*canonical_drugs(), "Bactrim DS 800-160 mg tablet", "not a drug", "mycophenolate", "rxcui:6851", "hydrocortisone cream 1%"]
+
+
+def _check_both_ways(drug, conditions, meds, **kwargs):
+    from dosing.units import memo_off
+
+    patient = Patient(weight="70 kg", height="170 cm", age="50 years", sex="female", conditions=conditions)
+    fast = check(drug, patient, meds, **kwargs)
+    with memo_off():
+        reference = check(drug, patient, meds, **kwargs)
+    return fast, reference
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(canonical_drugs()),
+    st.lists(st.sampled_from(sorted(KNOWN_CONDITIONS)), max_size=3, unique=True),
+    st.lists(st.sampled_from(_NAMES), max_size=8),
+    st.sampled_from([None, "new", "renewal", "change"]),
+)
+def test_indexed_check_equals_trying_every_rule(drug, conditions, meds, intent):
+    fast, reference = _check_both_ways(drug, conditions, meds, intent=intent)
+    assert fast == reference
+    assert [f.message for f in fast.findings] == [f.message for f in reference.findings]
+    assert [f.message for f in fast.regimen_alerts] == [f.message for f in reference.regimen_alerts]
+
+
+def test_indexed_check_handles_rules_the_file_format_would_refuse():
+    # Rule objects built in code skip the file's validation: an always rule without patient_any
+    # fires for every patient, and a class rule can name the same drug on both sides.
+    from interactions.engine import Rule
+
+    table = load_drug_table()
+    rules = (
+        Rule("test.always", CAUTION, "always", (refs.SEED_PLAN,), always=True),
+        Rule("test.two-tnf", MAJOR, "{drug} with {with_drug}", (refs.SEED_PLAN,), drug_class=frozenset({"tnf_antagonist"}),
+             with_class=frozenset({"tnf_antagonist"})),
+        Rule("test.mtx-unless-pregnant", INFO, "{drug}", (refs.SEED_PLAN,), drug=frozenset({"methotrexate"}),
+             patient_none=frozenset({"pregnancy"})),
+    )
+    for drug, meds, conditions in [("etanercept", ["Humira"], []), ("etanercept", [], []), ("methotrexate", ["etanercept", "infliximab"], []),
+                                   ("methotrexate", [], ["pregnancy"])]:
+        fast, reference = _check_both_ways(drug, conditions, meds, rules=rules, drugs=table)
+        assert fast == reference
+        assert "test.always" in fast.rule_ids
+    fast, _ = _check_both_ways("etanercept", [], ["Humira"], rules=rules, drugs=table)
+    assert "test.two-tnf" in fast.rule_ids
+    fast, _ = _check_both_ways("etanercept", [], [], rules=rules, drugs=table)
+    assert "test.two-tnf" not in fast.rule_ids
+
+
+def test_a_name_is_read_once_but_every_refusal_is_new_and_names_its_parameter():
+    table = load_drug_table()
+    first, key = table.outcome("Not A Drug", "current_medications")
+    second, _ = table.outcome("Not A Drug", "drug")
+    assert isinstance(first, UnknownDrugError) and isinstance(second, UnknownDrugError)
+    assert first is not second and key == "notadrug"
+    assert first.parameter == "current_medications" and second.parameter == "drug"
+    assert first.problem == second.problem
+    assert table.outcome("Bactrim DS", "drug") == ("trimethoprim-sulfamethoxazole", "bactrimds")
+    with pytest.raises(UnknownDrugError, match="ambiguous") as raised:
+        table.resolve("mycophenolate", parameter="current_medications")
+    assert raised.value.parameter == "current_medications"

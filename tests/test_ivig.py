@@ -592,8 +592,8 @@ def test_course_above_plan_within_cap_is_major(monkeypatch):
     # Issue 7: on the lean 60 kg patient (actual weight under both policies): 1 g/kg → target 60 g, 30 g/day.
     import dosing.drugs.ivig as ivig
 
-    real = ivig.calculate_ivig
-    monkeypatch.setattr(ivig, "calculate_ivig", lambda *a, **kw: real(*a, **{**kw, "dose_per_kg": "1 g/kg"}))
+    # check_order plans the seed dose read once (issue 8: it no longer goes through calculate_ivig).
+    monkeypatch.setattr(ivig, "_SEED_DOSE_PER_KG", 1.0)
     found = rules(_check(order("35 g"), lean_male()).findings)  # 70 g: +16.7 % of the target
     assert found["ivig.course-above-plan"] is Severity.MAJOR
     assert "ivig.course-above-2g-per-kg" not in found
@@ -1320,7 +1320,9 @@ def test_octagam_10_in_the_table_matches_the_label_and_the_default_product():
         ("Privigen", "Privigen"), ("Gamunex-C 10%", "Gamunex-C"), ("gammagard liquid", "Gammagard Liquid"),
         ("Panzyga 10%", "Panzyga"), ("Bivigam", "Bivigam"), ("Asceniv 5 g", "Asceniv"),
         ("IVIG", None), ("immune globulin intravenous", None), ("Octagam", None), ("Octagam 7%", None),
-        ("Gammagard S/D", None), ("Flebogamma 10% DIF", None), ("Privigen 5%", None),
+        ("Gammagard S/D", None), ("Flebogamma 10% DIF", "Flebogamma 10% DIF"), ("flebogamma dif 10 %", "Flebogamma 10% DIF"),
+        # Its name carries a strength: named without it, it may be the 5 % product (not in the table).
+        ("Flebogamma DIF", None), ("Flebogamma 5% DIF", None), ("Privigen 5%", None),
     ],
 )
 def test_products_resolve_by_name(name, product):
@@ -1360,3 +1362,89 @@ def test_malformed_product_records_are_refused(change, parameter):
     with pytest.raises(DoseInputError) as err:
         product_from_record("X", {**record, **change})
     assert err.value.parameter == parameter
+
+
+# ---------------------------------------------------------------- issue 8: the order check on plain numbers
+
+from dosing.units import fmt  # noqa: E402
+
+
+def _details_of(plan, product) -> dict[str, str]:
+    """The check's details as they were written from the IvigPlan's Quantities, before the check ran on floats."""
+    def per_kg_rate(q):
+        return f"{q.to('mL/kg/h').magnitude:.3g} mL/kg/h"
+
+    target = f"{fmt(plan.dose_per_kg)} × {fmt(plan.dosing_weight)} = {fmt((plan.dose_per_kg * plan.dosing_weight).to('g'))}"
+    if plan.course_capped:
+        target += f", above 2 g/kg of the actual weight: 2 g/kg × {fmt(plan.cap_weight)} = {fmt(plan.target_course_dose)}"
+    details = {
+        "Dosing weight": f"{fmt(plan.dosing_weight)} ({plan.weight_basis.value}): {plan.weight_reason}",
+        "Cap weight": f"{fmt(plan.cap_weight)}, the actual weight: the 2 g/kg course cap (label) is always computed on it",
+        "Rate weight": (
+            f"{fmt(plan.rate_weight)}, the lower of the dosing weight and the actual weight: the infusion rates (mL/h) "
+            "are never computed on more than the actual weight"
+        ),
+        "Weight policy": plan.policy.value,
+        "Course target": target,
+        "Daily target": f"{fmt(plan.target_course_dose)} ÷ {plan.days} days = {fmt(plan.target_daily_dose)}",
+        "Vials per day": f"{plan.vials_text} = {fmt(plan.daily_dose)} ({plan.deviation.magnitude:+.1f} % of target; never above +5 %)",
+        "Course dose": f"{fmt(plan.daily_dose)} × {plan.days} days = {fmt(plan.course_dose)}",
+        "Volume per day": f"{fmt(plan.daily_dose)} ÷ {fmt(product.concentration)} = {fmt(plan.daily_volume)}",
+        "Infusion ramp": "; ".join(
+            f"{per_kg_rate(s.rate_per_kg)} = {fmt(s.rate, 4)} for {fmt(s.duration.to('min'), 3)}" for s in plan.infusion_steps
+        ),
+        "Maximum rate": f"{per_kg_rate(plan.max_rate_per_kg)} × {fmt(plan.rate_weight)} = {fmt(plan.max_rate)}",
+        "Minimum infusion time": (
+            f"{fmt(plan.daily_volume)} ÷ {fmt(plan.max_rate)} = {fmt(plan.min_infusion_time, 3)} (ramp: {fmt(plan.ramp_infusion_time, 3)})"
+        ),
+        "Interval": f"every {plan.interval_days[0]}-{plan.interval_days[1]} days",
+    }
+    if plan.course_dates is not None:
+        details["Course dates"] = ", ".join(d.isoformat() for d in plan.course_dates)
+        details["Next course window"] = f"{plan.next_course_window[0].isoformat()} to {plan.next_course_window[1].isoformat()}"
+    return details
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    kg=st.integers(min_value=20, max_value=3000).map(lambda n: n / 10),
+    cm=st.integers(min_value=140, max_value=205),
+    age=st.sampled_from(["12 years", "40 years", "70 years"]),
+    sex=st.sampled_from(["female", "male", "unknown"]),
+    creatinine=st.sampled_from([None, "0.8 mg/dL", "2.4 mg/dL"]),
+    conditions=st.lists(st.sampled_from(["pregnancy", "renal_impairment", "thrombosis_risk"]), max_size=2, unique=True),
+    days=st.sampled_from([2, 3, 4, 5]),
+    basis=st.sampled_from([None, "actual", "ideal", "adjusted"]),
+    policy=st.sampled_from(["label", "adjusted"]),
+    product=st.sampled_from(["default", "Octagam 10%", "Octagam 5%", "Privigen", "Panzyga", "Gammagard Liquid"]),
+    start=st.sampled_from([None, "2027-03-01"]),
+)
+def test_order_check_on_floats_says_what_the_quantity_plan_says(kg, cm, age, sex, creatinine, conditions, days, basis, policy,
+                                                                  product, start):
+    # check_order computes its plan on floats and writes its own text (issue 8); calculate_ivig builds the
+    # Quantities. Both are one computation: the check's recommended dose, details and plan findings are
+    # the IvigPlan's, written as the Quantity formatting writes them, to the character.
+    chosen = DEFAULT_PRODUCT if product == "default" else next(e.product for e in load_ivig_products() if e.product.name == product)
+    patient_fields = dict(weight=f"{kg} kg", height=f"{cm} cm", age=age, sex=sex, conditions=conditions)
+    if creatinine:
+        patient_fields["serum_creatinine"] = creatinine
+    patient = Patient(**patient_fields)
+    o = Order(chosen.name, "30 g", f"daily for {days} days every 4 weeks", "iv", start_date=start, weight_basis=basis)
+    try:
+        plan = calculate_ivig(patient, days=days, product=chosen, start_date=start, weight_basis=basis, policy=policy)
+    except DoseInputError as refused:
+        with pytest.raises(DoseInputError) as also:
+            check_order(o, patient, product=chosen, policy=policy)
+        assert str(also.value) == str(refused)
+        return
+    check = check_order(o, patient, product=chosen, policy=policy)
+    assert check.recommended_dose == plan.daily_dose and check.recommended_dose.magnitude == plan.daily_dose.magnitude
+    assert dict(check.details) == _details_of(plan, chosen)
+    assert check.findings[: len(plan.findings)] == plan.findings
+
+
+def test_round_to_vials_names_a_text_target_it_cannot_fill():
+    # The refusal used to fail on the text itself (AttributeError: 'str' object has no attribute 'to').
+    with pytest.raises(DoseInputError, match=r"smallest Octagam 10% vial \(5 g\) is more than 5 % above the per-day target 0.1 g"):
+        round_to_vials("0.1 g", DEFAULT_PRODUCT)
+    assert round_to_vials("62145.7 mg", DEFAULT_PRODUCT) == round_to_vials(Quantity(62.1457, "g"), DEFAULT_PRODUCT)

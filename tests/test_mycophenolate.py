@@ -433,3 +433,34 @@ def test_child_mmf_major_exactly_when_above_600_per_m2(w, h, mg):
     ceiling = min(int(600 * pt.bsa().magnitude + 1e-6), 1000)
     flagged = "mycophenolate.pediatric-dose" in rules(check_mmf_order(order(f"{mg} mg"), pt))
     assert flagged == (mg > ceiling)
+
+
+# ---------------------------------------------------------------- whole dose units on floats (issue 8)
+
+from dosing.drugs.mycophenolate import _is_multiple  # noqa: E402
+from dosing.units import count_of  # noqa: E402
+
+
+def _counts(mg, step):
+    try:
+        count_of(Quantity(mg, "mg"), Quantity(step, "mg"))
+    except DoseInputError:
+        return False
+    return True
+
+
+@settings(max_examples=300)
+@given(
+    st.sampled_from([180.0, 250.0, 360.0, 500.0]),
+    st.floats(1e-6, 1e13, allow_nan=False)
+    | st.integers(1, 40).flatmap(lambda n: st.sampled_from([0.0, 1e-10, -1e-10, 4e-10, 6e-10, 1e-6]).map(lambda e: n * 250.0 + e)),
+)
+def test_whole_units_are_counted_as_count_of_counts_them(step, mg):
+    # The order check counts on floats; units.count_of on Quantities is the reference arithmetic.
+    assert _is_multiple(mg, step) is _counts(mg, step)
+
+
+@pytest.mark.parametrize("mg, step, whole", [(1000.0, 250.0, True), (749.9999999999, 250.0, True), (1100.0, 250.0, False),
+                                             (720.0, 180.0, True), (1000.0, 180.0, False), (2e15, 250.0, False)])
+def test_whole_units_hand_worked(mg, step, whole):
+    assert _is_multiple(mg, step) is whole is _counts(mg, step)

@@ -448,3 +448,87 @@ def test_round_trip_with_birth_dates_sex_and_unused(p):
     again = Patient.from_dict(json.loads(json.dumps(p.to_dict())))
     assert again == p
     assert again.to_dict() == p.to_dict()
+
+
+# ---------------------------------------------------------------- derived values, once per patient (issue 8)
+
+
+def test_float_views_are_the_stored_magnitudes():
+    p = woman(weight="154 lb", serum_creatinine="97 umol/L")
+    assert (p.weight_kg, p.height_cm, p.age_years, p.serum_creatinine_mg_dl) == (
+        p.weight.magnitude, p.height.magnitude, p.age.magnitude, p.serum_creatinine.magnitude)
+    assert all(type(v) is float for v in (p.weight_kg, p.height_cm, p.age_years, p.serum_creatinine_mg_dl))
+    assert woman(serum_creatinine=None).serum_creatinine_mg_dl is None
+    assert p.bsa_m2() == p.bsa().magnitude and p.bsa_m2("dubois") == p.bsa(BSAFormula.DUBOIS).magnitude
+    assert p.ideal_body_weight_kg() == p.ideal_body_weight().magnitude
+    assert p.adjusted_body_weight_kg() == p.adjusted_body_weight().magnitude
+
+
+def _derived(p):
+    def shown(call):
+        try:
+            value = call()
+        except DoseInputError as error:
+            return type(error).__name__, str(error)
+        if hasattr(value, "weight_used"):
+            return f"{value.value:~P}", f"{value.weight_used:~P}", value.basis, value.reason
+        if isinstance(value, tuple):
+            return (None if value[0] is None else shown(lambda: value[0])), value[1]
+        return repr(value.magnitude), str(value.units)
+
+    from dosing.patient import dosing_creatinine_clearance
+
+    calls = [p.bsa, lambda: p.bsa("boyd"), p.ideal_body_weight, p.adjusted_body_weight, p.egfr, lambda: known_egfr(p),
+             lambda: known_crcl(p), lambda: dosing_creatinine_clearance(p), lambda: p.bsa("nope")]
+    calls += [lambda b=b: p.creatinine_clearance(b) for b in ("actual", "ideal", WeightBasis.ADJUSTED, "bogus", 3)]
+    return [shown(call) for call in calls]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.sampled_from(["45 kg", "70 kg", "150 lb", "130 kg", "300 lb"]),
+    st.sampled_from(["140 cm", "152.4 cm", "5 ft 5 in", "190 cm"]),
+    st.sampled_from(["10 years", "54 years", "80 years"]),
+    st.sampled_from(["female", "male", "unknown", "other"]),
+    st.sampled_from([None, "0.8 mg/dL", "97 umol/L", "3.1 mg/dL"]),
+)
+def test_derived_values_are_those_of_the_reference_path(weight, height, age, sex, creatinine):
+    from dosing.units import memo_off
+
+    p = Patient(weight, height, age, sex, serum_creatinine=creatinine)
+    first, again = _derived(p), _derived(p)  # worked out, then kept
+    with memo_off():
+        reference = _derived(Patient(weight, height, age, sex, serum_creatinine=creatinine))
+    assert first == again == reference
+
+
+def test_kept_derived_values_are_not_shared_with_callers():
+    from dosing.patient import dosing_creatinine_clearance
+
+    p = woman(weight="120 kg")
+    p.bsa().ito("cm**2")
+    p.ideal_body_weight().ito("g")
+    cg = dosing_creatinine_clearance(p)
+    cg.value.ito("mL/h")
+    cg.weight_used.ito("g")
+    p.creatinine_clearance("ideal").value.ito("mL/h")
+    assert str(p.bsa().units) == "meter ** 2" and str(p.ideal_body_weight().units) == "kilogram"
+    again = dosing_creatinine_clearance(p)
+    assert str(again.value.units) == "milliliter / minute" and str(again.weight_used.units) == "kilogram"
+    assert str(p.creatinine_clearance("ideal").value.units) == "milliliter / minute"
+
+
+def test_kept_derived_values_are_not_part_of_the_value():
+    import copy
+    import pickle
+
+    p = woman(weight="120 kg")
+    known_crcl(p), p.bsa()  # worked out and kept
+    assert "_derived" not in {f.name for f in attrs.fields(Patient)}
+    assert p == woman(weight="120 kg") and hash(p) == hash(woman(weight="120 kg"))
+    for twin in (pickle.loads(pickle.dumps(p)), copy.deepcopy(p)):
+        assert twin == p and known_crcl(twin)[1] == known_crcl(p)[1]
+    lighter = attrs.evolve(p, weight="60 kg")
+    assert lighter.bsa().magnitude < p.bsa().magnitude
+    assert known_crcl(lighter)[1] != known_crcl(p)[1]
+    assert jsonable(p) == jsonable(woman(weight="120 kg"))

@@ -568,3 +568,31 @@ def test_weekly_mg_tolerance_is_against_the_exact_bsa_dose(dose, finding):
     assert check.recommended_dose == Quantity(660, "mg")
     found = {r for r in rules(check) if r in ("rituximab.above-recommended", "rituximab.below-recommended")}
     assert found == ({finding} if finding else set())
+
+
+# ---------------------------------------------------------------- the scalar rounding (issue 8)
+
+from dosing.drugs.rituximab import _rounded_float_mg, _rounded_mg  # noqa: E402
+
+
+def _numpy_rounding(raw: float) -> float:
+    return float(_rounded_mg(np.asarray(raw, dtype=float)))
+
+
+@settings(max_examples=300)
+@given(
+    st.floats(0, 1e13, allow_nan=False, allow_infinity=False)
+    | st.integers(0, 400).flatmap(
+        # Half-steps and the float noise around them: where a different rounding would show.
+        lambda n: st.sampled_from([0.0, 1e-9, -1e-9, 5e-10, -5e-10, 4.9e-10, -4.9e-10, 1e-12]).map(lambda e: n * 10 + 5 + e)
+    )
+)
+def test_scalar_rounding_is_numpys_to_the_bit(raw):
+    # The order check rounds one float in plain Python; the batch path rounds arrays with numpy: one rule.
+    assert _rounded_float_mg(raw) == _numpy_rounding(raw)
+    assert type(_rounded_float_mg(raw)) is float
+
+
+@pytest.mark.parametrize("raw, rounded", [(675.0, 680.0), (674.9999999999, 680.0), (664.99999999, 660.0), (4.9, 0.0), (1050.0, 1050.0)])
+def test_scalar_rounding_hand_worked(raw, rounded):
+    assert _rounded_float_mg(raw) == rounded == _numpy_rounding(raw)

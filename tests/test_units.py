@@ -435,3 +435,38 @@ def test_counting_a_huge_int_is_refused_not_overflow():
     with pytest.raises(DoseInputError) as err:
         round_to_step(Quantity(15, "mg"), Quantity(10**400, "mg"))
     assert err.value.parameter == "step"
+
+
+def test_memo_keeps_the_function_and_its_controls():
+    from dosing.units import clear_memos, memo, memo_off
+
+    calls = []
+
+    @memo(maxsize=2)
+    def double(x: int, *, plus: int = 0) -> int:
+        """Twice x, plus."""
+        calls.append(x)
+        return 2 * x + plus
+
+    assert double.__name__ == "double" and double.__doc__ == "Twice x, plus."
+    assert double(3) == double(3) == 6 and calls == [3]
+    assert double(3, plus=1) == 7 and double.cache_info().currsize == 2
+    with memo_off():
+        assert double(3) == 6 and calls == [3, 3, 3]
+    clear_memos()
+    assert double.cache_info().currsize == 0
+
+
+def test_accepted_text_is_read_once_and_refused_text_every_time():
+    from dosing.units import _checked_text, memo_off
+
+    first = quantity("150 lb", "weight", "mass", unit="kg", minimum=2.0, maximum=350.0)
+    again = quantity("150 lb", "weight", "mass", unit="kg", minimum=2.0, maximum=350.0)
+    assert first is not again and first.magnitude == again.magnitude == pytest.approx(68.0388555)
+    assert _checked_text.cache_info().hits >= 1
+    for _ in range(2):
+        with pytest.raises(DoseInputError, match="above the plausible maximum"):
+            quantity("900 lb", "weight", "mass", unit="kg", minimum=2.0, maximum=350.0)
+    with memo_off():
+        reference = quantity("150 lb", "weight", "mass", unit="kg", minimum=2.0, maximum=350.0)
+    assert reference.magnitude == first.magnitude and reference.units == first.units

@@ -298,3 +298,18 @@ def test_from_dict_refuses_what_is_not_a_verdict(change):
     data = {**verdict().to_dict(), **change}
     with pytest.raises(DoseInputError):
         Verdict.from_dict(data)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(list(Severity)), max_size=4), st.lists(st.sampled_from([Severity.INFO, Severity.CAUTION, Severity.MAJOR]), max_size=3))
+def test_status_is_decided_by_the_worst_severity(order_severities, alert_severities):
+    from dosing.verdict import Status, status_of
+
+    def findings(severities):
+        return [Finding(f"r{i}", s, "m", "ref") for i, s in enumerate(severities)]
+
+    worst = max([*order_severities, *alert_severities], default=Severity.INFO)
+    expected = {Severity.CONTRAINDICATED: Status.BLOCK, Severity.MAJOR: Status.WARN, Severity.CAUTION: Status.WARN, Severity.INFO: Status.OK}[worst]
+    assert status_of(findings(order_severities), findings(alert_severities)) is expected
+    assert status_of(iter(findings(order_severities)), iter(findings(alert_severities))) is expected
+    assert [s.rank for s in Severity] == [0, 1, 2, 3]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from dosing.cli.calc import add_calc_parser
 from dosing.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, configure_output, fail
@@ -21,7 +22,7 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL_ERROR", "build_parser", "main", "rep
 
 class _Parser(argparse.ArgumentParser):
     # argparse exits 2 on a usage error, which a script would read as "block".
-    def error(self, message: str):
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: bad input: {message}\n")
 
@@ -36,10 +37,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
-# argparse offers no shell completion, and none is added: it would take a dependency (argcomplete) for little.
 _EPILOG = (
     "`dmdose verify --help`, `dmdose calc --help` and `dmdose calc NAME --help` describe each command. "
-    "There is no shell completion (argparse has none)."
+    "`dmdose completion bash|zsh|tcsh` prints a tab-completion script (with the optional shtab package)."
 )
 
 
@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     from dosing.cli.serve import add_parser as add_serve  # the CDS Hooks service (optional extra)
 
     add_serve(sub)
+    from dosing.cli.completion import add_parser as add_completion
+
+    add_completion(sub, build_parser)
     return parser
 
 
@@ -75,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code: int = args.func(args)
+        return code
     except DoseInputError as exc:
         return fail(args, exc)
     except BrokenPipeError:

@@ -13,20 +13,33 @@ import datetime as dt
 import enum
 import json
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pint
 
 from dosing import body
 from dosing.cli.common import fail
-from dosing.input.fields import optional_iso_date
+from dosing.input.fields import iso_date, optional_iso_date
 from dosing.patient import Patient, dosing_creatinine_clearance
 from dosing.serialize import jsonable
 from dosing.units import DoseInputError, unit_text
 from dosing.verdict import status_of
+
+if TYPE_CHECKING:
+    from dosing.body import CreatinineClearance
+    from dosing.drugs.cyclosporine import CyclosporinePlan
+    from dosing.drugs.hydroxychloroquine import HcqPlan
+    from dosing.drugs.ivig import IvigPlan
+    from dosing.drugs.methotrexate import MethotrexatePlan
+    from dosing.drugs.mycophenolate import MycophenolatePlan
+    from dosing.drugs.rituximab import RituximabPlan
+    from dosing.drugs.steroids import PrednisoneAssessment
+    from dosing.findings import Finding
+    from dosing.monitoring import MonitoringPlan
+    from dosing.units import Qty
 
 
 def _patient(args: argparse.Namespace) -> Patient:
@@ -43,7 +56,7 @@ def _patient(args: argparse.Namespace) -> Patient:
         age=args.age,
         sex=args.sex,
         serum_creatinine=args.creatinine,
-        conditions=args.condition or (),
+        conditions=args.condition or frozenset(),
         disease_active=not args.inactive_disease,
     )
 
@@ -54,15 +67,15 @@ def _need(args: argparse.Namespace, *names: str) -> None:
         raise DoseInputError("patient", f"{', '.join(missing)} required for {args.calculator}")
 
 
-def _calc_bsa(args):
+def _calc_bsa(args: argparse.Namespace) -> dict[str, object]:
     _need(args, "weight", "height")
     return {"bsa": body.body_surface_area(args.weight, args.height, args.formula), "formula": args.formula}
 
 
-def _calc_ibw(args):
+def _calc_ibw(args: argparse.Namespace) -> dict[str, Qty | str]:
     _need(args, "height", "sex")
     ibw = body.ideal_body_weight(args.height, args.sex)
-    result = {"ideal_body_weight": ibw}
+    result: dict[str, Qty | str] = {"ideal_body_weight": ibw}
     if args.weight is not None:
         actual = body.weight_kg(args.weight)
         # Adjusted weight corrects for excess weight; at or below IBW it does not apply.
@@ -72,7 +85,7 @@ def _calc_ibw(args):
     return result
 
 
-def _calc_kidney(args):
+def _calc_kidney(args: argparse.Namespace) -> dict[str, CreatinineClearance | Qty]:
     patient = _patient(args)
     return {
         "creatinine_clearance": patient.creatinine_clearance(args.basis),
@@ -82,10 +95,10 @@ def _calc_kidney(args):
     }
 
 
-def _calc_ivig(args):
+def _calc_ivig(args: argparse.Namespace) -> IvigPlan:
     from dosing.drugs.ivig import calculate_ivig
 
-    options = {
+    options: dict[str, Any] = {
         "days": args.days,
         "start_date": optional_iso_date(args.start_date),
         "weight_basis": args.weight_basis,
@@ -96,7 +109,7 @@ def _calc_ivig(args):
     return calculate_ivig(_patient(args), **options)
 
 
-def _calc_methotrexate(args):
+def _calc_methotrexate(args: argparse.Namespace) -> MethotrexatePlan:
     from dosing.drugs.methotrexate import calculate_methotrexate
 
     # A dose option of the other mode would be silently ignored: refuse the mix.
@@ -104,7 +117,7 @@ def _calc_methotrexate(args):
         raise DoseInputError("fixed_dose", "--fixed-dose is for --mode fixed; with --mode bsa give --dose-per-m2")
     if args.mode == "fixed" and args.dose_per_m2:
         raise DoseInputError("dose_per_m2", "--dose-per-m2 is for --mode bsa; with --mode fixed give --fixed-dose")
-    options = {"route": args.route, "split": args.split, "override_reason": args.override_reason, "bsa_formula": args.formula}
+    options: dict[str, Any] = {"route": args.route, "split": args.split, "override_reason": args.override_reason, "bsa_formula": args.formula}
     if args.mode:
         options["mode"] = args.mode
     elif args.fixed_dose or args.dose_per_m2:
@@ -116,36 +129,36 @@ def _calc_methotrexate(args):
     return calculate_methotrexate(_patient(args), **options)
 
 
-def _calc_rituximab(args):
+def _calc_rituximab(args: argparse.Namespace) -> RituximabPlan:
     from dosing.drugs.rituximab import calculate_rituximab
 
     if args.start_date is None:
         raise DoseInputError("start_date", "--start-date is required for a dated rituximab schedule")
-    options = {"bsa_formula": args.formula}
+    options: dict[str, Any] = {"bsa_formula": args.formula}
     if args.regimen:
         options["regimen"] = args.regimen
-    return calculate_rituximab(_patient(args), start_date=optional_iso_date(args.start_date), **options)
+    return calculate_rituximab(_patient(args), start_date=iso_date(args.start_date), **options)
 
 
-def _calc_mycophenolate(args):
+def _calc_mycophenolate(args: argparse.Namespace) -> MycophenolatePlan:
     from dosing.drugs.mycophenolate import calculate_mycophenolate
 
     return calculate_mycophenolate(_patient(args), dose_per_administration=args.dose)
 
 
-def _calc_hcq(args):
+def _calc_hcq(args: argparse.Namespace) -> HcqPlan:
     from dosing.drugs.hydroxychloroquine import calculate_hydroxychloroquine
 
     return calculate_hydroxychloroquine(_patient(args), daily_dose=args.daily_dose or "400 mg")
 
 
-def _calc_prednisone(args):
+def _calc_prednisone(args: argparse.Namespace) -> PrednisoneAssessment:
     from dosing.drugs.steroids import assess_prednisone
 
     return assess_prednisone(_patient(args), args.daily_dose or "5 mg")
 
 
-def _calc_cyclosporine(args):
+def _calc_cyclosporine(args: argparse.Namespace) -> CyclosporinePlan:
     from dosing.drugs.cyclosporine import START_MG_PER_KG_DAY, calculate_cyclosporine
 
     per_kg = START_MG_PER_KG_DAY if args.mg_per_kg_day is None else _mg_per_kg_day(args.mg_per_kg_day)
@@ -156,10 +169,11 @@ def _mg_per_kg_day(text: str) -> float:
     from dosing.units import quantity
 
     # Written with its unit like every other dose ("2.5 mg/kg/day"); the calculator takes the number.
-    return quantity(text, "mg_per_kg_day", "dose per weight per day", unit="mg/kg/day").magnitude
+    per_kg: float = quantity(text, "mg_per_kg_day", "dose per weight per day", unit="mg/kg/day").magnitude
+    return per_kg
 
 
-def _calc_monitoring(args):
+def _calc_monitoring(args: argparse.Namespace) -> MonitoringPlan:
     from dosing.monitoring import monitoring_plan
 
     if not args.drug:
@@ -167,10 +181,12 @@ def _calc_monitoring(args):
     return monitoring_plan(args.drug, _patient(args))
 
 
+_P = TypeVar("_P", bound=argparse.ArgumentParser)  # the parser class of the subcommands
+
 # --- the subcommands ----------------------------------------------------------------------------
 
 # Patient options, in the order a chart gives them. Every calculator accepts all of them.
-PATIENT_OPTIONS: dict[str, tuple[str, dict]] = {
+PATIENT_OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "weight": ("--weight", {"help": 'e.g. "70 kg" or "154 lb"'}),
     "height": ("--height", {"help": 'e.g. "165 cm" or "5 ft 5 in"'}),
     "age": ("--age", {"help": 'e.g. "54 years"'}),
@@ -182,7 +198,7 @@ PATIENT_OPTIONS: dict[str, tuple[str, dict]] = {
 _DOSE_PATIENT = tuple(PATIENT_OPTIONS)
 
 # Calculator options: each subcommand shows only the ones it uses; the others keep these defaults.
-OPTIONS: dict[str, tuple[str, dict]] = {
+OPTIONS: dict[str, tuple[str, dict[str, Any]]] = {
     "formula": ("--formula", {"default": "mosteller", "help": "BSA formula: mosteller (default), dubois, haycock, gehan-george, boyd"}),
     "basis": ("--basis", {"default": "actual", "help": "weight in Cockcroft-Gault: actual (default), ideal, adjusted"}),
     "days": ("--days", {"type": int, "default": 2, "help": "days per course, 2-5 (default 2)"}),
@@ -226,7 +242,7 @@ class Calculator:
 
 _BODY = "--weight '70 kg' --height '165 cm' --age '54 years' --sex female"
 
-_CALCULATORS = (
+_CALCULATORS: tuple[Calculator, ...] = (
     Calculator("bsa", _calc_bsa, "body surface area", ("dmdose calc bsa --weight '70 kg' --height '170 cm' --formula dubois",),
                patient=("weight", "height"), options=("formula",)),
     Calculator("ibw", _calc_ibw, "ideal (Devine) and adjusted body weight",
@@ -263,12 +279,12 @@ _CALCULATORS += (
 )
 
 BY_NAME = {c.name: c for c in _CALCULATORS}
-CALCULATORS: dict[str, Callable] = {c.name: c.run for c in _CALCULATORS}
+CALCULATORS: dict[str, Callable[[argparse.Namespace], Any]] = {c.name: c.run for c in _CALCULATORS}
 ALIASES = {alias: c.name for c in _CALCULATORS for alias in c.aliases}
 CALCULATOR_DRUGS = {c.name: c.drug for c in _CALCULATORS if c.drug}
 
 
-def add_calc_parser(sub: argparse._SubParsersAction) -> None:
+def add_calc_parser(sub: argparse._SubParsersAction[_P]) -> None:
     """``dmdose calc`` and one subcommand per calculator."""
     calc = sub.add_parser("calc", help="run one calculator", description="Run one calculator; `dmdose calc NAME --help` lists its options.")
     names = calc.add_subparsers(dest="calculator", required=True, metavar="CALCULATOR", parser_class=type(calc))
@@ -276,7 +292,7 @@ def add_calc_parser(sub: argparse._SubParsersAction) -> None:
         _add_calculator(names, spec)
 
 
-def _add_calculator(names: argparse._SubParsersAction, spec: Calculator) -> None:
+def _add_calculator(names: argparse._SubParsersAction[_P], spec: Calculator) -> None:
     epilog = "examples:\n" + "\n".join(f"  {example}" for example in spec.examples)
     parser = names.add_parser(
         spec.name, aliases=list(spec.aliases), help=spec.summary.replace("%", "%%"), description=f"{spec.name}: {spec.summary}",
@@ -288,10 +304,11 @@ def _add_calculator(names: argparse._SubParsersAction, spec: Calculator) -> None
         # Accepted everywhere (one patient line for every calculator), shown only where used.
         shown = kwargs if key in spec.patient else {**kwargs, "help": argparse.SUPPRESS}
         patient.add_argument(flag, **shown)
-    group = parser.add_argument_group(f"{spec.name} options") if spec.options else None
-    for key in spec.options:
-        flag, kwargs = OPTIONS[key]
-        group.add_argument(flag, **kwargs)
+    if spec.options:
+        group = parser.add_argument_group(f"{spec.name} options")
+        for key in spec.options:
+            flag, kwargs = OPTIONS[key]
+            group.add_argument(flag, **kwargs)
     parser.set_defaults(func=cmd_calc, **_hidden_defaults(parser))
 
 
@@ -338,9 +355,12 @@ LABEL = 13
 # Shown in their own sections (or not at all: the text of `details` already says it).
 _SEPARATE = {"findings", "details", "infusion_steps"}
 _OMIT = {"ivig": {"product"}, "cyclosporine": {"capsules"}}
+# Field names that read wrongly on their own in a report: cyclosporine's daily_dose is the mg/kg target,
+# shown beside the whole-capsule total actually given (rounded_daily_dose).
+_LABELS = {"cyclosporine": {"daily_dose": "target daily dose", "rounded_daily_dose": "daily dose given"}}
 
 
-def calc_report(name: str, args: argparse.Namespace, result: Any, rules: tuple, status: str | None) -> str:
+def calc_report(name: str, args: argparse.Namespace, result: Any, rules: tuple[Finding, ...], status: str | None) -> str:
     lines = [_line("CALCULATOR", name + (f" ({result.product})" if name == "ivig" else ""))]
     if status is not None:
         lines.append(_line("STATUS", status.upper()))
@@ -348,7 +368,7 @@ def calc_report(name: str, args: argparse.Namespace, result: Any, rules: tuple, 
     if patient:
         lines.append(_line("PATIENT", patient))
     lines.append("RESULT")
-    lines += _rows(_fields(result), indent=2, omit=_SEPARATE | _OMIT.get(name, set()))
+    lines += _rows(_fields(result), indent=2, omit=_SEPARATE | _OMIT.get(name, set()), labels=_LABELS.get(name, {}))
     if name == "ivig":
         lines += ivig_ramp_table(result, args)
     details = _fields(result).get("details")
@@ -387,11 +407,11 @@ def _present(value: Any) -> bool:
     return value is not None and not (isinstance(value, (list, tuple, dict, set, frozenset, str)) and len(value) == 0)
 
 
-def _label(key: str) -> str:
-    return key.replace("_", " ")
+def _label(key: str, labels: Mapping[str, str] = {}) -> str:
+    return labels.get(key, key.replace("_", " "))
 
 
-def _rows(fields: dict[str, Any], indent: int, omit: Iterable[str] = ()) -> list[str]:
+def _rows(fields: dict[str, Any], indent: int, omit: Iterable[str] = (), labels: Mapping[str, str] = {}) -> list[str]:
     """Each field as 'label  value'; nested records and lists indented under their label."""
     simple: list[tuple[str, str]] = []
     lines: list[str] = []
@@ -401,12 +421,12 @@ def _rows(fields: dict[str, Any], indent: int, omit: Iterable[str] = ()) -> list
             continue
         nested = _nested(value, indent + 2)
         if nested is None:
-            simple.append((_label(key), show(value)))
+            simple.append((_label(key, labels), show(value)))
         else:
             # Flush the aligned block so the nested one sits under its own label.
             lines += _aligned(simple, indent)
             simple = []
-            lines.append(" " * indent + _label(key))
+            lines.append(" " * indent + _label(key, labels))
             lines += nested
     return lines + _aligned(simple, indent)
 
@@ -519,7 +539,7 @@ def number_text(x: float) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def quantity_text(q: pint.Quantity) -> str:
+def quantity_text(q: Qty) -> str:
     if q.check("[time]") and str(q.units) in ("hour", "minute") and q.magnitude > 0:
         return duration_text(q)
     if str(q.units) == "percent":
@@ -527,7 +547,7 @@ def quantity_text(q: pint.Quantity) -> str:
     return f"{number_text(float(q.magnitude))} {unit_text(q.units)}"
 
 
-def duration_text(q: pint.Quantity) -> str:
+def duration_text(q: Qty) -> str:
     """'30 min', '3 h 48 min': an infusion time is rounded UP to the minute, never shown shorter than it is."""
     minutes = math.ceil(float(q.to("minute").magnitude) - 1e-6)
     hours, rest = divmod(minutes, 60)

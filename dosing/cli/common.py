@@ -6,6 +6,7 @@ import argparse
 import codecs
 import json
 import sys
+from typing import TextIO
 
 from dosing.units import DoseInputError
 
@@ -13,7 +14,7 @@ EXIT_BAD_INPUT = 3
 EXIT_INTERNAL_ERROR = 4
 
 
-def error_record(exc: DoseInputError) -> dict:
+def error_record(exc: DoseInputError) -> dict[str, str]:
     return {"parameter": exc.parameter, "problem": exc.problem}
 
 
@@ -66,7 +67,7 @@ def _transliterate(error: UnicodeError) -> tuple[str, int]:
 codecs.register_error(HANDLER, _transliterate)
 
 
-def _is_unicode(stream) -> bool:
+def _is_unicode(stream: TextIO) -> bool:
     try:
         return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name.startswith("utf")
     except LookupError:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TypeVar
 
 from dosing.cli.common import EXIT_BAD_INPUT
 
 
-def add_parser(sub) -> None:
+_P = TypeVar("_P", bound=argparse.ArgumentParser)  # the parser class of the subcommands
+
+
+def add_parser(sub: argparse._SubParsersAction[_P]) -> None:
     s = sub.add_parser("serve", help="run the CDS Hooks service (GET /cds-services)")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: loopback only)")
     s.add_argument("--port", type=int, default=8000)

@@ -17,13 +17,18 @@ import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, Protocol
 
 from dosing.api import verify
 from dosing.cli.common import EXIT_BAD_INPUT, EXIT_INTERNAL_ERROR, ascii_json, error_record
 from dosing.input.request import InputStopped, Record, iter_records, read_request
 from dosing.units import DoseInputError, fmt
-from dosing.verdict import Verdict
+from dosing.verdict import MedicationEntry, Verdict
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from dosing.findings import Finding
 
 CATEGORIES = ("ok", "warn", "block", "refused", "internal")
 _CATEGORY_CODE = {"ok": 0, "warn": 1, "block": 2, "refused": EXIT_BAD_INPUT, "internal": EXIT_INTERNAL_ERROR}
@@ -52,7 +57,7 @@ class Outcome(NamedTuple):
 # --- one order -----------------------------------------------------------------------------
 
 
-def _finding_lines(findings) -> list[str]:
+def _finding_lines(findings: Iterable[Finding]) -> list[str]:
     lines = []
     for finding in findings:
         lines.append(f"  [{finding.severity.value}] {finding.rule_id}")
@@ -61,7 +66,7 @@ def _finding_lines(findings) -> list[str]:
     return lines
 
 
-def _medication_line(entry) -> str:
+def _medication_line(entry: MedicationEntry) -> str:
     if entry.resolved:
         return f"  {entry.written} -> {entry.canonical}"
     return f"  {entry.written} -> NOT RECOGNISED ({entry.problem})" if entry.problem else f"  {entry.written} -> NOT RECOGNISED"
@@ -117,7 +122,7 @@ def outcome_of(number: int, value: object, error: tuple[str, str] | None, option
         return _internal(number, exc, options)
 
 
-def _dumps(data: object, options: Options, **kwargs) -> str:
+def _dumps(data: object, options: Options, **kwargs: Any) -> str:
     return json.dumps(data, ensure_ascii=options.ascii, **kwargs)
 
 
@@ -188,7 +193,7 @@ def _run_parallel(items: Iterator[_Item], options: Options, jobs: int) -> Iterat
     from concurrent.futures.process import BrokenProcessPool
 
     pool = ProcessPoolExecutor(max_workers=jobs)
-    window: deque = deque()
+    window: deque[tuple[list[_Item], Future[list[Outcome]]]] = deque()
     try:
         for chunk in _chunks(items, CHUNK):
             window.append((chunk, pool.submit(verify_items, chunk, options)))
@@ -200,7 +205,7 @@ def _run_parallel(items: Iterator[_Item], options: Options, jobs: int) -> Iterat
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _collect(chunk: list[_Item], future, options: Options, broken: type[Exception]) -> Iterator[Outcome]:
+def _collect(chunk: list[_Item], future: Future[list[Outcome]], options: Options, broken: type[Exception]) -> Iterator[Outcome]:
     try:
         yield from future.result()
     except broken as exc:
@@ -265,11 +270,20 @@ class _Progress:
             self.bar.close()
 
 
+class _ByteSource(Protocol):
+    """What the input reader uses of a binary stream (a file, or a _Counting around one)."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
 class _Reading:
     """Records of the input; remembers why reading stopped early, if it did."""
 
-    def __init__(self, stream: BinaryIO):
-        self.records = iter_records(stream)
+    def __init__(self, stream: _ByteSource):
+        # iter_records is typed for a file but reads only read/readline, which _Counting has.
+        self.records = iter_records(stream)  # type: ignore[arg-type]
         self.stopped: str | None = None
         self.crashed: str | None = None
 

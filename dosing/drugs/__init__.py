@@ -47,10 +47,15 @@ def order_checker(drug: str) -> DoseChecker | None:
     entry = _CHECKERS.get(drug)
     if entry is None:
         return None
+    return _load(entry)
+
+
+def _load(entry: tuple[str, str]) -> DoseChecker:
     module, function = entry
-    return getattr(importlib.import_module(f"dosing.drugs.{module}"), function)
+    checker: DoseChecker = getattr(importlib.import_module(f"dosing.drugs.{module}"), function)
+    return checker
 
 
 def order_checkers() -> dict[str, DoseChecker]:
     """Canonical drug name (interactions/drugs.toml) -> its order check (imports every drug module)."""
-    return {drug: order_checker(drug) for drug in _CHECKERS}
+    return {drug: _load(entry) for drug, entry in _CHECKERS.items()}

@@ -33,9 +33,9 @@ solution): a dose that whole capsules cannot make → CAUTION with the nearest.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import attrs
-import pint
 
 from dosing import references as refs
 from dosing.findings import Finding, Severity
@@ -44,6 +44,9 @@ from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
 from dosing.units import DoseInputError, Quantity, fmt
 from dosing.verdict import DoseCheck
+
+if TYPE_CHECKING:
+    from dosing.units import Qty
 
 NEORAL_LABEL = refs.Reference(
     "neoral-uspi",
@@ -81,8 +84,15 @@ PLAUSIBLE_MAX_MG_PER_KG_DOSE = 30.0
 
 @attrs.frozen
 class CyclosporinePlan:
-    daily_dose: pint.Quantity  # mg/day, before capsule rounding
-    dose_per_administration: pint.Quantity  # whole capsules, twice daily
+    """The starting dose: the mg/kg/day target, and the twice-daily dose whole capsules make of it.
+
+    ``daily_dose`` is the target before rounding; ``rounded_daily_dose`` is what the capsules give
+    in a day (``dose_per_administration`` × 2), so the two daily figures are never read as one.
+    """
+
+    daily_dose: Qty  # mg/day target (mg/kg/day × actual weight), before capsule rounding
+    dose_per_administration: Qty  # whole capsules, twice daily
+    rounded_daily_dose: Qty  # dose_per_administration × 2: what the patient takes in a day
     capsules: tuple[tuple[float, int], ...]  # (strength mg, count) per administration
     details: tuple[tuple[str, str], ...]
 
@@ -109,25 +119,37 @@ def calculate_cyclosporine(patient: Patient, mg_per_kg_day: float = START_MG_PER
         0 < mg_per_kg_day <= LABEL_MAX_MG_PER_KG_DAY
     ):
         raise DoseInputError("mg_per_kg_day", f"expected 0–{LABEL_MAX_MG_PER_KG_DAY:g} mg/kg/day (Neoral PI), got {mg_per_kg_day!r}")
-    weight = patient.weight.to("kg").magnitude
+    weight: float = patient.weight.to("kg").magnitude
     daily = mg_per_kg_day * weight
     half = daily / DOSES_PER_DAY
     dose = nearest_capsule_dose(half)
     # Rounding must never take the day above the label maximum: step down if it would.
     while dose * DOSES_PER_DAY > LABEL_MAX_MG_PER_KG_DAY * weight + 1e-9 and dose > CAPSULE_STEP_MG:
         dose -= CAPSULE_STEP_MG
+    rounded_daily = dose * DOSES_PER_DAY
     details = {
         "dosing weight": f"{weight:.4g} kg (actual: the label doses per kg of body weight)",
         "daily": f"{mg_per_kg_day:g} mg/kg/day × {weight:.4g} kg = {daily:.1f} mg/day",
         "per dose": f"{daily:.1f} mg ÷ 2 = {half:.2f} mg twice daily → {dose:g} mg (nearest whole 25 mg capsule step)",
         "capsules": " + ".join(f"{n} × {s:g} mg" for s, n in _capsules(dose)) + " twice daily",
+        # The target rounded to whole capsules: the daily dose the patient actually takes.
+        "rounded daily": (
+            f"{dose:g} mg × {DOSES_PER_DAY} = {rounded_daily:g} mg/day = {rounded_daily / weight:.2f} mg/kg/day "
+            f"(the {daily:.1f} mg/day target to whole capsules)"
+        ),
     }
-    return CyclosporinePlan(Quantity(daily, "mg/day"), Quantity(dose, "mg"), _capsules(dose), tuple(details.items()))
+    return CyclosporinePlan(
+        daily_dose=Quantity(daily, "mg/day"),
+        dose_per_administration=Quantity(dose, "mg"),
+        rounded_daily_dose=Quantity(rounded_daily, "mg/day"),
+        capsules=_capsules(dose),
+        details=tuple(details.items()),
+    )
 
 
 def _ordered_mg(order: Order, weight: float) -> tuple[float, str]:
     dose = order.dose
-    if dose.check("[mass]"):
+    if dose.is_compatible_with("mg"):  # a mass: pint's check("[mass]"), by the memoised test (issue 8)
         mg = float(dose.to("mg").magnitude)
         text = f"{mg:g} mg"
     elif dose.is_compatible_with("mg/kg"):
@@ -265,7 +287,7 @@ def check_cyclosporine_order(order: Order, patient: Patient) -> DoseCheck:
     """Check an oral cyclosporine (modified) order against 2.5–4 mg/kg/day twice daily (Neoral PI, RA)."""
     expect(order, Order, "order")
     expect(patient, Patient, "patient")
-    weight = patient.weight.to("kg").magnitude
+    weight: float = patient.weight.to("kg").magnitude
     dose_mg, ordered_text = _ordered_mg(order, weight)
     freq = order.frequency
     daily_mg = dose_mg * freq.times_per_day / (freq.interval_days or 1)

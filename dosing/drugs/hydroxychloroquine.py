@@ -31,8 +31,9 @@ when the kidneys call for a reduction: the dose to reduce from).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import attrs
-import pint
 
 from dosing import references as refs
 from dosing.findings import Finding, Severity
@@ -48,6 +49,9 @@ from dosing.units import (
     fmt_floor,
 )
 from dosing.verdict import DoseCheck
+
+if TYPE_CHECKING:
+    from dosing.units import Qty
 
 AAO_2016 = refs.Reference(
     "aao-2016-hcq",
@@ -86,20 +90,21 @@ REGIMENS = (
 
 @attrs.frozen
 class HcqPlan:
-    requested_daily_dose: pint.Quantity
-    requested_dose_per_weight: pint.Quantity
-    weight: pint.Quantity
-    max_daily_dose: pint.Quantity
-    suggested_daily_dose: pint.Quantity | None
-    suggested_dose_per_weight: pint.Quantity | None
+    requested_daily_dose: Qty
+    requested_dose_per_weight: Qty
+    weight: Qty
+    max_daily_dose: Qty
+    suggested_daily_dose: Qty | None
+    suggested_dose_per_weight: Qty | None
     suggested_regimen: str
-    egfr: pint.Quantity | None
+    egfr: Qty | None
     findings: tuple[Finding, ...]
     details: tuple[tuple[str, str], ...]
 
 
-def _daily_mg(value) -> float:
-    return round(daily_amount(value, "daily_dose", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude, 6)
+def _daily_mg(value: str | Qty) -> float:
+    mg: float = daily_amount(value, "daily_dose", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude
+    return round(mg, 6)
 
 
 def max_daily_mg(weight_kg: float) -> float:
@@ -119,7 +124,7 @@ class _Suggestion:
     renal: bool = False
 
 
-def _renal_reason(patient: Patient, kidney: pint.Quantity | None) -> str | None:
+def _renal_reason(patient: Patient, kidney: Qty | None) -> str | None:
     """Why the kidneys call for a reduced dose (eGFR < 30 or renal_impairment), or None."""
     if kidney is not None and kidney.magnitude < RENAL_EGFR:
         return f"eGFR {fmt_floor(kidney)} < 30"
@@ -137,8 +142,8 @@ def _suggestion(requested_mg: float, weight_kg: float, renal: str | None = None)
             "set with nephrology and ophthalmology input; the 5 mg/kg/day ceiling "
             f"(5 mg/kg × {weight_kg:.4g} kg = {limit:.1f} mg/day, and at most 600 mg/day) is only an upper bound, not a target"
         )
-        bound = f"min(5 mg/kg × {weight_kg:.4g} kg = {limit:.1f}, 600) = {min(limit, LABEL_MAX_DAILY_MG):.1f} mg/day"
-        return _Suggestion(0.0, text, f"{renal}: no dose computed; upper bound only, not a target: {bound}", renal=True)
+        upper = f"min(5 mg/kg × {weight_kg:.4g} kg = {limit:.1f}, 600) = {min(limit, LABEL_MAX_DAILY_MG):.1f} mg/day"
+        return _Suggestion(0.0, text, f"{renal}: no dose computed; upper bound only, not a target: {upper}", renal=True)
     if _within_limits(requested_mg, weight_kg) and requested_mg not in dict(REGIMENS):
         return _Suggestion(
             requested_mg,
@@ -169,7 +174,7 @@ def _retinal_screening() -> Finding:
     )
 
 
-def _renal_findings(patient: Patient, kidney: pint.Quantity | None, unknown_why: str) -> list[Finding]:
+def _renal_findings(patient: Patient, kidney: Qty | None, unknown_why: str) -> list[Finding]:
     why = _renal_reason(patient, kidney)
     if why is not None:
         return [
@@ -196,7 +201,7 @@ def _renal_findings(patient: Patient, kidney: pint.Quantity | None, unknown_why:
 
 
 def _dose_findings(average_mg: float, day_total_mg: float, weight_kg: float, suggestion: _Suggestion) -> list[Finding]:
-    findings = []
+    findings: list[Finding] = []
     per_kg = average_mg / weight_kg
     limit = max_daily_mg(weight_kg)
     if day_total_mg > LABEL_MAX_DAILY_MG:
@@ -229,16 +234,15 @@ def _suggested_text(suggestion: _Suggestion) -> str:
     return suggestion.regimen
 
 
-def _checked_patient(patient) -> Patient:
-    expect(patient, Patient, "patient")
-    return patient
+def _checked_patient(patient: object) -> Patient:
+    return expect(patient, Patient, "patient")
 
 
-def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=None) -> HcqPlan:
+def calculate_hydroxychloroquine(patient: Patient, *, daily_dose: str | Qty = "400 mg", egfr: str | Qty | None = None) -> HcqPlan:
     """mg/kg/day of the requested dose, the 5 mg/kg/day ceiling and a whole-tablet regimen under it."""
     _checked_patient(patient)
     requested = _daily_mg(daily_dose)
-    weight = patient.weight.magnitude
+    weight: float = patient.weight.magnitude
     kidney, kidney_text = known_egfr(patient, egfr)
     limit = max_daily_mg(weight)
     suggestion = _suggestion(requested, weight, _renal_reason(patient, kidney))
@@ -279,7 +283,7 @@ def calculate_hydroxychloroquine(patient: Patient, *, daily_dose="400 mg", egfr=
 
 def _ordered_mg(order: Order) -> float:
     dose = order.dose
-    if dose.check("[mass]"):
+    if dose.is_compatible_with("mg"):  # a mass: pint's check("[mass]"), by the memoised test (issue 8)
         return round(float(dose.to("mg").magnitude), 6)
     if dose.check("[tablet]"):
         raise DoseInputError(
@@ -319,7 +323,7 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
     expect(order, Order, "order")
     _checked_patient(patient)
     dose_mg = _ordered_mg(order)
-    weight = patient.weight.magnitude
+    weight: float = patient.weight.magnitude
     average, day_total, findings = _schedule(order.frequency, dose_mg)
     if order.route is not Route.ORAL:
         findings.insert(
@@ -350,6 +354,7 @@ def check_hcq_order(order: Order, patient: Patient) -> DoseCheck:
         )
     findings += _renal_findings(patient, kidney, kidney_text)
     findings.append(_retinal_screening())
+    recommended_dose: Qty | None
     if suggestion.daily_mg:
         recommended_dose = Quantity(TABLET_MG, "mg")
         recommended = f"hydroxychloroquine {suggestion.regimen} orally (plan 200 mg twice daily, ≤ 5 mg/kg/day)"

@@ -51,6 +51,7 @@ scalar :func:`calculate_ivig` computes.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import enum
 import functools
@@ -59,8 +60,8 @@ import math
 import re
 import tomllib
 import types
-from collections.abc import Mapping
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any, NamedTuple, cast, overload
 
 import attrs
 import numpy as np
@@ -71,21 +72,31 @@ from dosing import references as refs
 from dosing.body import WeightBasis
 from dosing.findings import Finding, Severity
 from dosing.input.fields import choice, expect, optional_iso_date
-from dosing.input.frequency import Frequency
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
 from dosing.references import Reference
 from dosing.units import (
     DoseInputError,
     Quantity,
+    check_magnitude,
     fmt,
     fmt_floor,
     is_mass_ratio,
     memo,
     quantity,
     unit_text,
+    ureg,
 )
 from dosing.verdict import DoseCheck
+
+if TYPE_CHECKING:
+    import os
+    from collections.abc import Iterable, Mapping, Sequence
+
+    import numpy.typing as npt
+
+    from dosing.input.frequency import Frequency
+    from dosing.units import Qty
 
 # ---------------------------------------------------------------- references
 
@@ -189,22 +200,28 @@ def _to_decimal(value: float) -> Decimal:
 # ---------------------------------------------------------------- product
 
 
+def _rate_per_kg(value: object) -> Qty:
+    return quantity(value, "rate", "rate per weight", unit="mL/kg/h")
+
+
+def _step_duration(value: object) -> Qty | None:
+    # A step longer than a day cannot be part of one day's infusion.
+    return None if value is None else quantity(value, "duration", "time", unit="min", maximum=24 * 60)
+
+
 @attrs.frozen
 class RateStep:
     """One step of a label's infusion ramp: a rate and how long to hold it (None: the maximum, until done)."""
 
-    rate: pint.Quantity = attrs.field(converter=lambda v: quantity(v, "rate", "rate per weight", unit="mL/kg/h"))
-    duration: pint.Quantity | None = attrs.field(
-        # A step longer than a day cannot be part of one day's infusion.
-        default=None, converter=lambda v: None if v is None else quantity(v, "duration", "time", unit="min", maximum=24 * 60)
-    )
+    rate: Qty = attrs.field(converter=_rate_per_kg)
+    duration: Qty | None = attrs.field(default=None, converter=_step_duration)
 
 
-def _vial_sizes(values) -> tuple[pint.Quantity, ...]:
+def _vial_sizes(values: object) -> tuple[Qty, ...]:
     if isinstance(values, (str, pint.Quantity)) or not hasattr(values, "__iter__"):
         raise DoseInputError("vial_sizes", "expected a list of vial contents, e.g. ['5 g', '10 g', '20 g']")
-    sizes = []
-    for i, v in enumerate(values):
+    sizes: list[Qty] = []
+    for i, v in enumerate(cast("Iterable[object]", values)):
         q = quantity(v, f"vial_sizes[{i}]", "mass", unit="g", minimum=0.5, maximum=100.0)
         mg = _to_decimal(q.magnitude) * _MG_PER_G
         if mg != mg.to_integral_value():
@@ -217,12 +234,13 @@ def _vial_sizes(values) -> tuple[pint.Quantity, ...]:
     return tuple(sorted(sizes, key=lambda s: -s.magnitude))
 
 
-def _rate_table(values) -> tuple[RateStep, ...]:
+def _rate_table(values: object) -> tuple[RateStep, ...]:
     if isinstance(values, (str, RateStep)) or not hasattr(values, "__iter__"):
         raise DoseInputError("rate_steps", f"expected a list of RateStep values, got {values!r}")
-    steps = tuple(values)
-    if not steps or not all(isinstance(s, RateStep) for s in steps):
+    given = tuple(cast("Iterable[object]", values))
+    if not given or not all(isinstance(s, RateStep) for s in given):
         raise DoseInputError("rate_steps", "expected one or more RateStep values")
+    steps = cast("tuple[RateStep, ...]", given)
     if any(s.duration is None for s in steps[:-1]) or steps[-1].duration is not None:
         raise DoseInputError("rate_steps", "every step but the last (the maximum rate) needs a duration")
     rates = [s.rate.magnitude for s in steps]
@@ -231,16 +249,24 @@ def _rate_table(values) -> tuple[RateStep, ...]:
     return steps
 
 
-def _optional_rate(value):
+def _optional_rate(value: object) -> Qty | None:
     return None if value is None else quantity(value, "at_risk_max_rate", "rate per weight", unit="mL/kg/h")
 
 
-def _positive_g_per_kg(value) -> float:
+def _positive_g_per_kg(value: object) -> float:
     return float(quantity(Quantity(value, "g/kg") if isinstance(value, (int, float)) else value,
                           "max_g_per_kg_per_day", "dose per mass", unit="g/kg", minimum=0.1, maximum=COURSE_CAP_G_PER_KG).magnitude)
 
 
-def _product_name(value) -> str:
+def _optional_g_per_kg(value: object) -> float | None:
+    return None if value is None else _positive_g_per_kg(value)
+
+
+def _concentration(value: object) -> Qty:
+    return quantity(value, "concentration", "mass concentration", unit="mg/mL", minimum=10.0, maximum=300.0)
+
+
+def _product_name(value: object) -> str:
     # The name decides whether an ordered brand is this product (check_order): it must have letters or digits.
     if not isinstance(value, str) or not any(ch.isalnum() for ch in value):
         raise DoseInputError("name", f"expected the product name, e.g. 'Octagam 10%', got {value!r}")
@@ -252,16 +278,14 @@ class IvigProduct:
     """An IVIG product as the pharmacy stocks it: concentration, vial contents, label rate ramp."""
 
     name: str = attrs.field(converter=_product_name)
-    concentration: pint.Quantity = attrs.field(
-        converter=lambda v: quantity(v, "concentration", "mass concentration", unit="mg/mL", minimum=10.0, maximum=300.0)
-    )
-    vial_sizes: tuple[pint.Quantity, ...] = attrs.field(converter=_vial_sizes)
+    concentration: Qty = attrs.field(converter=_concentration)
+    vial_sizes: tuple[Qty, ...] = attrs.field(converter=_vial_sizes)
     rate_steps: tuple[RateStep, ...] = attrs.field(converter=_rate_table)
     # The label's ceiling for patients at risk of renal dysfunction or thrombosis (None: no number given).
-    at_risk_max_rate: pint.Quantity | None = attrs.field(default=None, converter=_optional_rate)
+    at_risk_max_rate: Qty | None = attrs.field(default=None, converter=_optional_rate)
     reference: Reference = OCTAGAM_10_US_PI
     # The label's most on one day, g per kg (None: the label sets no per-day figure).
-    max_g_per_kg_per_day: float | None = attrs.field(default=None, converter=lambda v: None if v is None else _positive_g_per_kg(v))
+    max_g_per_kg_per_day: float | None = attrs.field(default=None, converter=_optional_g_per_kg)
     # What could not be confirmed on the label, shown with the product.
     note: str = attrs.field(default="", validator=attrs.validators.instance_of(str))
 
@@ -283,21 +307,140 @@ class IvigProduct:
             )
 
     @property
-    def max_rate(self) -> pint.Quantity:
+    def max_rate(self) -> Qty:
         return self.rate_steps[-1].rate
 
-    def mass_rate(self, rate: pint.Quantity) -> float:
+    def mass_rate(self, rate: Qty) -> float:
         """A volume rate per kg as mg/kg/min of this product (how labels state their limits)."""
         return float((rate * self.concentration).to("mg/kg/min").magnitude)
 
 
-def _per_kg_rate(q: pint.Quantity) -> str:
+def _per_kg_rate(q: Qty) -> str:
     # pint orders the units mL/h/kg; labels and pumps say mL/kg/h.
-    return f"{q.to('mL/kg/h').magnitude:.3g} mL/kg/h"
+    return _rate_text(float(q.to("mL/kg/h").magnitude))
 
 
-def _ml_per_kg_min(value: float) -> pint.Quantity:
-    return Quantity(value, "mL/kg/min").to("mL/kg/h")
+def _rate_text(ml_per_kg_h: float) -> str:
+    return f"{ml_per_kg_h:.3g} mL/kg/h"
+
+
+def _ml_per_kg_min(value: float) -> Qty:
+    rate: Qty = Quantity(value, "mL/kg/min").to("mL/kg/h")
+    return rate
+
+
+# ---------------------------------------------------------------- plain numbers (issue 8)
+#
+# The calculators read each Quantity once, in the unit they work in, and compute on floats. Where
+# the arithmetic was pint's, the float is the same: pint multiplies the magnitudes and then converts
+# by one factor; these are those factors, taken from pint by the same operations on 1.0.
+
+
+def _factor(value: Qty, unit: str) -> float:
+    return float(value.to(unit).magnitude)
+
+
+_G_PER_KG_BY_KG_IN_G = _factor(Quantity(1.0, "g/kg") * Quantity(1.0, "kg"), "g")
+_ML_PER_KG_H_BY_KG_IN_ML_H = _factor(Quantity(1.0, "mL/kg/h") * Quantity(1.0, "kg"), "mL/h")
+_G_BY_MG_PER_ML_IN_ML = _factor(Quantity(1.0, "g") / Quantity(1.0, "mg/mL"), "mL")
+_ML_BY_ML_PER_H_IN_H = _factor(Quantity(1.0, "mL") / Quantity(1.0, "mL/h"), "h")
+_ML_PER_KG_H_IN_ML_PER_KG_MIN = _factor(Quantity(1.0, "mL/kg/h"), "mL/kg/min")
+_H_IN_MIN = _factor(Quantity(1.0, "h"), "min")
+
+# How dosing.units.fmt writes each unit the messages use.
+_UNIT_TEXT = {unit: unit_text(ureg.Unit(unit)) for unit in ("g", "kg", "g/kg", "mL", "mL/h", "h", "min")}
+
+
+def _num(value: float, digits: int = 4) -> str:
+    # The number exactly as dosing.units.fmt writes a Quantity's magnitude.
+    number = f"{value:.{digits}g}"
+    if "e" in number:
+        # '2e+05 mg' is a misread waiting to happen: write the digits out.
+        number = np.format_float_positional(value, precision=digits, unique=False, fractional=False, trim="-")
+    return number
+
+
+def _g(grams: float) -> str:
+    return f"{_num(grams)} {_UNIT_TEXT['g']}"
+
+
+def _kg(kilograms: float) -> str:
+    return f"{_num(kilograms)} {_UNIT_TEXT['kg']}"
+
+
+def _g_per_kg(value: float) -> str:
+    return f"{_num(value)} {_UNIT_TEXT['g/kg']}"
+
+
+def _ml(millilitres: float) -> str:
+    return f"{_num(millilitres)} {_UNIT_TEXT['mL']}"
+
+
+def _ml_per_h(value: float) -> str:
+    return f"{_num(value)} {_UNIT_TEXT['mL/h']}"
+
+
+def _hours(hours: float, digits: int = 4) -> str:
+    return f"{_num(hours, digits)} {_UNIT_TEXT['h']}"
+
+
+class _ProductNumbers(NamedTuple):
+    """A product's figures as plain numbers, and their text: read once per product (issue 8)."""
+
+    concentration: float  # mg/mL
+    concentration_text: str
+    vial_decimals: tuple[Decimal, ...]  # g, large→small, exact
+    vial_mg: tuple[int, ...]
+    vial_gcd_mg: int
+    vial_texts: tuple[str, ...]
+    vials_listed: str  # "20 g, 10 g, 5 g"
+    steps: tuple[tuple[float, float | None], ...]  # (mL/kg/h, hours held; None: the maximum)
+    max_rate: float  # mL/kg/h
+    at_risk_max_rate: float | None  # mL/kg/h
+    max_mass_rate: float  # mg/kg/min at max_rate
+
+
+class _Identity:
+    """A memo key equal only to the same object: a product is frozen, but hashing it would have pint
+    convert each of its Quantities to base units on every look-up."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: IvigProduct) -> None:
+        self.value = value
+
+    def __hash__(self) -> int:
+        return id(self.value)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Identity) and other.value is self.value
+
+
+def _product_numbers(product: IvigProduct) -> _ProductNumbers:
+    numbers: _ProductNumbers = _numbers_of(_Identity(product))
+    return numbers
+
+
+@memo(maxsize=64)
+def _numbers_of(key: _Identity) -> _ProductNumbers:
+    product = key.value
+    vial_mg = tuple(_vial_sizes_mg(product))
+    vial_texts = tuple(fmt(s) for s in product.vial_sizes)
+    return _ProductNumbers(
+        concentration=float(product.concentration.magnitude),
+        concentration_text=fmt(product.concentration),
+        vial_decimals=tuple(_to_decimal(s.magnitude) for s in product.vial_sizes),
+        vial_mg=vial_mg,
+        vial_gcd_mg=math.gcd(*vial_mg),
+        vial_texts=vial_texts,
+        vials_listed=", ".join(vial_texts),
+        steps=tuple(
+            (float(s.rate.magnitude), None if s.duration is None else float(s.duration.to("h").magnitude)) for s in product.rate_steps
+        ),
+        max_rate=float(product.max_rate.magnitude),
+        at_risk_max_rate=None if product.at_risk_max_rate is None else float(product.at_risk_max_rate.magnitude),
+        max_mass_rate=product.mass_rate(product.max_rate),
+    )
 
 
 # Octagam 10% US PI §2.1, dermatomyositis: start 1 mg/kg/min (0.01 mL/kg/min) for
@@ -338,27 +481,30 @@ class CatalogEntry:
 
     product: IvigProduct
     brand: str
-    max_rate: pint.Quantity  # the label's fastest maximum, any indication (mL/kg/h)
-    cidp_max_rate: pint.Quantity | None
-    dm_max_rate: pint.Quantity | None
+    max_rate: Qty  # the label's fastest maximum, any indication (mL/kg/h)
+    cidp_max_rate: Qty | None
+    dm_max_rate: Qty | None
 
 
-def _label_rate(value, unit: str, concentration: pint.Quantity, parameter: str) -> pint.Quantity:
+def _label_rate(value: object, unit: str, concentration: Qty, parameter: str) -> Qty:
     """A label rate as mL/kg/h: mg/kg/min through the product's concentration, volumes as they are."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
         raise DoseInputError(parameter, f"expected a positive rate in {unit}, got {value!r}")
     if unit == "mg/kg/min":
-        return (Quantity(value, "mg/kg/min") / concentration).to("mL/kg/h")
-    return Quantity(value, unit).to("mL/kg/h")
+        rate: Qty = (Quantity(value, "mg/kg/min") / concentration).to("mL/kg/h")
+    else:
+        rate = Quantity(value, unit).to("mL/kg/h")
+    return rate
 
 
-def _minutes(value, parameter: str) -> pint.Quantity:
+def _minutes(value: object, parameter: str) -> Qty:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 24 * 60:
         raise DoseInputError(parameter, f"expected minutes (0-1440], got {value!r}")
-    return Quantity(value, "min")
+    minutes: Qty = Quantity(value, "min")
+    return minutes
 
 
-def product_from_record(name: str, record: dict) -> CatalogEntry:
+def product_from_record(name: str, record: object) -> CatalogEntry:
     """One table of ivig_products.toml as a CatalogEntry; a missing or malformed field raises, naming it."""
     where = f"products.{name}"
     if not isinstance(record, dict):
@@ -385,8 +531,10 @@ def product_from_record(name: str, record: dict) -> CatalogEntry:
         RateStep(rate, None if i == len(rates) - 1 else (first if i == 0 else then)) for i, rate in enumerate(rates)
     )
 
-    def optional(key):
-        return None if record.get(key) is None else _label_rate(record[key], unit, concentration, f"{where}.{key}")
+    fields: dict[str, Any] = record  # the narrowed record, for the closure below
+
+    def optional(key: str) -> Qty | None:
+        return None if fields.get(key) is None else _label_rate(fields[key], unit, concentration, f"{where}.{key}")
 
     max_rate = _label_rate(record["max_rate"], unit, concentration, f"{where}.max_rate")
     for key in ("cidp_max_rate", "dm_max_rate"):
@@ -414,7 +562,7 @@ def product_from_record(name: str, record: dict) -> CatalogEntry:
     return CatalogEntry(product, brand.strip(), max_rate, optional("cidp_max_rate"), optional("dm_max_rate"))
 
 
-def load_ivig_products(path=None) -> tuple[CatalogEntry, ...]:
+def load_ivig_products(path: str | os.PathLike[str] | None = None) -> tuple[CatalogEntry, ...]:
     """The product table: the shipped interactions/ivig_products.toml, or a file given by path."""
     if path is None:
         return _shipped_products()
@@ -428,7 +576,7 @@ def _shipped_products() -> tuple[CatalogEntry, ...]:
     return _products_from(tomllib.loads(raw.decode("utf-8")))
 
 
-def _products_from(data: dict) -> tuple[CatalogEntry, ...]:
+def _products_from(data: dict[str, Any]) -> tuple[CatalogEntry, ...]:
     products = data.get("products")
     if not isinstance(products, dict) or not products:
         raise DoseInputError("products", "expected [products.<name>] tables")
@@ -445,7 +593,7 @@ class ProductMatch:
     why: str  # how the name was read, or why no product was identified
 
 
-def resolve_product(name: str, catalog: "tuple[CatalogEntry, ...] | None" = None) -> ProductMatch:
+def resolve_product(name: str, catalog: tuple[CatalogEntry, ...] | None = None) -> ProductMatch:
     """The product an order names ("Octagam 10%", "privigen 20 g", "Gamunex-C"), or None and why.
 
     The brand is matched whole inside the name (interactions.drugs.normalize); a concentration
@@ -477,13 +625,18 @@ def resolve_product(name: str, catalog: "tuple[CatalogEntry, ...] | None" = None
     if len(by_brand) > 1:
         names = ", ".join(e.product.name for e in by_brand)
         return ProductMatch(None, f"'{name}' names {brand} without its concentration ({names} differ in volume and rates)")
+    if not percents and _PERCENT.search(by_brand[0].product.name):
+        # A product whose own name carries its strength ("Flebogamma 10% DIF") is sold in other strengths
+        # too, even when the table holds only one: named without it, the volume and rates are unknown.
+        return ProductMatch(None, f"'{name}' names {brand} without its concentration (the table has only "
+                                  f"{by_brand[0].product.name}; other strengths differ in volume and rates)")
     return ProductMatch(by_brand[0], f"'{name}' read as {by_brand[0].product.name}")
 
 
 # ---------------------------------------------------------------- numeric helpers (scalar and batch)
 
 
-def _numbers(value, name: str, unit: str) -> np.ndarray:
+def _numbers(value: object, name: str, unit: str) -> npt.NDArray[np.float64]:
     """A float or array of floats in ``unit``, finite and positive. A pint Quantity is refused:
     its magnitude would be read in ``unit`` whatever its own unit (62 lb as 62 kg)."""
     if isinstance(value, (pint.Quantity, str, bytes)) or value is None:
@@ -497,14 +650,21 @@ def _numbers(value, name: str, unit: str) -> np.ndarray:
     return values
 
 
-def _same_shape(**arrays: np.ndarray) -> None:
+def _same_shape(**arrays: npt.NDArray[np.float64]) -> None:
     try:
         np.broadcast_shapes(*(a.shape for a in arrays.values()))
     except ValueError:
         raise DoseInputError("batch", f"arrays differ in shape: { {k: a.shape for k, a in arrays.items()} }") from None
 
 
-def dosing_weight_kg(actual_kg, ibw_kg):
+# Floats in, floats out; arrays in (the batch path), arrays out. (A 0-d array gives a float.)
+@overload
+def dosing_weight_kg(actual_kg: float, ibw_kg: float) -> tuple[float, bool]: ...
+@overload
+def dosing_weight_kg(actual_kg: npt.NDArray[Any], ibw_kg: npt.NDArray[Any] | float) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]: ...
+def dosing_weight_kg(
+    actual_kg: npt.NDArray[Any] | float, ibw_kg: npt.NDArray[Any] | float
+) -> tuple[float, bool] | tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
     """Stewardship dosing weight in kg and whether it is below the actual weight; floats or numpy arrays.
 
     NBA/Lifeblood dose-determining weight IBW + 0.4 × (actual − IBW) (formula refs.ADJUSTED_BW),
@@ -525,7 +685,15 @@ def dosing_weight_kg(actual_kg, ibw_kg):
     return weight, use_adjusted
 
 
-def target_daily_dose_g(dosing_weight_kg, dose_g_per_kg, days):
+@overload
+def target_daily_dose_g(dosing_weight_kg: float, dose_g_per_kg: float, days: float) -> float: ...
+@overload
+def target_daily_dose_g(
+    dosing_weight_kg: npt.NDArray[Any], dose_g_per_kg: npt.NDArray[Any] | float, days: npt.NDArray[Any] | float
+) -> npt.NDArray[np.float64]: ...
+def target_daily_dose_g(
+    dosing_weight_kg: npt.NDArray[Any] | float, dose_g_per_kg: npt.NDArray[Any] | float, days: npt.NDArray[Any] | float
+) -> npt.NDArray[np.float64] | float:
     """Per-day target in grams: dosing weight × dose per kg ÷ days; floats or numpy arrays.
 
     The dose per kg and the days are held to the same limits as :func:`calculate_ivig`
@@ -544,12 +712,18 @@ def target_daily_dose_g(dosing_weight_kg, dose_g_per_kg, days):
     return float(target) if target.ndim == 0 else target
 
 
+def _target_daily_g(dosing_kg: float, g_per_kg: float, days: int) -> float:
+    # target_daily_dose_g's arithmetic (w × d / n, IEEE doubles either way) for one patient whose
+    # inputs calculate_ivig has already checked (1-2 g/kg, 2-5 days, a plausible weight).
+    return dosing_kg * g_per_kg / days
+
+
 # ---------------------------------------------------------------- vial rounding
 
 
 @attrs.frozen
 class VialCount:
-    size: pint.Quantity
+    size: Qty
     count: int
 
 
@@ -558,7 +732,8 @@ def _min_vial_combinations(sizes_mg: list[int], limit_mg: int) -> Mapping[int, t
 
     A pure function of the vial sizes and the limit, worked out once per pair (issue 8).
     """
-    return _vial_table(tuple(sizes_mg), limit_mg)
+    table: Mapping[int, tuple[int, ...]] = _vial_table(tuple(sizes_mg), limit_mg)
+    return table
 
 
 @memo(maxsize=4096)
@@ -580,17 +755,22 @@ def _vial_table(sizes_mg: tuple[int, ...], limit_mg: int) -> Mapping[int, tuple[
     return types.MappingProxyType(best)
 
 
+@memo(maxsize=4096)
+def _reachable_totals(sizes_mg: tuple[int, ...], limit_mg: int) -> tuple[int, ...]:
+    """The vial totals (mg) above zero that whole vials reach up to ``limit_mg``, smallest first."""
+    return tuple(sorted(t for t in _min_vial_combinations(list(sizes_mg), limit_mg) if t > 0))
+
+
 def _vial_sizes_mg(product: IvigProduct) -> list[int]:
     # Whole milligrams (the product checks it), so sums and divisibility are exact integers.
     return [int(_to_decimal(s.magnitude) * _MG_PER_G) for s in product.vial_sizes]
 
 
-def _product(value) -> IvigProduct:
-    expect(value, IvigProduct, "product")
-    return value
+def _product(value: object) -> IvigProduct:
+    return expect(value, IvigProduct, "product")
 
 
-def round_to_vials(target_daily: pint.Quantity, product: IvigProduct) -> tuple[VialCount, ...]:
+def round_to_vials(target_daily: Qty | str, product: IvigProduct) -> tuple[VialCount, ...]:
     """Whole vials for one day: the smallest total in [target, 1.05 × target] if one exists,
     else the largest total not above 1.05 × target; ties → fewer vials (IVIG_ISSUE).
 
@@ -598,31 +778,47 @@ def round_to_vials(target_daily: pint.Quantity, product: IvigProduct) -> tuple[V
     """
     product = _product(product)
     target_g = quantity(target_daily, "target_daily", "mass", unit="g", maximum=PLAUSIBLE_MAX_G_PER_DAY).magnitude
+    counts = _vial_counts(target_g, product, _product_numbers(product))
+    return tuple(VialCount(size, count) for size, count in zip(product.vial_sizes, counts) if count)
+
+
+def _vial_counts(target_g: float, product: IvigProduct, numbers: _ProductNumbers) -> tuple[int, ...]:
+    """round_to_vials' rule on the target in grams (checked): how many of each vial size, large→small."""
     # "At or above target" tolerates float noise (59.99999999999 g reaches a 60 g vial sum);
     # the +5 % ceiling does not: it is taken from the exact value of the float, rounded down.
     target_mg = _to_decimal(target_g) * _MG_PER_G
     limit_mg = int((Decimal(repr(target_g)) * _MG_PER_G * VIAL_ROUNDING_CEILING).to_integral_value(rounding=ROUND_FLOOR))
-    best = _min_vial_combinations(_vial_sizes_mg(product), limit_mg)
-    reachable = sorted(t for t in best if t > 0)
+    reachable = _reachable_totals(numbers.vial_mg, limit_mg)
     if not reachable:
         raise DoseInputError(
             "product",
             f"the smallest {product.name} vial ({fmt(product.vial_sizes[-1])}) is more than 5 % above the per-day "
-            f"target {fmt(target_daily.to('g'))}; choose a product with smaller vials",
+            f"target {_g(target_g)}; choose a product with smaller vials",
         )
-    at_or_above = [t for t in reachable if t >= target_mg]
-    chosen = at_or_above[0] if at_or_above else reachable[-1]
-    return tuple(VialCount(size, count) for size, count in zip(product.vial_sizes, best[chosen]) if count)
+    at_or_above = bisect.bisect_left(reachable, target_mg)
+    chosen = reachable[at_or_above] if at_or_above < len(reachable) else reachable[-1]
+    counts: tuple[int, ...] = _min_vial_combinations(list(numbers.vial_mg), limit_mg)[chosen]
+    return counts
 
 
-def _vial_total(vials: tuple[VialCount, ...]) -> pint.Quantity:
-    grams = sum((_to_decimal(v.size.magnitude) * v.count for v in vials), Decimal(0))
-    return Quantity(float(grams), "g")
+def _vial_total(vials: tuple[VialCount, ...]) -> Qty:
+    grams: Qty = Quantity(_vials_g([_to_decimal(v.size.magnitude) for v in vials], [v.count for v in vials]), "g")
+    return grams
 
 
-def _course_total(daily: pint.Quantity, days: int) -> pint.Quantity:
+def _vials_g(sizes: Sequence[Decimal], counts: Sequence[int]) -> float:
+    # The vial sum in Decimal (exact to the mg), turned float once.
+    return float(sum((size * count for size, count in zip(sizes, counts) if count), Decimal(0)))
+
+
+def _course_total(daily: Qty, days: int) -> Qty:
+    total: Qty = Quantity(_course_g(daily.to("g").magnitude, days), "g")
+    return total
+
+
+def _course_g(daily_g: float, days: int) -> float:
     # In Decimal, like the vial sum: the scalar plan and the batch path must give the same float.
-    return Quantity(float(_to_decimal(daily.to("g").magnitude) * days), "g")
+    return float(_to_decimal(daily_g) * days)
 
 
 def _describe_vials(vials: tuple[VialCount, ...]) -> str:
@@ -632,7 +828,7 @@ def _describe_vials(vials: tuple[VialCount, ...]) -> str:
 # ---------------------------------------------------------------- inputs
 
 
-def _days(value) -> int:
+def _days(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise DoseInputError("days", f"expected a whole number of days 2-5, got {value!r}")
     days = int(value)
@@ -642,7 +838,7 @@ def _days(value) -> int:
     return days
 
 
-def _interval_bound_days(value, parameter: str) -> int:
+def _interval_bound_days(value: object, parameter: str) -> int:
     if isinstance(value, bool):
         raise DoseInputError(parameter, f"expected weeks, got {value!r}")
     if isinstance(value, (int, np.integer)):
@@ -659,7 +855,7 @@ def _interval_bound_days(value, parameter: str) -> int:
     return int(days)
 
 
-def _interval_days(interval_weeks) -> tuple[int, int]:
+def _interval_days(interval_weeks: object) -> tuple[int, int]:
     # An ordered pair only: a set has no order, a dict's keys are not the weeks.
     if not isinstance(interval_weeks, (list, tuple, np.ndarray)) or len(interval_weeks) != 2:
         raise DoseInputError("interval_weeks", f"expected (shortest, longest) weeks, e.g. (3, 4); got {interval_weeks!r}")
@@ -672,9 +868,14 @@ def _interval_days(interval_weeks) -> tuple[int, int]:
     return lo, hi
 
 
-def _dose_per_kg(value) -> pint.Quantity:
+def _dose_per_kg(value: object) -> Qty:
     lo, hi = DOSE_PER_KG_RANGE_G
     return quantity(value, "dose_per_kg", "dose per mass", unit="g/kg", minimum=lo, maximum=hi)
+
+
+# check_order plans the seed plan's course: 2 g/kg, repeated every 3-4 weeks.
+_SEED_DOSE_PER_KG = float(_dose_per_kg(DEFAULT_DOSE_PER_KG).magnitude)
+_DEFAULT_INTERVAL_DAYS = _interval_days((3, 4))
 
 
 # ---------------------------------------------------------------- dosing weight
@@ -698,18 +899,25 @@ class WeightPolicy(enum.Enum):
 
 @attrs.frozen
 class DosingWeight:
-    weight: pint.Quantity
+    weight: Qty
     basis: WeightBasis
     reason: str
-    ideal: pint.Quantity | None
+    ideal: Qty | None
     # A caution to report with the weight (the adjusted-weight comparison could not be made), or None.
     caution: str | None = None
 
 
+def _age_years(patient: Patient) -> float:
+    # A built Patient always has its age (given, or from its birth date): optional only in the constructor.
+    age = cast("Qty", patient.age)
+    return float(age.magnitude)
+
+
 def _stewardship_exclusion(patient: Patient) -> str | None:
     """Why NBA/Lifeblood (and Ontario) would dose this patient on the actual weight, or None."""
-    if patient.age.magnitude < ADULT_YEARS:
-        return f"age {patient.age.magnitude:g} years, under 18"
+    age = _age_years(patient)
+    if age < ADULT_YEARS:
+        return f"age {age:g} years, under 18"
     if patient.height.to("cm").magnitude < STEWARDSHIP_MIN_HEIGHT_CM - 1e-9:
         return (
             f"height {fmt(patient.height)}, under 152.4 cm (5 ft): NBA excludes patients under 152 cm and "
@@ -720,7 +928,7 @@ def _stewardship_exclusion(patient: Patient) -> str | None:
     return None
 
 
-def _ideal_or_unknown(patient: Patient) -> tuple[pint.Quantity | None, str]:
+def _ideal_or_unknown(patient: Patient) -> tuple[Qty | None, str]:
     """Devine IBW, or None and why (sex unknown/other: the equation needs a sex)."""
     try:
         return patient.ideal_body_weight(), ""
@@ -749,19 +957,21 @@ def _stewardship_weight(patient: Patient) -> DosingWeight:
     w, adjusted = dosing_weight_kg(actual.magnitude, ibw.magnitude)
     ibw_text = f"IBW (Devine) {fmt(ibw)}"
     if adjusted:
-        reason = f"adjusted body weight IBW + 0.4 × (actual − IBW) = {fmt(Quantity(w, 'kg'))} (actual {fmt(actual)}; {ibw_text}; NBA/Lifeblood stewardship policy)"
+        reason = f"adjusted body weight IBW + 0.4 × (actual − IBW) = {_kg(w)} (actual {fmt(actual)}; {ibw_text}; NBA/Lifeblood stewardship policy)"
         return DosingWeight(Quantity(w, "kg"), WeightBasis.ADJUSTED, reason, ibw)
     reason = f"actual body weight {fmt(actual)}, because it is not above the adjusted weight ({ibw_text}; NBA/Lifeblood exclusion)"
     return DosingWeight(actual, WeightBasis.ACTUAL, reason, ibw)
 
 
 def choose_dosing_weight(
-    patient: Patient, override: "WeightBasis | str | None" = None, policy: "WeightPolicy | str" = WeightPolicy.LABEL
+    patient: Patient, override: WeightBasis | str | None = None, policy: WeightPolicy | str = WeightPolicy.LABEL
 ) -> DosingWeight:
     """The dosing weight, its basis, and why (the policy's rule, or the prescriber's override)."""
     expect(patient, Patient, "patient")
-    override = body.optional_weight_basis(override)
-    policy = WeightPolicy.parse(policy)
+    return _dosing_weight(patient, body.optional_weight_basis(override), WeightPolicy.parse(policy))
+
+
+def _dosing_weight(patient: Patient, override: WeightBasis | None, policy: WeightPolicy) -> DosingWeight:
     actual = patient.weight
     if override is WeightBasis.ACTUAL:
         # Actual weight needs no IBW, so a patient under 5 ft can still be dosed by explicit choice.
@@ -778,7 +988,7 @@ def choose_dosing_weight(
     return DosingWeight(
         Quantity(adjusted_kg, "kg"),
         WeightBasis.ADJUSTED,
-        f"override: adjusted body weight IBW + 0.4 × (actual − IBW) = {fmt(Quantity(adjusted_kg, 'kg'))} chosen by the prescriber "
+        f"override: adjusted body weight IBW + 0.4 × (actual − IBW) = {_kg(adjusted_kg)} chosen by the prescriber "
         f"(actual {fmt(actual)}; {ibw_text})",
         ibw,
     )
@@ -791,10 +1001,10 @@ def choose_dosing_weight(
 class InfusionStep:
     """One step of this patient's ramp: rate per kg, rate in mL/h, how long, and the volume given."""
 
-    rate_per_kg: pint.Quantity  # mL/kg/h
-    rate: pint.Quantity  # mL/h at the rate weight (the dosing weight, never above the actual weight)
-    duration: pint.Quantity  # h
-    volume: pint.Quantity  # mL
+    rate_per_kg: Qty  # mL/kg/h
+    rate: Qty  # mL/h at the rate weight (the dosing weight, never above the actual weight)
+    duration: Qty  # h
+    volume: Qty  # mL
     is_maximum: bool
 
 
@@ -819,8 +1029,9 @@ def _rate_risks(patient: Patient) -> tuple[list[str], list[Finding]]:
     for key, text in _RATE_RISK_CONDITIONS.items():
         if key in patient.conditions:
             reasons.append(text)
-    if patient.age.magnitude > RENAL_RISK_AGE_YEARS:
-        reasons.append(f"age {patient.age.magnitude:g} years (> 65 predisposes to renal dysfunction, label boxed warning)")
+    age = _age_years(patient)
+    if age > RENAL_RISK_AGE_YEARS:
+        reasons.append(f"age {age:g} years (> 65 predisposes to renal dysfunction, label boxed warning)")
     egfr, source = known_egfr(patient)
     if egfr is None:
         findings.append(
@@ -837,22 +1048,30 @@ def _rate_risks(patient: Patient) -> tuple[list[str], list[Finding]]:
     return reasons, findings
 
 
-def _infusion_steps(
-    product: IvigProduct, max_rate: pint.Quantity, weight: pint.Quantity, volume: pint.Quantity
-) -> tuple[InfusionStep, ...]:
-    """Follow the label ramp (capped at ``max_rate``) until the day's volume is given."""
-    steps: list[InfusionStep] = []
-    remaining = volume.to("mL").magnitude
-    for label_step in product.rate_steps:
-        capped = label_step.rate.magnitude >= max_rate.magnitude
-        per_kg = max_rate if capped else label_step.rate
-        rate = (per_kg * weight).to("mL/h")
-        if capped or label_step.duration is None:
-            hours = remaining / rate.magnitude
+class _Step(NamedTuple):
+    """One ramp step in numbers: mL/kg/h, mL/h, h, mL, and whether it is the maximum."""
+
+    per_kg: float
+    rate: float
+    hours: float
+    volume: float
+    is_maximum: bool
+
+
+def _infusion_steps(numbers: _ProductNumbers, max_rate: float, weight_kg: float, volume_ml: float) -> tuple[_Step, ...]:
+    """Follow the label ramp (capped at ``max_rate``, mL/kg/h) until the day's volume is given."""
+    steps: list[_Step] = []
+    remaining = volume_ml
+    for label_rate, label_hours in numbers.steps:
+        capped = label_rate >= max_rate
+        per_kg = max_rate if capped else label_rate
+        rate = per_kg * weight_kg * _ML_PER_KG_H_BY_KG_IN_ML_H
+        if capped or label_hours is None:
+            hours = remaining / rate
         else:
-            hours = min(label_step.duration.to("h").magnitude, remaining / rate.magnitude)
-        given = rate.magnitude * hours
-        steps.append(InfusionStep(per_kg, rate, Quantity(hours, "h"), Quantity(given, "mL"), capped or label_step.duration is None))
+            hours = min(label_hours, remaining / rate)
+        given = rate * hours
+        steps.append(_Step(per_kg, rate, hours, given, capped or label_hours is None))
         remaining -= given
         if capped or remaining <= 1e-9:
             break
@@ -865,32 +1084,32 @@ def _infusion_steps(
 @attrs.frozen
 class IvigPlan:
     product: str
-    dose_per_kg: pint.Quantity  # g/kg per course
+    dose_per_kg: Qty  # g/kg per course
     days: int
     interval_days: tuple[int, int]
-    actual_weight: pint.Quantity
-    ideal_body_weight: pint.Quantity | None
-    dosing_weight: pint.Quantity
+    actual_weight: Qty
+    ideal_body_weight: Qty | None
+    dosing_weight: Qty
     weight_basis: WeightBasis
     weight_reason: str
     # The actual body weight: the 2 g/kg course cap (label) is always on it, whatever the policy or basis.
-    cap_weight: pint.Quantity
+    cap_weight: Qty
     # min(dosing weight, actual weight): the infusion rates (mL/h) are never computed on more than the
     # actual body weight, nor on more than the weight the dose was computed on.
-    rate_weight: pint.Quantity
+    rate_weight: Qty
     policy: WeightPolicy
-    target_course_dose: pint.Quantity  # g, before vial rounding; never above 2 g/kg of the cap weight
-    target_daily_dose: pint.Quantity  # g, before vial rounding
+    target_course_dose: Qty  # g, before vial rounding; never above 2 g/kg of the cap weight
+    target_daily_dose: Qty  # g, before vial rounding
     vials_per_day: tuple[VialCount, ...]
-    daily_dose: pint.Quantity  # g, whole vials
-    course_dose: pint.Quantity  # g
-    deviation: pint.Quantity  # percent, (daily − target) / target
-    daily_volume: pint.Quantity  # mL at the product concentration
-    max_rate_per_kg: pint.Quantity  # mL/kg/h, after any at-risk cap
-    max_rate: pint.Quantity  # mL/h at the rate weight
+    daily_dose: Qty  # g, whole vials
+    course_dose: Qty  # g
+    deviation: Qty  # percent, (daily − target) / target
+    daily_volume: Qty  # mL at the product concentration
+    max_rate_per_kg: Qty  # mL/kg/h, after any at-risk cap
+    max_rate: Qty  # mL/h at the rate weight
     infusion_steps: tuple[InfusionStep, ...]
-    min_infusion_time: pint.Quantity  # h, the whole day's volume at the maximum rate
-    ramp_infusion_time: pint.Quantity  # h, following the label ramp
+    min_infusion_time: Qty  # h, the whole day's volume at the maximum rate
+    ramp_infusion_time: Qty  # h, following the label ramp
     course_dates: tuple[dt.date, ...] | None
     next_course_window: tuple[dt.date, dt.date] | None
     findings: tuple[Finding, ...]
@@ -902,24 +1121,216 @@ class IvigPlan:
     @property
     def course_capped(self) -> bool:
         """True when dose per kg × dosing weight was above 2 g/kg of the actual weight and was lowered to it."""
-        return self.target_course_dose.magnitude < (self.dose_per_kg * self.dosing_weight).to("g").magnitude * (1 - 1e-12)
+        return bool(self.target_course_dose.magnitude < (self.dose_per_kg * self.dosing_weight).to("g").magnitude * (1 - 1e-12))
 
 
-def _rate_weight(chosen_kg: float, actual_kg: float) -> pint.Quantity:
+class _Plan(NamedTuple):
+    """An IVIG course in plain numbers (g, kg, mL, mL/kg/h, mL/h, h) with its findings (issue 8).
+
+    Worked out once per call from inputs read once: :func:`check_order` reads it as it is, and
+    :func:`calculate_ivig` turns it into an :class:`IvigPlan` of Quantities. Every number is the
+    float the pint arithmetic gives (the same operations, in the same order, by the same factors).
+    """
+
+    product: IvigProduct
+    numbers: _ProductNumbers
+    dose_per_kg: float  # g/kg per course
+    days: int
+    interval_days: tuple[int, int]
+    actual_kg: float  # also the cap weight
+    chosen: DosingWeight
+    dosing_kg: float
+    rate_kg: float
+    policy: WeightPolicy
+    target_course: float  # g
+    target_daily: float  # g
+    vial_counts: tuple[int, ...]  # per vial size, large→small
+    daily: float  # g
+    course: float  # g
+    deviation: float  # %
+    volume: float  # mL
+    max_rate_per_kg: float  # mL/kg/h
+    max_rate: float  # mL/h
+    steps: tuple[_Step, ...]
+    min_time: float  # h
+    ramp_time: float  # h
+    course_dates: tuple[dt.date, ...] | None
+    next_course_window: tuple[dt.date, dt.date] | None
+    findings: tuple[Finding, ...]
+    vials_text: str  # "3 × 20 g + 1 × 5 g", as IvigPlan.vials_text
+
+    @property
+    def course_capped(self) -> bool:
+        # IvigPlan.course_capped, in grams.
+        return self.target_course < self.dose_per_kg * self.dosing_kg * _G_PER_KG_BY_KG_IN_G * (1 - 1e-12)
+
+
+def _plan(
+    patient: Patient,
+    per_kg: float,
+    n_days: int,
+    interval: tuple[int, int],
+    start: dt.date | None,
+    weight_basis: WeightBasis | None,
+    policy: WeightPolicy,
+    product: IvigProduct,
+) -> _Plan:
+    """The course for checked inputs (calculate_ivig's rules), in numbers."""
+    numbers = _product_numbers(product)
+    chosen = _dosing_weight(patient, weight_basis, policy)
+
+    source = NBA_ADJUSTED_WEIGHT if policy is WeightPolicy.ADJUSTED and weight_basis is None else OCTAGAM_10_US_PI
+    findings: list[Finding] = [Finding.of("ivig.dosing-weight", Severity.INFO, f"Dosing weight: {chosen.reason}.", source)]
+    if chosen.caution is not None:
+        findings.append(Finding.of("ivig.adjusted-weight-not-compared", Severity.CAUTION, chosen.caution, NBA_ADJUSTED_WEIGHT))
+    actual_kg = float(patient.weight.to("kg").magnitude)
+    w = float(chosen.weight.to("kg").magnitude)
     # Rates are never computed on more than the actual body weight.
-    return Quantity(min(chosen_kg, actual_kg), "kg")
+    rate_kg = min(w, actual_kg)
+    if w > actual_kg + 1e-9:
+        findings.append(
+            Finding.of(
+                "ivig.dosing-weight-above-actual",
+                Severity.CAUTION,
+                f"The chosen dosing weight {fmt(chosen.weight)} is above the actual weight {fmt(patient.weight)}; "
+                f"confirm the weight basis. The 2 g/kg course cap and the infusion rates (mL/h) are computed on the "
+                f"actual weight {_kg(actual_kg)}, never on more.",
+                IVIG_ISSUE,
+            )
+        )
+
+    age = _age_years(patient)
+    if age < ADULT_YEARS:
+        findings.append(
+            Finding.of(
+                "ivig.not-adult",
+                Severity.CAUTION,
+                f"Patient is {age:g} years old: {product.name}'s dermatomyositis dose and rates are "
+                "labelled for adults (adjusted-weight dosing does not apply under 18, NBA/Lifeblood); confirm the dose with "
+                "paediatric rheumatology.",
+                OCTAGAM_10_US_PI,
+            )
+        )
+
+    uncapped_course = w * per_kg
+    if uncapped_course > COURSE_CAP_G_PER_KG * actual_kg * (1 + 1e-12):
+        # Only an override above the actual weight gets here: the course is lowered to 2 g/kg of actual weight.
+        target_daily = _target_daily_g(actual_kg, COURSE_CAP_G_PER_KG, n_days)
+        target_course = actual_kg * COURSE_CAP_G_PER_KG
+        findings.append(
+            Finding.of(
+                "ivig.course-capped-at-actual-weight",
+                Severity.CAUTION,
+                f"{_g_per_kg(per_kg)} × the {chosen.basis.value} dosing weight {fmt(chosen.weight)} = {_g(uncapped_course)} is more "
+                f"than 2 g/kg of the actual weight {_kg(actual_kg)}; the course is computed as {COURSE_CAP_G_PER_KG:g} g/kg × "
+                f"{_kg(actual_kg)} = {_g(target_course)}, never more.",
+                refs.SEED_PLAN,
+            )
+        )
+    else:
+        target_daily = _target_daily_g(w, per_kg, n_days)
+        target_course = uncapped_course
+    # round_to_vials' checks on its target, which calculate_ivig's inputs always pass.
+    check_magnitude(target_daily, "target_daily", "g", maximum=PLAUSIBLE_MAX_G_PER_DAY)
+    counts = _vial_counts(target_daily, product, numbers)
+    daily = _vials_g(numbers.vial_decimals, counts)
+    course = _course_g(daily, n_days)
+    deviation = (daily - target_daily) / target_daily * 100.0
+    if deviation < -5.0:
+        findings.append(
+            Finding.of(
+                "ivig.vials-below-target",
+                Severity.CAUTION,
+                f"Whole {product.name} vials give {_g(daily)}/day, {abs(deviation):.1f} % below the target "
+                f"{_g(target_daily)}/day, because any further vial would exceed +5 %; consider smaller vials.",
+                IVIG_ISSUE,
+            )
+        )
+    volume = daily / numbers.concentration * _G_BY_MG_PER_ML_IN_ML
+
+    risks, renal_findings = _rate_risks(patient)
+    findings.extend(renal_findings)
+    max_per_kg = numbers.max_rate
+    if numbers.max_mass_rate > DM_MAX_RATE_MG_PER_KG_MIN + 1e-9:
+        findings.append(
+            Finding.of(
+                "ivig.rate-above-dm-label",
+                Severity.CAUTION,
+                f"{product.name}'s maximum rate {_rate_text(max_per_kg)} is {numbers.max_mass_rate:.3g} mg/kg/min, "
+                f"above the {DM_MAX_RATE_MG_PER_KG_MIN:g} mg/kg/min the dermatomyositis label (Octagam 10%) allows: "
+                "patients with dermatomyositis are at increased risk of thromboembolic events.",
+                OCTAGAM_10_US_PI,
+            )
+        )
+    if risks:
+        cap = numbers.at_risk_max_rate
+        if cap is not None and cap < max_per_kg:
+            max_per_kg = cap
+        cap_text = (
+            f"maximum rate capped at {max_per_kg * _ML_PER_KG_H_IN_ML_PER_KG_MIN:.3g} mL/kg/min ({_rate_text(max_per_kg)}, "
+            f"{_ml_per_h(max_per_kg * rate_kg * _ML_PER_KG_H_BY_KG_IN_ML_H)} at {_kg(rate_kg)})"
+            if cap is not None
+            else "the label gives no numeric cap"
+        )
+        findings.append(
+            Finding.of(
+                "ivig.rate-cap-at-risk",
+                Severity.CAUTION,
+                f"At risk of renal dysfunction or thrombosis ({'; '.join(risks)}): infuse at the minimum rate practicable; "
+                f"{cap_text}; ensure the patient is not volume depleted.",
+                product.reference,
+            )
+        )
+    steps = _infusion_steps(numbers, max_per_kg, rate_kg, volume)
+    max_rate = max_per_kg * rate_kg * _ML_PER_KG_H_BY_KG_IN_ML_H
+    min_time = volume / max_rate * _ML_BY_ML_PER_H_IN_H
+    ramp_time = sum(s.hours for s in steps)
+
+    dates = window = None
+    if start is not None:
+        dates = tuple(start + dt.timedelta(days=i) for i in range(n_days))
+        window = (start + dt.timedelta(days=interval[0]), start + dt.timedelta(days=interval[1]))
+
+    return _Plan(
+        product=product,
+        numbers=numbers,
+        dose_per_kg=per_kg,
+        days=n_days,
+        interval_days=interval,
+        actual_kg=actual_kg,
+        chosen=chosen,
+        dosing_kg=w,
+        rate_kg=rate_kg,
+        policy=policy,
+        target_course=target_course,
+        target_daily=target_daily,
+        vial_counts=counts,
+        daily=daily,
+        course=course,
+        deviation=deviation,
+        volume=volume,
+        max_rate_per_kg=max_per_kg,
+        max_rate=max_rate,
+        steps=steps,
+        min_time=min_time,
+        ramp_time=ramp_time,
+        course_dates=dates,
+        next_course_window=window,
+        findings=tuple(findings),
+        vials_text=" + ".join(f"{count} × {text}" for count, text in zip(counts, numbers.vial_texts) if count),
+    )
 
 
 def calculate_ivig(
     patient: Patient,
     *,
-    dose_per_kg=DEFAULT_DOSE_PER_KG,
+    dose_per_kg: Qty | str = DEFAULT_DOSE_PER_KG,
     days: int = DEFAULT_DAYS,
-    interval_weeks=(3, 4),
+    interval_weeks: tuple[object, object] | list[object] = (3, 4),
     product: IvigProduct = DEFAULT_PRODUCT,
-    start_date: dt.date | None = None,
-    weight_basis: "WeightBasis | str | None" = None,
-    policy: "WeightPolicy | str" = WeightPolicy.LABEL,
+    start_date: dt.date | str | None = None,
+    weight_basis: WeightBasis | str | None = None,
+    policy: WeightPolicy | str = WeightPolicy.LABEL,
 ) -> IvigPlan:
     """One IVIG course: dosing weight, whole vials per day, volume, infusion ramp, dates.
 
@@ -933,145 +1344,39 @@ def calculate_ivig(
     interval = _interval_days(interval_weeks)
     start = optional_iso_date(start_date)
     policy = WeightPolicy.parse(policy)
-    chosen = choose_dosing_weight(patient, weight_basis, policy)
-
-    source = NBA_ADJUSTED_WEIGHT if policy is WeightPolicy.ADJUSTED and weight_basis is None else OCTAGAM_10_US_PI
-    findings: list[Finding] = [Finding.of("ivig.dosing-weight", Severity.INFO, f"Dosing weight: {chosen.reason}.", source)]
-    if chosen.caution is not None:
-        findings.append(Finding.of("ivig.adjusted-weight-not-compared", Severity.CAUTION, chosen.caution, NBA_ADJUSTED_WEIGHT))
-    actual_kg = patient.weight.to("kg").magnitude
-    cap_w = Quantity(actual_kg, "kg")
-    rate_w = _rate_weight(chosen.weight.to("kg").magnitude, actual_kg)
-    if chosen.weight.to("kg").magnitude > actual_kg + 1e-9:
-        findings.append(
-            Finding.of(
-                "ivig.dosing-weight-above-actual",
-                Severity.CAUTION,
-                f"The chosen dosing weight {fmt(chosen.weight)} is above the actual weight {fmt(patient.weight)}; "
-                f"confirm the weight basis. The 2 g/kg course cap and the infusion rates (mL/h) are computed on the "
-                f"actual weight {fmt(cap_w)}, never on more.",
-                IVIG_ISSUE,
-            )
-        )
-
-    if patient.age.magnitude < ADULT_YEARS:
-        findings.append(
-            Finding.of(
-                "ivig.not-adult",
-                Severity.CAUTION,
-                f"Patient is {patient.age.magnitude:g} years old: {product.name}'s dermatomyositis dose and rates are "
-                "labelled for adults (adjusted-weight dosing does not apply under 18, NBA/Lifeblood); confirm the dose with "
-                "paediatric rheumatology.",
-                OCTAGAM_10_US_PI,
-            )
-        )
-
-    w = chosen.weight.to("kg").magnitude
-    uncapped_course = Quantity(w * per_kg.magnitude, "g")
-    if uncapped_course.magnitude > COURSE_CAP_G_PER_KG * cap_w.magnitude * (1 + 1e-12):
-        # Only an override above the actual weight gets here: the course is lowered to 2 g/kg of actual weight.
-        target_daily = Quantity(target_daily_dose_g(cap_w.magnitude, COURSE_CAP_G_PER_KG, n_days), "g")
-        target_course = Quantity(cap_w.magnitude * COURSE_CAP_G_PER_KG, "g")
-        findings.append(
-            Finding.of(
-                "ivig.course-capped-at-actual-weight",
-                Severity.CAUTION,
-                f"{fmt(per_kg)} × the {chosen.basis.value} dosing weight {fmt(chosen.weight)} = {fmt(uncapped_course)} is more "
-                f"than 2 g/kg of the actual weight {fmt(cap_w)}; the course is computed as {COURSE_CAP_G_PER_KG:g} g/kg × "
-                f"{fmt(cap_w)} = {fmt(target_course)}, never more.",
-                refs.SEED_PLAN,
-            )
-        )
-    else:
-        target_daily = Quantity(target_daily_dose_g(w, per_kg.magnitude, n_days), "g")
-        target_course = uncapped_course
-    vials = round_to_vials(target_daily, product)
-    daily = _vial_total(vials)
-    course = _course_total(daily, n_days)
-    deviation = Quantity((daily.magnitude - target_daily.magnitude) / target_daily.magnitude * 100.0, "percent")
-    if deviation.magnitude < -5.0:
-        findings.append(
-            Finding.of(
-                "ivig.vials-below-target",
-                Severity.CAUTION,
-                f"Whole {product.name} vials give {fmt(daily)}/day, {abs(deviation.magnitude):.1f} % below the target "
-                f"{fmt(target_daily)}/day, because any further vial would exceed +5 %; consider smaller vials.",
-                IVIG_ISSUE,
-            )
-        )
-    volume = (daily / product.concentration).to("mL")
-
-    risks, renal_findings = _rate_risks(patient)
-    findings.extend(renal_findings)
-    max_per_kg = product.max_rate
-    if product.mass_rate(max_per_kg) > DM_MAX_RATE_MG_PER_KG_MIN + 1e-9:
-        findings.append(
-            Finding.of(
-                "ivig.rate-above-dm-label",
-                Severity.CAUTION,
-                f"{product.name}'s maximum rate {_per_kg_rate(max_per_kg)} is {product.mass_rate(max_per_kg):.3g} mg/kg/min, "
-                f"above the {DM_MAX_RATE_MG_PER_KG_MIN:g} mg/kg/min the dermatomyositis label (Octagam 10%) allows: "
-                "patients with dermatomyositis are at increased risk of thromboembolic events.",
-                OCTAGAM_10_US_PI,
-            )
-        )
-    if risks:
-        cap = product.at_risk_max_rate
-        if cap is not None and cap.magnitude < max_per_kg.magnitude:
-            max_per_kg = cap
-        cap_text = (
-            f"maximum rate capped at {max_per_kg.to('mL/kg/min').magnitude:.3g} mL/kg/min ({_per_kg_rate(max_per_kg)}, "
-            f"{fmt((max_per_kg * rate_w).to('mL/h'))} at {fmt(rate_w)})"
-            if cap is not None
-            else "the label gives no numeric cap"
-        )
-        findings.append(
-            Finding.of(
-                "ivig.rate-cap-at-risk",
-                Severity.CAUTION,
-                f"At risk of renal dysfunction or thrombosis ({'; '.join(risks)}): infuse at the minimum rate practicable; "
-                f"{cap_text}; ensure the patient is not volume depleted.",
-                product.reference,
-            )
-        )
-    steps = _infusion_steps(product, max_per_kg, rate_w, volume)
-    max_rate = (max_per_kg * rate_w).to("mL/h")
-    min_time = (volume / max_rate).to("h")
-    ramp_time = Quantity(sum(s.duration.magnitude for s in steps), "h")
-
-    dates = window = None
-    if start is not None:
-        dates = tuple(start + dt.timedelta(days=i) for i in range(n_days))
-        window = (start + dt.timedelta(days=interval[0]), start + dt.timedelta(days=interval[1]))
-
+    override = body.optional_weight_basis(weight_basis)
+    plan = _plan(patient, float(per_kg.magnitude), n_days, interval, start, override, policy, product)
     return IvigPlan(
         product=product.name,
         dose_per_kg=per_kg,
         days=n_days,
         interval_days=interval,
         actual_weight=patient.weight,
-        ideal_body_weight=chosen.ideal,
-        dosing_weight=chosen.weight,
-        weight_basis=chosen.basis,
-        weight_reason=chosen.reason,
-        cap_weight=cap_w,
-        rate_weight=rate_w,
+        ideal_body_weight=plan.chosen.ideal,
+        dosing_weight=plan.chosen.weight,
+        weight_basis=plan.chosen.basis,
+        weight_reason=plan.chosen.reason,
+        cap_weight=Quantity(plan.actual_kg, "kg"),
+        rate_weight=Quantity(plan.rate_kg, "kg"),
         policy=policy,
-        target_course_dose=target_course,
-        target_daily_dose=target_daily,
-        vials_per_day=vials,
-        daily_dose=daily,
-        course_dose=course,
-        deviation=deviation,
-        daily_volume=volume,
-        max_rate_per_kg=max_per_kg,
-        max_rate=max_rate,
-        infusion_steps=steps,
-        min_infusion_time=min_time,
-        ramp_infusion_time=ramp_time,
-        course_dates=dates,
-        next_course_window=window,
-        findings=tuple(findings),
+        target_course_dose=Quantity(plan.target_course, "g"),
+        target_daily_dose=Quantity(plan.target_daily, "g"),
+        vials_per_day=tuple(VialCount(size, count) for size, count in zip(product.vial_sizes, plan.vial_counts) if count),
+        daily_dose=Quantity(plan.daily, "g"),
+        course_dose=Quantity(plan.course, "g"),
+        deviation=Quantity(plan.deviation, "percent"),
+        daily_volume=Quantity(plan.volume, "mL"),
+        max_rate_per_kg=Quantity(plan.max_rate_per_kg, "mL/kg/h"),
+        max_rate=Quantity(plan.max_rate, "mL/h"),
+        infusion_steps=tuple(
+            InfusionStep(Quantity(s.per_kg, "mL/kg/h"), Quantity(s.rate, "mL/h"), Quantity(s.hours, "h"), Quantity(s.volume, "mL"), s.is_maximum)
+            for s in plan.steps
+        ),
+        min_infusion_time=Quantity(plan.min_time, "h"),
+        ramp_infusion_time=Quantity(plan.ramp_time, "h"),
+        course_dates=plan.course_dates,
+        next_course_window=plan.next_course_window,
+        findings=plan.findings,
     )
 
 
@@ -1121,68 +1426,84 @@ def _administration_days_in_window(f: Frequency, window: int = EXPOSURE_WINDOW_D
     return max(sum(given(d) for d in range(s, s + window)) for s in starts)
 
 
-def _ordered_per_day_g(order: Order, dosing_weight: pint.Quantity) -> tuple[pint.Quantity, str]:
+class _Dose(NamedTuple):
+    """The ordered dose as read once: its amount per administration (g, or g/kg) and per administration day."""
+
+    per_kg: float | None  # g/kg, for a dose per kg of the dosing weight; None for a dose in grams
+    per_day: float  # g per administration day, on the dosing weight
+    text: str  # the arithmetic, "1 g/kg × 62.15 kg = 62.15 g" or "65 g × 2 a day = 130 g"
+
+
+@memo(maxsize=256)
+def _dose_kind(units: object) -> str | None:
+    """How a dose in these units (pint's UnitsContainer) is read: "g" (a mass), "g/kg" (per kg of the dosing
+    weight) or None (refused). A pure reading of the units, so worked out once per unit (issue 8)."""
+    dose = Quantity(1.0, units)
+    if dose.is_compatible_with("g") and not dose.dimensionless:
+        return "g"
+    if dose.dimensionless and is_mass_ratio(dose):
+        return "g/kg"
+    return None
+
+
+def _ordered_dose(order: Order, dosing_kg: float) -> _Dose:
     """Grams per administration day, and the arithmetic ("1 g/kg × 62.15 kg = 62.15 g", "65 g × 2 a day = 130 g")."""
     dose = order.dose
     per_admin_day = order.frequency.times_per_day
-    if dose.is_compatible_with("g") and not dose.dimensionless:
-        grams = dose.to("g")
-        text = fmt(grams)
-    elif dose.dimensionless and is_mass_ratio(dose):
-        g_per_kg = dose.to("g/kg")
-        grams = (g_per_kg * dosing_weight).to("g")
-        text = f"{fmt(g_per_kg)} × {fmt(dosing_weight)} = {fmt(grams)}"
+    kind = _dose_kind(dose._units)
+    if kind == "g":
+        per_kg = None
+        grams = float(dose.to("g").magnitude)
+        text = _g(grams)
+    elif kind == "g/kg":
+        per_kg = float(dose.to("g/kg").magnitude)
+        grams = per_kg * dosing_kg * _G_PER_KG_BY_KG_IN_G
+        text = f"{_g_per_kg(per_kg)} × {_kg(dosing_kg)} = {_g(grams)}"
     else:
-        grams = None
-    if grams is not None:
-        if per_admin_day == 1:
-            return grams, text
-        return grams * per_admin_day, f"{text} × {per_admin_day} a day = {fmt(grams * per_admin_day)}"
-    raise DoseInputError(
-        "dose",
-        f"IVIG doses are written in g (or g/kg) per infusion day, and the frequency carries the days "
-        f"(e.g. '1 g/kg' with 'daily for 2 days every 4 weeks'); got {unit_text(dose.units)}"
-        + (": a volume depends on the product concentration, convert it to grams" if dose.is_compatible_with("mL") else ""),
-    )
+        raise DoseInputError(
+            "dose",
+            f"IVIG doses are written in g (or g/kg) per infusion day, and the frequency carries the days "
+            f"(e.g. '1 g/kg' with 'daily for 2 days every 4 weeks'); got {unit_text(dose.units)}"
+            + (": a volume depends on the product concentration, convert it to grams" if dose.is_compatible_with("mL") else ""),
+        )
+    if per_admin_day == 1:
+        return _Dose(per_kg, grams, text)
+    return _Dose(per_kg, grams * per_admin_day, f"{text} × {per_admin_day} a day = {_g(grams * per_admin_day)}")
 
 
-def _per_kg_course_on_actual(order: Order, plan: IvigPlan, days: int) -> pint.Quantity | None:
-    """A g/kg order's course read per kg of the actual weight (None for a dose in grams)."""
-    if not (order.dose.dimensionless and is_mass_ratio(order.dose)):
-        return None
-    return (order.dose.to("g/kg") * plan.actual_weight).to("g") * order.frequency.times_per_day * days
-
-
-def _course_target_text(plan: IvigPlan) -> str:
-    text = f"{fmt(plan.dose_per_kg)} × {fmt(plan.dosing_weight)} = {fmt((plan.dose_per_kg * plan.dosing_weight).to('g'))}"
+def _course_target_text(plan: _Plan) -> str:
+    text = f"{_g_per_kg(plan.dose_per_kg)} × {_kg(plan.dosing_kg)} = {_g(plan.dose_per_kg * plan.dosing_kg * _G_PER_KG_BY_KG_IN_G)}"
     if plan.course_capped:
-        text += f", above 2 g/kg of the actual weight: {COURSE_CAP_G_PER_KG:g} g/kg × {fmt(plan.cap_weight)} = {fmt(plan.target_course_dose)}"
+        text += f", above 2 g/kg of the actual weight: {COURSE_CAP_G_PER_KG:g} g/kg × {_kg(plan.actual_kg)} = {_g(plan.target_course)}"
     return text
 
 
-def _details(plan: IvigPlan, product: IvigProduct) -> dict[str, str]:
+def _details(plan: _Plan) -> dict[str, str]:
     ramp = "; ".join(
-        f"{_per_kg_rate(s.rate_per_kg)} = {fmt(s.rate, 4)} for {fmt(s.duration.to('min'), 3)}" for s in plan.infusion_steps
+        f"{_rate_text(s.per_kg)} = {_ml_per_h(s.rate)} for {_num(s.hours * _H_IN_MIN, 3)} {_UNIT_TEXT['min']}" for s in plan.steps
     )
+    chosen = plan.chosen
     details = {
-        "Dosing weight": f"{fmt(plan.dosing_weight)} ({plan.weight_basis.value}): {plan.weight_reason}",
-        "Cap weight": f"{fmt(plan.cap_weight)}, the actual weight: the 2 g/kg course cap (label) is always computed on it",
+        "Dosing weight": f"{_kg(plan.dosing_kg)} ({chosen.basis.value}): {chosen.reason}",
+        "Cap weight": f"{_kg(plan.actual_kg)}, the actual weight: the 2 g/kg course cap (label) is always computed on it",
         "Rate weight": (
-            f"{fmt(plan.rate_weight)}, the lower of the dosing weight and the actual weight: the infusion rates (mL/h) "
+            f"{_kg(plan.rate_kg)}, the lower of the dosing weight and the actual weight: the infusion rates (mL/h) "
             "are never computed on more than the actual weight"
         ),
         "Weight policy": plan.policy.value,
         "Course target": _course_target_text(plan),
-        "Daily target": f"{fmt(plan.target_course_dose)} ÷ {plan.days} days = {fmt(plan.target_daily_dose)}",
-        "Vials per day": f"{plan.vials_text} = {fmt(plan.daily_dose)} ({plan.deviation.magnitude:+.1f} % of target; never above +5 %)",
-        "Course dose": f"{fmt(plan.daily_dose)} × {plan.days} days = {fmt(plan.course_dose)}",
-        "Volume per day": f"{fmt(plan.daily_dose)} ÷ {fmt(product.concentration)} = {fmt(plan.daily_volume)}",
+        "Daily target": f"{_g(plan.target_course)} ÷ {plan.days} days = {_g(plan.target_daily)}",
+        "Vials per day": f"{plan.vials_text} = {_g(plan.daily)} ({plan.deviation:+.1f} % of target; never above +5 %)",
+        "Course dose": f"{_g(plan.daily)} × {plan.days} days = {_g(plan.course)}",
+        "Volume per day": f"{_g(plan.daily)} ÷ {plan.numbers.concentration_text} = {_ml(plan.volume)}",
         "Infusion ramp": ramp,
-        "Maximum rate": f"{_per_kg_rate(plan.max_rate_per_kg)} × {fmt(plan.rate_weight)} = {fmt(plan.max_rate)}",
-        "Minimum infusion time": f"{fmt(plan.daily_volume)} ÷ {fmt(plan.max_rate)} = {fmt(plan.min_infusion_time, 3)} (ramp: {fmt(plan.ramp_infusion_time, 3)})",
+        "Maximum rate": f"{_rate_text(plan.max_rate_per_kg)} × {_kg(plan.rate_kg)} = {_ml_per_h(plan.max_rate)}",
+        "Minimum infusion time": (
+            f"{_ml(plan.volume)} ÷ {_ml_per_h(plan.max_rate)} = {_hours(plan.min_time, 3)} (ramp: {_hours(plan.ramp_time, 3)})"
+        ),
         "Interval": f"every {plan.interval_days[0]}-{plan.interval_days[1]} days",
     }
-    if plan.course_dates is not None:
+    if plan.course_dates is not None and plan.next_course_window is not None:
         details["Course dates"] = ", ".join(d.isoformat() for d in plan.course_dates)
         details["Next course window"] = f"{plan.next_course_window[0].isoformat()} to {plan.next_course_window[1].isoformat()}"
     return details
@@ -1213,20 +1534,20 @@ def _names_product_or_generic(drug: str, product: IvigProduct) -> bool:
     return key == brand or key.startswith(_alnum(product.name)) or key in _GENERIC_NAMES
 
 
-def _course_cap(plan: IvigPlan) -> tuple[pint.Quantity, str]:
-    """The most IVIG one course (or any 21 days) may hold: 2 g/kg of the ACTUAL weight + 5 %, and how it was computed.
+def _course_cap(plan: _Plan) -> tuple[float, str]:
+    """The most IVIG one course (or any 21 days) may hold, in g: 2 g/kg of the ACTUAL weight + 5 %, and how it was computed.
 
     The label doses 2 g/kg of body weight: whatever the dosing policy or override, the cap is on the actual weight.
     """
-    cap = (Quantity(COURSE_CAP_G_PER_KG, "g/kg") * plan.cap_weight * (1 + COURSE_CAP_TOLERANCE)).to("g")
-    return cap, f"{COURSE_CAP_G_PER_KG:g} g/kg × {fmt(plan.cap_weight)} actual weight + 5 % = {fmt(cap)}"
+    cap = COURSE_CAP_G_PER_KG * plan.actual_kg * (1 + COURSE_CAP_TOLERANCE) * _G_PER_KG_BY_KG_IN_G
+    return cap, f"{COURSE_CAP_G_PER_KG:g} g/kg × {_kg(plan.actual_kg)} actual weight + 5 % = {_g(cap)}"
 
 
-def _above(amount: pint.Quantity, cap: pint.Quantity) -> bool:
-    return amount.to("g").magnitude > cap.to("g").magnitude * (1 + 1e-12)
+def _above(grams: float, cap_g: float) -> bool:
+    return grams > cap_g * (1 + 1e-12)
 
 
-def _per_kg_weight_ambiguity(order: Order, plan: IvigPlan, sched: _Schedule) -> list[Finding]:
+def _per_kg_weight_ambiguity(order: Order, dose: _Dose, plan: _Plan, sched: _Schedule, cap: float, cap_text: str) -> list[Finding]:
     """A g/kg order when the dosing weight is not the actual weight: which kilograms did the prescriber mean?
 
     This check reads g/kg per kg of the dosing weight; whoever prepares the dose may read it per
@@ -1234,22 +1555,21 @@ def _per_kg_weight_ambiguity(order: Order, plan: IvigPlan, sched: _Schedule) -> 
     larger, > 11 % more by the IVIG_ISSUE rule); an override above the actual weight makes the
     dosing-weight reading the larger. The larger reading is held against the course cap.
     """
-    if not (order.dose.dimensionless and is_mass_ratio(order.dose)):
+    if dose.per_kg is None:
         return []
-    actual, dosing = plan.actual_weight.to("kg"), plan.dosing_weight.to("kg")
-    if abs(actual.magnitude - dosing.magnitude) <= 1e-9:
+    actual, dosing = plan.actual_kg, plan.dosing_kg
+    if abs(actual - dosing) <= 1e-9:
         return []
-    g_per_kg = order.dose.to("g/kg")
+    g_per_kg = dose.per_kg
     per_day = order.frequency.times_per_day
-    on_dosing = (g_per_kg * dosing).to("g") * per_day
-    on_actual = (g_per_kg * actual).to("g") * per_day
-    larger_is_actual = actual.magnitude > dosing.magnitude
-    larger, larger_basis = (on_actual, "actual") if larger_is_actual else (on_dosing, f"{plan.weight_basis.value} dosing")
-    cap, cap_text = _course_cap(plan)
+    on_dosing = g_per_kg * dosing * _G_PER_KG_BY_KG_IN_G * per_day
+    on_actual = g_per_kg * actual * _G_PER_KG_BY_KG_IN_G * per_day
+    larger_is_actual = actual > dosing
+    larger, larger_basis = (on_actual, "actual") if larger_is_actual else (on_dosing, f"{plan.chosen.basis.value} dosing")
     days = sched.days or 1
     over = _above(larger * days, cap)
     consequence = (
-        f" Over {days} day(s) the larger reading is {fmt(larger * days)}, above the 2 g/kg cap {cap_text}."
+        f" Over {days} day(s) the larger reading is {_g(larger * days)}, above the 2 g/kg cap {cap_text}."
         if over and sched.days is not None
         else ""
     )
@@ -1258,31 +1578,30 @@ def _per_kg_weight_ambiguity(order: Order, plan: IvigPlan, sched: _Schedule) -> 
         Finding.of(
             "ivig.per-kg-order-weight-ambiguous",
             Severity.MAJOR if over else Severity.CAUTION,
-            f"{fmt(g_per_kg)} was checked per kg of the {plan.weight_basis.value} dosing weight {fmt(dosing)} "
-            f"({fmt(on_dosing)}/day); read per kg of the actual weight {fmt(actual)} it is {fmt(on_actual)}/day, "
+            f"{_g_per_kg(g_per_kg)} was checked per kg of the {plan.chosen.basis.value} dosing weight {_kg(dosing)} "
+            f"({_g(on_dosing)}/day); read per kg of the actual weight {_kg(actual)} it is {_g(on_actual)}/day, "
             f"{comparison} read on the dosing weight: the larger reading is per kg of the {larger_basis} weight "
-            f"({fmt(larger)}/day).{consequence} Write the IVIG dose in grams.",
+            f"({_g(larger)}/day).{consequence} Write the IVIG dose in grams.",
             IVIG_ISSUE,
         )
     ]
 
 
-def _exposure_finding(order: Order, per_day: pint.Quantity, per_day_text: str, plan: IvigPlan, course_blocked: pint.Quantity | None) -> list[Finding]:
+def _exposure_finding(order: Order, dose: _Dose, cap: float, cap_text: str, course_blocked: float | None) -> list[Finding]:
     """The most IVIG the order delivers in any 21 days, held against one course's 2 g/kg (seed plan: every 3-4 weeks).
 
-    Not repeated when ``course_blocked`` (a course already blocked as above 2 g/kg) is at least as much.
+    Not repeated when ``course_blocked`` (grams of a course already blocked as above 2 g/kg) is at least as much.
     """
     days = _administration_days_in_window(order.frequency)
-    exposure = (per_day * days).to("g")
-    cap, cap_text = _course_cap(plan)
-    if not _above(exposure, cap) or (course_blocked is not None and exposure.magnitude <= course_blocked.to("g").magnitude):
+    exposure = dose.per_day * days
+    if not _above(exposure, cap) or (course_blocked is not None and exposure <= course_blocked):
         return []
     return [
         Finding.of(
             "ivig.exposure-above-2g-per-kg",
             Severity.CONTRAINDICATED,
             f"'{order.frequency.text}' gives IVIG on up to {days} day(s) in {EXPOSURE_WINDOW_DAYS} days: "
-            f"{f'({per_day_text})' if '=' in per_day_text else per_day_text} × {days} = {fmt(exposure)}, "
+            f"{f'({dose.text})' if '=' in dose.text else dose.text} × {days} = {_g(exposure)}, "
             f"above one course, {cap_text}. The plan gives 2 g/kg per course every 3-4 weeks: no "
             f"{EXPOSURE_WINDOW_DAYS} days (the shortest interval) may hold more than one course.",
             refs.SEED_PLAN,
@@ -1290,30 +1609,30 @@ def _exposure_finding(order: Order, per_day: pint.Quantity, per_day_text: str, p
     ]
 
 
-def _stewardship_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) -> Finding | None:
+def _stewardship_comparison(course: float, course_text: str, plan: _Plan) -> Finding | None:
     """Under the stewardship policy, an order above the adjusted-weight course but within the label's
     dose per kg of the ACTUAL weight (+10 %) is a caution naming the adjusted-weight dose, never more:
     the label doses on body weight (Octagam 10% US PI); adjusted weight is a stewardship choice (NBA/Lifeblood)."""
-    if plan.policy is not WeightPolicy.ADJUSTED or plan.weight_basis is not WeightBasis.ADJUSTED:
+    if plan.policy is not WeightPolicy.ADJUSTED or plan.chosen.basis is not WeightBasis.ADJUSTED:
         return None
-    grams = course.to("g").magnitude
-    target = plan.target_course_dose.to("g").magnitude
-    on_actual = (plan.dose_per_kg * plan.actual_weight).to("g").magnitude
+    grams = course
+    target = plan.target_course
+    on_actual = plan.dose_per_kg * plan.actual_kg * _G_PER_KG_BY_KG_IN_G
     if not target * (1 + ORDER_MATCH_TOLERANCE) < grams <= on_actual * (1 + ORDER_MATCH_TOLERANCE) * (1 + 1e-12):
         return None
     return Finding.of(
         "ivig.course-above-adjusted-weight",
         Severity.CAUTION,
-        f"Ordered course {course_text} follows the label's {fmt(plan.dose_per_kg)} of the actual weight "
-        f"({fmt(plan.dose_per_kg)} × {fmt(plan.actual_weight)} = {fmt(Quantity(on_actual, 'g'))}); the adjusted-weight "
-        f"(stewardship) course is {_course_target_text(plan)}: {fmt(plan.daily_dose)} daily ({plan.vials_text}) × "
-        f"{plan.days} days = {fmt(plan.course_dose)}. Confirm which weight is intended.",
+        f"Ordered course {course_text} follows the label's {_g_per_kg(plan.dose_per_kg)} of the actual weight "
+        f"({_g_per_kg(plan.dose_per_kg)} × {_kg(plan.actual_kg)} = {_g(on_actual)}); the adjusted-weight "
+        f"(stewardship) course is {_course_target_text(plan)}: {_g(plan.daily)} daily ({plan.vials_text}) × "
+        f"{plan.days} days = {_g(plan.course)}. Confirm which weight is intended.",
         NBA_ADJUSTED_WEIGHT,
     )
 
 
-def _plan_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) -> Finding:
-    """The ordered course (already within the 2 g/kg cap) against the plan: above, below or matching.
+def _plan_comparison(course: float, course_text: str, plan: _Plan) -> Finding:
+    """The ordered course (g, already within the 2 g/kg cap) against the plan: above, below or matching.
 
     Judged against the TARGET course (dose per kg × dosing weight, at most 2 g/kg of the actual
     weight), not the vial-rounded total: whole vials may fall up to 5 % above the target, or further
@@ -1330,12 +1649,12 @@ def _plan_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) ->
     stewardship = _stewardship_comparison(course, course_text, plan)
     if stewardship is not None:
         return stewardship
-    grams = course.to("g").magnitude
-    target = plan.target_course_dose.to("g").magnitude
-    vial_total = plan.course_dose.to("g").magnitude
+    grams = course
+    target = plan.target_course
+    vial_total = plan.course
     ratio = grams / target - 1.0
     target_text = f"the target {_course_target_text(plan)}"
-    vial_text = f"{fmt(plan.daily_dose)} daily ({plan.vials_text}) × {plan.days} days = {fmt(plan.course_dose)}"
+    vial_text = f"{_g(plan.daily)} daily ({plan.vials_text}) × {plan.days} days = {_g(plan.course)}"
     if grams > target * (1 + ORDER_MATCH_TOLERANCE) * (1 + 1e-12):
         return Finding.of(
             "ivig.course-above-plan",
@@ -1366,14 +1685,21 @@ def _plan_comparison(course: pint.Quantity, course_text: str, plan: IvigPlan) ->
     )
 
 
-def _ordered_product(drug: str) -> tuple[IvigProduct, list[Finding]]:
+def _ordered_product(drug: str) -> tuple[IvigProduct, tuple[Finding, ...]]:
     """The product the order names (the table), or the default product's rules with a caution."""
+    named: tuple[IvigProduct, tuple[Finding, ...]] = _product_named(drug)
+    return named
+
+
+@memo(maxsize=256)
+def _product_named(drug: str) -> tuple[IvigProduct, tuple[Finding, ...]]:
+    # A pure reading of the name against the shipped table, so worked out once per name (issue 8).
     match = resolve_product(drug)
     if match.entry is not None:
         product = match.entry.product
         note = f" Not confirmed on the label: {product.note}" if product.note and "not confirmed" in product.note.lower() else ""
-        return product, ([Finding.of("ivig.product-data-note", Severity.INFO, f"{product.name}:{note}", product.reference)] if note else [])
-    return DEFAULT_PRODUCT, [
+        return product, ((Finding.of("ivig.product-data-note", Severity.INFO, f"{product.name}:{note}", product.reference),) if note else ())
+    return DEFAULT_PRODUCT, (
         Finding.of(
             "ivig.product-not-identified",
             Severity.CAUTION,
@@ -1381,8 +1707,8 @@ def _ordered_product(drug: str) -> tuple[IvigProduct, list[Finding]]:
             f"{DEFAULT_PRODUCT.name}'s (the US IVIG labelled for dermatomyositis); take the concentration, vials and "
             "rates from the label of the product given.",
             DEFAULT_PRODUCT.reference,
-        )
-    ]
+        ),
+    )
 
 
 def check_order(
@@ -1390,7 +1716,7 @@ def check_order(
     patient: Patient,
     *,
     product: IvigProduct | None = None,
-    policy: "WeightPolicy | str" = WeightPolicy.LABEL,
+    policy: WeightPolicy | str = WeightPolicy.LABEL,
 ) -> DoseCheck:
     """Compare an IVIG order with the seed plan's course (2 g/kg over 2–5 days, every 3–4 weeks).
 
@@ -1403,12 +1729,17 @@ def check_order(
     one the order names (interactions/ivig_products.toml), or the default product with a caution.
     Allergy/IgA, renal and thrombosis contraindications are the interaction
     rules' business; only the infusion-rate cap belongs here.
+
+    Works on plain numbers read once from the order and the patient (issue 8): the one Quantity
+    it builds is the recommended daily dose.
     """
     expect(order, Order, "order")
     policy = WeightPolicy.parse(policy)
     findings: list[Finding] = []
+    product_findings: list[Finding]
     if product is None:
-        product, product_findings = _ordered_product(order.drug)
+        product, named_findings = _ordered_product(order.drug)
+        product_findings = list(named_findings)
     else:
         product, product_findings = _product(product), []
         if not _names_product_or_generic(order.drug, product):
@@ -1423,19 +1754,19 @@ def check_order(
             )
     sched = _schedule(order)
     plan_days = sched.days if sched.days is not None and DAYS_RANGE[0] <= sched.days <= DAYS_RANGE[1] else DEFAULT_DAYS
-    plan = calculate_ivig(
-        patient, days=plan_days, product=product, start_date=order.start_date, weight_basis=order.weight_basis, policy=policy
-    )
-    per_day, per_day_text = _ordered_per_day_g(order, plan.dosing_weight)
-    if per_day.to("g").magnitude > PLAUSIBLE_MAX_G_PER_DAY:
+    expect(patient, Patient, "patient")
+    start = optional_iso_date(order.start_date)
+    plan = _plan(patient, _SEED_DOSE_PER_KG, plan_days, _DEFAULT_INTERVAL_DAYS, start, order.weight_basis, policy, product)
+    dose = _ordered_dose(order, plan.dosing_kg)
+    per_day = dose.per_day
+    if per_day > PLAUSIBLE_MAX_G_PER_DAY:
         raise DoseInputError(
             "dose",
-            f"{fmt(order.dose)} is {fmt(per_day.to('g'))} per day, more IVIG than {COURSE_CAP_G_PER_KG:g} g/kg for a "
+            f"{fmt(order.dose)} is {_g(per_day)} per day, more IVIG than {COURSE_CAP_G_PER_KG:g} g/kg for a "
             f"{body.WEIGHT_KG[1]:g} kg patient ({PLAUSIBLE_MAX_G_PER_DAY:g} g): check the unit and the number",
         )
-    w = plan.dosing_weight
     cap, cap_text = _course_cap(plan)
-    course_blocked = None  # the course amount, when blocked as above 2 g/kg
+    course_blocked = None  # the course amount (g), when blocked as above 2 g/kg
     findings.extend(plan.findings)
     findings.extend(product_findings)
 
@@ -1449,7 +1780,7 @@ def check_order(
             )
         )
 
-    findings.extend(_per_kg_weight_ambiguity(order, plan, sched))
+    findings.extend(_per_kg_weight_ambiguity(order, dose, plan, sched, cap, cap_text))
 
     if sched.days is None:
         findings.append(
@@ -1463,13 +1794,16 @@ def check_order(
         )
     else:
         course = per_day * sched.days
-        course_text = f"{per_day_text} × {sched.days} day(s) = {fmt(course.to('g'))}"
+        course_text = f"{dose.text} × {sched.days} day(s) = {_g(course)}"
         # A g/kg order is also held against the cap as read per kg of the actual weight: g/kg × days above
         # 2 g/kg + 5 % is above the label on any weight (under the stewardship policy the dosing weight is lower).
-        on_actual = _per_kg_course_on_actual(order, plan, sched.days)
-        if on_actual is not None and on_actual.to("g").magnitude > course.to("g").magnitude:
+        on_actual = (
+            None if dose.per_kg is None
+            else dose.per_kg * plan.actual_kg * _G_PER_KG_BY_KG_IN_G * order.frequency.times_per_day * sched.days
+        )
+        if on_actual is not None and dose.per_kg is not None and on_actual > course:
             blocked_course, blocked_text = on_actual, (
-                f"{fmt(order.dose.to('g/kg'))} × {sched.days} day(s) per kg of the actual weight {fmt(plan.actual_weight)} = {fmt(on_actual.to('g'))}"
+                f"{_g_per_kg(dose.per_kg)} × {sched.days} day(s) per kg of the actual weight {_kg(plan.actual_kg)} = {_g(on_actual)}"
             )
         else:
             blocked_course, blocked_text = course, course_text
@@ -1477,10 +1811,10 @@ def check_order(
             course_blocked = blocked_course
             course_text = blocked_text
             hint = ""
-            if order.dose.dimensionless and abs(order.dose.to("g/kg").magnitude - plan.dose_per_kg.magnitude) < 1e-9 and sched.days > 1:
+            if dose.per_kg is not None and abs(dose.per_kg - plan.dose_per_kg) < 1e-9 and sched.days > 1:
                 hint = (
-                    f" (the dose is per administration day: for {fmt(plan.dose_per_kg)} per course over {sched.days} days "
-                    f"write {fmt(plan.dose_per_kg / sched.days)} daily)"
+                    f" (the dose is per administration day: for {_g_per_kg(plan.dose_per_kg)} per course over {sched.days} days "
+                    f"write {_g_per_kg(plan.dose_per_kg / sched.days)} daily)"
                 )
             findings.append(
                 Finding.of(
@@ -1494,13 +1828,13 @@ def check_order(
             findings.append(_plan_comparison(course, course_text, plan))
         # Like the course cap, on the actual weight; the product's own per-day figure where it is lower.
         per_kg_day = min(MAX_DAILY_G_PER_KG, product.max_g_per_kg_per_day or MAX_DAILY_G_PER_KG)
-        day_max = (Quantity(per_kg_day, "g/kg") * plan.cap_weight * (1 + COURSE_CAP_TOLERANCE)).to("g")
+        day_max = per_kg_day * plan.actual_kg * (1 + COURSE_CAP_TOLERANCE) * _G_PER_KG_BY_KG_IN_G
         if _above(per_day, day_max):
             findings.append(
                 Finding.of(
                     "ivig.daily-dose-above-label",
                     Severity.MAJOR,
-                    f"{fmt(per_day.to('g'))} in one day is above {per_kg_day:g} g/kg/day × {fmt(plan.cap_weight)} + 5 % = {fmt(day_max)}: "
+                    f"{_g(per_day)} in one day is above {per_kg_day:g} g/kg/day × {_kg(plan.actual_kg)} + 5 % = {_g(day_max)}: "
                     "the label divides 2 g/kg over 2-5 days.",
                     OCTAGAM_10_US_PI,
                 )
@@ -1524,7 +1858,7 @@ def check_order(
                 )
             )
 
-    findings.extend(_exposure_finding(order, per_day, per_day_text, plan, course_blocked))
+    findings.extend(_exposure_finding(order, dose, cap, cap_text, course_blocked))
 
     cycle = sched.cycle_days
     if cycle is None:
@@ -1556,26 +1890,30 @@ def check_order(
             )
         )
 
-    ordered_mg = _to_decimal(per_day.to("g").magnitude) * _MG_PER_G
-    if ordered_mg % math.gcd(*_vial_sizes_mg(product)) != 0:
+    ordered_mg = _to_decimal(per_day) * _MG_PER_G
+    if ordered_mg % plan.numbers.vial_gcd_mg != 0:
         findings.append(
             Finding.of(
                 "ivig.order-not-whole-vials",
                 Severity.INFO,
-                f"{fmt(per_day.to('g'))} per day is not a whole number of {product.name} vials "
-                f"({', '.join(fmt(s) for s in product.vial_sizes)}); the plan gives {fmt(plan.daily_dose)} ({plan.vials_text}).",
+                f"{_g(per_day)} per day is not a whole number of {product.name} vials "
+                f"({plan.numbers.vials_listed}); the plan gives {_g(plan.daily)} ({plan.vials_text}).",
                 IVIG_ISSUE,
             )
         )
 
     recommended = (
-        f"IVIG {fmt(plan.dose_per_kg)} per course on {fmt(w)} ({plan.weight_basis.value} weight) = "
-        + (f"{fmt((plan.dose_per_kg * w).to('g'))}, capped at 2 g/kg of the actual weight {fmt(plan.cap_weight)} = " if plan.course_capped else "")
-        + f"{fmt(plan.target_course_dose)}: "
-        f"{fmt(plan.daily_dose)} daily ({plan.vials_text}, {fmt(plan.daily_volume)} of {product.name}) for {plan.days} days "
-        f"= {fmt(plan.course_dose)}, every 3-4 weeks; maximum rate {fmt(plan.max_rate)} (on {fmt(plan.rate_weight)})"
+        f"IVIG {_g_per_kg(plan.dose_per_kg)} per course on {_kg(plan.dosing_kg)} ({plan.chosen.basis.value} weight) = "
+        + (
+            f"{_g(plan.dose_per_kg * plan.dosing_kg * _G_PER_KG_BY_KG_IN_G)}, capped at 2 g/kg of the actual weight {_kg(plan.actual_kg)} = "
+            if plan.course_capped
+            else ""
+        )
+        + f"{_g(plan.target_course)}: "
+        f"{_g(plan.daily)} daily ({plan.vials_text}, {_ml(plan.volume)} of {product.name}) for {plan.days} days "
+        f"= {_g(plan.course)}, every 3-4 weeks; maximum rate {_ml_per_h(plan.max_rate)} (on {_kg(plan.rate_kg)})"
     )
-    return DoseCheck(plan.daily_dose, recommended, tuple(findings), _details(plan, product))
+    return DoseCheck(Quantity(plan.daily, "g"), recommended, findings, _details(plan))
 
 
 __all__ = [

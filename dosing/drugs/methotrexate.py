@@ -20,8 +20,9 @@ mg/m² whose product exceeds the cap is read as the plan's BSA dose, which the
 plan caps: a ``caution`` naming the capped dose to give (``mtx.capped``), the
 same finding the calculator gives for the same patient and mg/m².
 
-Arithmetic, in the order it is applied (the same order in the scalar and the
-batch path, both through :func:`weekly_dose_mg`):
+Arithmetic, in the order it is applied (the same order in the batch path,
+:func:`weekly_dose_mg` on arrays, and in one order's check or plan, its float
+twin ``_weekly_dose``):
 
 1. target = BSA × mg/m² (15–20 mg/m²) or a fixed 15–25 mg;
 2. capped at 25 mg/week (30 mg/week only with a written override reason, and
@@ -41,13 +42,16 @@ patient who must not receive the drug.
 
 from __future__ import annotations
 
-import contextlib
 import decimal
 import math
 import numbers
+from collections.abc import Callable, Iterable
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, overload
 
 import attrs
 import numpy as np
+import numpy.typing as npt
 import pint
 
 from dosing import body
@@ -61,13 +65,16 @@ from dosing.references import Reference
 from dosing.units import (
     DoseInputError,
     Quantity,
+    check_magnitude,
     count_of,
     fmt_floor,
     quantity,
-    round_to_step,
     unit_text,
 )
 from dosing.verdict import DoseCheck
+
+if TYPE_CHECKING:
+    from dosing.units import Qty
 
 # ---------------------------------------------------------------- sources
 
@@ -110,15 +117,19 @@ ACR_RA_2021 = Reference(
     "Arthritis. Arthritis Care Res 2021;73:924-39: folic acid with methotrexate; split-dose oral methotrexate "
     "over 24 h or subcutaneous injection for intolerance of weekly oral methotrexate",
 )
-KINTZEL_DORR = Reference(
-    "kintzel-dorr-1995",
-    "Kintzel PE, Dorr RT. Anticancer drug renal toxicity and elimination: dosing guidelines for altered renal "
-    "function. Cancer Treat Rev 1995;21:33-64. UNCONFIRMED: dmdose applies the simplified rheumatology bands "
-    "CrCl 30-59 mL/min -> 50 %, < 30 mL/min -> do not give, which are NOT this source's table. The primary "
-    "table could not be checked; a secondary tabulation (PMC3093721, Table 5) lists CrCl 61-80 -> 75 % of the "
-    "dose, 51-60 -> 70 %, 10-50 -> 30-50 %, < 10 avoid, and the Renal Drug Handbook (as reproduced online) "
-    "GFR 20-50 -> 50-100 %, 10-20 -> 50 %, < 10 contraindicated. Until one scheme is confirmed against its "
-    "source, the current bands are kept",
+# The renal scheme dmdose implements: the EU/UK low-dose methotrexate SmPCs (sections 4.2-4.4), the only
+# published scheme with bands a calculator can apply exactly. The oncology tables (Kintzel & Dorr 1995, the
+# Renal Drug Handbook's "50-100 %") are not used: they give ranges, not bands.
+EU_SMPC_RENAL = Reference(
+    "eu-low-dose-mtx-smpc-renal",
+    "EU/UK low-dose methotrexate SmPC, renal impairment. CONFIRMED for CrCl < 30 mL/min: Methotrexate 2.5 mg "
+    "Tablets SmPC (ADVANZ Pharma, emc 511, 14 Sep 2023) 4.3 \"creatinine clearance less than 30 ml/min for "
+    "methotrexate doses <100 mg/m2\" is a contraindication, 4.4 \"if creatinine clearance is less than 30 ml/min, "
+    "treatment with methotrexate should not be given\"; Nordimet and Methrexx Swiss information "
+    "(Kreatinin-Clearance < 30 ml/min contraindicated). NOT CONFIRMED from a primary text: the 30-59 mL/min -> "
+    "50 % of the dose row of the newer-format SmPCs (Jylamvo, Metoject, Nordimet 4.2), seen only in secondary "
+    "sources; dmdose applies it as a halved weekly maximum (25 mg x 0.5 = 12.5 mg). US labels give no numeric "
+    "bands (dose reduction or discontinuation in impaired renal function)",
 )
 
 # ---------------------------------------------------------------- numbers
@@ -157,7 +168,8 @@ SPLIT_SPAN_HOURS = 24
 
 WEEKDAY_NAMES = {1: "Monday", 2: "Tuesday", 3: "Wednesday", 4: "Thursday", 5: "Friday", 6: "Saturday", 7: "Sunday"}
 
-# Renal bands on Cockcroft–Gault CrCl (Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
+# Renal bands on Cockcroft–Gault CrCl, EU low-dose SmPC scheme (see EU_SMPC_RENAL): < 30 mL/min do not give
+# (strictly below: 30 itself is in the halved band), 30 to < 60 half the dose, 60 and above the full dose.
 CRCL_STOP_ML_MIN = 30.0
 CRCL_REDUCE_ML_MIN = 60.0
 RENAL_REDUCTION = 0.5
@@ -183,7 +195,8 @@ GENERIC_NAMES = frozenset({"methotrexate", "methotrexatesodium", "mtx", "amethop
 
 
 def _drug_key(name: str) -> str:
-    return "".join(ch for ch in name.lower() if not ch.isspace() and ch != "-")
+    # str.split() splits on exactly the characters str.isspace() calls whitespace.
+    return "".join(name.lower().split()).replace("-", "")
 
 
 def _is_generic(drug: str) -> bool:
@@ -194,7 +207,7 @@ def _is_generic(drug: str) -> bool:
 # Every number in this module's messages and details has at most 2 decimals ("27.2718 mg" -> "27.27 mg").
 
 
-def _n(x) -> str:
+def _n(x: float) -> str:
     value = float(x)
     if value != 0 and abs(value) < 0.005:
         return "<0.01" if value > 0 else ">-0.01"
@@ -202,8 +215,16 @@ def _n(x) -> str:
     return "0" if text == "-0" else text
 
 
-def _q(q: pint.Quantity) -> str:
+def _q(q: Qty) -> str:
     return f"{_n(q.magnitude)} {unit_text(q.units)}"
+
+
+# The unit texts _q writes for the units the order check works in (the same unit_text, read once): the check
+# works on float magnitudes in these units and writes "<number> <unit>" exactly as _q of the Quantity would.
+_MG = unit_text(Quantity(1.0, "mg").units)
+_ML = unit_text(Quantity(1.0, "mL").units)
+_KG = unit_text(Quantity(1.0, "kg").units)
+_MG_DL = unit_text(Quantity(1.0, "mg/dL").units)
 
 
 def _above(x: float, limit: float) -> str:
@@ -223,11 +244,16 @@ def _below(x: float, limit: float) -> str:
 # ---------------------------------------------------------------- result values
 
 
+def _findings_tuple(findings: Iterable[Finding]) -> tuple[Finding, ...]:
+    # attrs' converter, spelt out so that the attrs plugin of mypy knows what __init__ takes.
+    return tuple(findings)
+
+
 @attrs.frozen
 class FolicAcid:
     """The folic acid that must accompany methotrexate."""
 
-    dose: pint.Quantity
+    dose: Qty
     schedule: str  # "daily" or "weekly"
     instructions: str
     reference: str
@@ -238,9 +264,9 @@ class DosePart:
     """One part of a split weekly dose; both parts are taken on the SAME day."""
 
     when: str  # "morning" or "evening"
-    dose: pint.Quantity
+    dose: Qty
     tablets: int | None
-    volume: pint.Quantity | None
+    volume: Qty | None
 
 
 @attrs.frozen
@@ -256,23 +282,23 @@ class MethotrexatePlan:
     the renal maximum of 12.5 mg).
     """
 
-    weekly_dose: pint.Quantity | None
+    weekly_dose: Qty | None
     route: Route
     frequency: str
     tablets: int | None
-    volume: pint.Quantity | None
+    volume: Qty | None
     split: tuple[DosePart, ...]
     mode: str
-    bsa: pint.Quantity | None
+    bsa: Qty | None
     bsa_formula: str | None
-    target_dose: pint.Quantity
-    cap: pint.Quantity
-    crcl: pint.Quantity | None
+    target_dose: Qty
+    cap: Qty
+    crcl: Qty | None
     renal_factor: float | None  # None: not to be given (CrCl < 30 mL/min)
     renal_adjustment: str
     rounding: str
     folic_acid: FolicAcid
-    findings: tuple[Finding, ...] = attrs.field(converter=tuple)
+    findings: tuple[Finding, ...] = attrs.field(converter=_findings_tuple)
 
     @property
     def blocked(self) -> bool:
@@ -285,11 +311,11 @@ WEEKLY = "once weekly, on the same day each week"
 # ---------------------------------------------------------------- pure numeric helpers (scalar and batch)
 
 
-def _is_real_number(x) -> bool:
+def _is_real_number(x: object) -> bool:
     return isinstance(x, (numbers.Real, decimal.Decimal)) and not isinstance(x, (bool, np.bool_))
 
 
-def _numeric(value, parameter: str) -> np.ndarray:
+def _numeric(value: object, parameter: str) -> npt.NDArray[np.float64]:
     if isinstance(value, (pint.Quantity, str, bool, np.bool_)):
         raise DoseInputError(parameter, f"expected plain float magnitudes (the batch helper), got {type(value).__name__}")
     try:
@@ -311,14 +337,22 @@ def _numeric(value, parameter: str) -> np.ndarray:
     return array
 
 
-def _scalar(value, parameter: str) -> float:
+def _scalar(value: object, parameter: str) -> float:
     array = _numeric(value, parameter)
     if array.size != 1:
         raise DoseInputError(parameter, "expected a single value, got an array")
     return float(array.ravel()[0])
 
 
-def weekly_dose_mg(target_mg, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, renal_factor: float = 1.0):
+@overload
+def weekly_dose_mg(target_mg: float, cap_mg: float = ..., step_mg: float = ..., renal_factor: float = ...) -> float: ...
+@overload
+def weekly_dose_mg(
+    target_mg: npt.ArrayLike, cap_mg: float = ..., step_mg: float = ..., renal_factor: float = ...
+) -> float | npt.NDArray[np.float64]: ...
+def weekly_dose_mg(
+    target_mg: npt.ArrayLike, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, renal_factor: float = 1.0
+) -> float | npt.NDArray[np.float64]:
     """Weekly dose in mg: min(target, cap) × renal_factor, rounded DOWN to a whole ``step_mg``.
 
     With a renal factor below 1 the cap is at most 25 mg whatever ``cap_mg`` says: an
@@ -340,23 +374,58 @@ def weekly_dose_mg(target_mg, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, 
         raise DoseInputError("renal_factor", f"must be at most 1, got {_n(factor)}")
     if factor < 1.0:
         # An override raises the cap only in normal renal function: the renal maximum is always
-        # 25 mg × factor (12.5 mg at CrCl 30–59 mL/min; Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
+        # 25 mg × factor (12.5 mg at CrCl 30–59 mL/min; EU low-dose SmPC scheme: see EU_SMPC_RENAL).
         cap = min(cap, CAP_MG)
     limited = np.minimum(target, cap) * factor
     steps = np.floor(limited / step + _FLOOR_EPS)
     if (steps < 1).any():
         # 0 mg is not a dose: a target below one step cannot be dosed by this rule.
         smallest = float(limited.ravel()[np.argmin(steps.ravel())])
-        raise DoseInputError(
-            "target_mg", f"{_n(smallest)} mg/week (after cap and renal factor) is less than one {_n(step)} mg step; dose by hand"
-        )
+        raise _below_one_step(smallest, step)
     dose = steps * step
     return float(dose) if dose.ndim == 0 else dose
 
 
+def _below_one_step(limited_mg: float, step_mg: float) -> DoseInputError:
+    return DoseInputError(
+        "target_mg", f"{_n(limited_mg)} mg/week (after cap and renal factor) is less than one {_n(step_mg)} mg step; dose by hand"
+    )
+
+
+def _weekly_dose(target_mg: float, cap_mg: float, renal_factor: float) -> float:
+    """:func:`weekly_dose_mg` for one float whose checks are already met (target > 0, cap ≤ 30 mg,
+    factor in (0, 1], the 2.5 mg step): the order check's and the calculator's arithmetic, on plain floats.
+
+    The same IEEE operations in the same order as the numpy path (min, × factor, / step + eps, floor,
+    × step), so each float is the batch path's to the last bit.
+    """
+    cap = min(cap_mg, CAP_MG) if renal_factor < 1.0 else cap_mg
+    limited = min(target_mg, cap) * renal_factor
+    steps = math.floor(limited / STEP_MG + _FLOOR_EPS)
+    if steps < 1:
+        raise _below_one_step(limited, STEP_MG)
+    return float(steps * STEP_MG)
+
+
+def _dose_for_patient(target_mg: float, cap_mg: float, renal_factor: float, basis: Callable[[], str]) -> float:
+    """:func:`_weekly_dose`, where a result below one step is the patient's size (and kidneys): named so."""
+    try:
+        return _weekly_dose(target_mg, cap_mg, renal_factor)
+    except DoseInputError as err:
+        raise DoseInputError("patient", f"{basis()}: {err.problem}") from None
+
+
+@overload
 def weekly_dose_mg_from_bsa(
-    bsa_m2, mg_per_m2, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, renal_factor: float = 1.0
-):
+    bsa_m2: float, mg_per_m2: float, cap_mg: float = ..., step_mg: float = ..., renal_factor: float = ...
+) -> float: ...
+@overload
+def weekly_dose_mg_from_bsa(
+    bsa_m2: npt.ArrayLike, mg_per_m2: npt.ArrayLike, cap_mg: float = ..., step_mg: float = ..., renal_factor: float = ...
+) -> float | npt.NDArray[np.float64]: ...
+def weekly_dose_mg_from_bsa(
+    bsa_m2: npt.ArrayLike, mg_per_m2: npt.ArrayLike, cap_mg: float = CAP_MG, step_mg: float = STEP_MG, renal_factor: float = 1.0
+) -> float | npt.NDArray[np.float64]:
     """BSA (m²) × mg/m², then :func:`weekly_dose_mg`. Floats or numpy arrays; mg/m² must be 15–20 (seed plan)."""
     bsa = _numeric(bsa_m2, "bsa_m2")
     per_m2 = _numeric(mg_per_m2, "mg_per_m2")
@@ -366,13 +435,13 @@ def weekly_dose_mg_from_bsa(
     return weekly_dose_mg(bsa * per_m2, cap_mg, step_mg, renal_factor)
 
 
-def dose_per_m2_value(value) -> pint.Quantity:
+def dose_per_m2_value(value: Qty | str) -> Qty:
     """A BSA dose, checked against the seed plan's 15–20 mg/m² weekly."""
     return quantity(value, "dose_per_m2", "dose per area", unit="mg/m**2", minimum=DOSE_PER_M2_MG[0], maximum=DOSE_PER_M2_MG[1])
 
 
 def renal_dose_factor(crcl_ml_min: float) -> float | None:
-    """1.0 at CrCl ≥ 60, 0.5 at 30 to < 60, None (do not give) below 30 mL/min (Kintzel & Dorr 1995)."""
+    """1.0 at CrCl ≥ 60, 0.5 at 30 to < 60, None (do not give) below 30 mL/min (EU low-dose SmPC scheme: EU_SMPC_RENAL)."""
     if isinstance(crcl_ml_min, (pint.Quantity, str, bool, np.bool_)) or not isinstance(crcl_ml_min, (int, float, np.number)):
         raise DoseInputError("crcl_ml_min", f"expected a plain number of mL/min, got {crcl_ml_min!r}")
     value = float(crcl_ml_min)
@@ -392,35 +461,65 @@ def renal_dose_factor(crcl_ml_min: float) -> float | None:
 # order, only typing errors (and Decimal arithmetic that cannot hold the digits).
 _MAX_TABLETS = PLAUSIBLE_MAX_MG / TABLET_STRENGTH.magnitude
 _MAX_ML = PLAUSIBLE_MAX_MG / INJECTION_CONCENTRATION.magnitude
+# The float magnitudes the check works in: mg per tablet and mg per mL.
+_TABLET_MG: float = TABLET_STRENGTH.magnitude
+_MG_PER_ML: float = INJECTION_CONCENTRATION.magnitude
+
+# dosing.units.round_to_step's Decimal reading of a float (repr, to 9 places, half up), for the two steps the
+# conversions round to: the same Decimals, so the same counts, as rounding the Quantity in pint.
+_NINE_PLACES = Decimal("1e-9")
 
 
-def _mg(dose) -> pint.Quantity:
+def _decimal_of(value: float) -> Decimal:
+    return Decimal(repr(float(value))).quantize(_NINE_PLACES, rounding=ROUND_HALF_UP)
+
+
+_UG_STEP = _decimal_of(1e-6)  # 1 µg, in mg
+_ML_STEP = _decimal_of(0.001)  # 0.001 mL
+
+
+def _nearest(value: float, step: Decimal) -> float:
+    """``value`` rounded half up to a whole ``step`` (round_to_step 'nearest', on a float)."""
+    return float((_decimal_of(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
+
+
+def _ml_of_mg(mg: float) -> float:
+    """mg → mL of the 25 mg/mL injection, to 0.001 mL (the float of :func:`mg_to_volume`)."""
+    return _nearest(mg / _MG_PER_ML, _ML_STEP)
+
+
+def _mg_of_ml(ml: float) -> float:
+    """mL of 25 mg/mL → mg, to 1 µg (the float of :func:`volume_to_mg`, before its "less than 1 µg" check)."""
+    return _nearest(ml * _MG_PER_ML, _UG_STEP)
+
+
+def _mg(dose: Qty | str) -> Qty:
     return quantity(dose, "dose", "mass", unit="mg", maximum=PLAUSIBLE_MAX_MG)
 
 
-def tablets_to_mg(tablets, parameter: str = "tablets") -> pint.Quantity:
+def tablets_to_mg(tablets: Qty | str, parameter: str = "tablets") -> Qty:
     """'6 tablets' → 15 mg (2.5 mg tablets)."""
     count = quantity(tablets, parameter, "tablet count", unit="tablet", maximum=_MAX_TABLETS)
-    return (count * TABLET_STRENGTH).to("mg")
+    return Quantity(count.magnitude * _TABLET_MG, "mg")
 
 
-def mg_to_tablets(dose) -> int:
+def mg_to_tablets(dose: Qty | str) -> int:
     """15 mg → 6; raises if the dose is not a whole number of 2.5 mg tablets."""
     return count_of(_mg(dose), Quantity(STEP_MG, "mg"))
 
 
-def volume_to_mg(volume, parameter: str = "volume") -> pint.Quantity:
+def volume_to_mg(volume: Qty | str, parameter: str = "volume") -> Qty:
     """mL of the 25 mg/mL injection → mg ('0.8 mL' → 20 mg)."""
-    ml = quantity(volume, parameter, "volume", unit="mL", maximum=_MAX_ML)
-    mg = round_to_step((ml * INJECTION_CONCENTRATION).to("mg"), Quantity(1e-6, "mg"))
-    if mg.magnitude <= 0:
-        raise DoseInputError(parameter, f"{_q(ml)} is less than 1 µg of methotrexate; not a measurable dose")
-    return mg
+    ml = quantity(volume, parameter, "volume", unit="mL", maximum=_MAX_ML).magnitude
+    mg = _mg_of_ml(ml)
+    if mg <= 0:
+        raise DoseInputError(parameter, f"{_n(ml)} {_ML} is less than 1 µg of methotrexate; not a measurable dose")
+    return Quantity(mg, "mg")
 
 
-def mg_to_volume(dose) -> pint.Quantity:
+def mg_to_volume(dose: Qty | str) -> Qty:
     """mg → mL of the 25 mg/mL injection, exact to 0.001 mL (20 mg → 0.8 mL)."""
-    return round_to_step((_mg(dose) / INJECTION_CONCENTRATION).to("mL"), Quantity(0.001, "mL"))
+    return Quantity(_ml_of_mg(_mg(dose).magnitude), "mL")
 
 
 # ---------------------------------------------------------------- folic acid
@@ -455,15 +554,20 @@ def _folic_finding(folate: FolicAcid) -> Finding:
     )
 
 
+# The folic acid the order check names (the seed plan's 1 mg daily) and its finding: immutable values,
+# built once rather than for every order.
+_DAILY_FOLATE = folic_acid_plan("daily")
+_DAILY_FOLIC_FINDING = _folic_finding(_DAILY_FOLATE)
+
+
 # ---------------------------------------------------------------- input helpers
 
 
-def _patient(patient) -> Patient:
-    expect(patient, Patient, "patient")
-    return patient
+def _patient(patient: object) -> Patient:
+    return expect(patient, Patient, "patient")
 
 
-def _override(reason) -> str | None:
+def _override(reason: object) -> str | None:
     if reason is None:
         return None
     if not isinstance(reason, str) or not reason.strip():
@@ -471,20 +575,20 @@ def _override(reason) -> str | None:
     return reason.strip()
 
 
-def _flag(value, parameter: str) -> bool:
+def _flag(value: object, parameter: str) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise DoseInputError(parameter, f"expected True or False, got {value!r}")
     return bool(value)
 
 
-def _plan_route(route) -> Route:
+def _plan_route(route: Route | str) -> Route:
     parsed = Route.parse(route)
     if parsed not in (Route.ORAL, Route.SUBCUTANEOUS):
         raise DoseInputError("route", f"methotrexate plans here are oral or subcutaneous (seed plan), got {parsed.value}")
     return parsed
 
 
-def _fixed_dose(value, cap: float, overridden: bool) -> pint.Quantity:
+def _fixed_dose(value: Qty | str, cap: float, overridden: bool) -> Qty:
     dose = quantity(value, "fixed_dose", "mass", unit="mg", minimum=FIXED_DOSE_MG[0], maximum=OVERRIDE_CAP_MG)
     if dose.magnitude > cap + _TOL:
         why = "" if overridden else f"; up to {_n(OVERRIDE_CAP_MG)} mg/week needs override_reason"
@@ -497,50 +601,50 @@ def _fixed_dose(value, cap: float, overridden: bool) -> pint.Quantity:
 
 @attrs.frozen
 class _Renal:
-    crcl: pint.Quantity | None
+    crcl: Qty | None
     factor: float | None  # None: do not give
     source: str
-    weight_used: pint.Quantity | None
+    # The Cockcroft–Gault weight in kg (None when no CrCl was computed), and the CrCl as shown (read once).
+    weight_used_kg: float | None
+    crcl_text: str
 
 
-def _renal(patient: Patient, crcl=None) -> _Renal:
+def _renal(patient: Patient, crcl: Qty | str | None = None) -> _Renal:
     if crcl is not None:
         value = body.crcl_value(crcl)
-        return _Renal(value, renal_dose_factor(value.magnitude), "given explicitly", None)
+        return _Renal(value, renal_dose_factor(value.magnitude), "given explicitly", None, fmt_floor(value))
     # (None, why) when sex, creatinine or adult age leave Cockcroft–Gault undefined:
     # unknown kidney function is a caution downstream, never a guess or a refusal.
     cg, why = known_crcl(patient)  # adjusted weight in obesity (Winter 2012)
-    if cg is None:
-        return _Renal(None, 1.0, why, None)
-    source = f"Cockcroft–Gault, SCr {_q(patient.serum_creatinine)}, {cg.reason} {_q(cg.weight_used)}"
-    return _Renal(cg.value, renal_dose_factor(cg.value.magnitude), source, cg.weight_used)
+    scr = patient.serum_creatinine
+    if cg is None or scr is None:  # a CrCl is only ever computed from a creatinine
+        return _Renal(None, 1.0, why, None, "unknown")
+    weight_kg = cg.weight_used.to("kg").magnitude
+    source = f"Cockcroft–Gault, SCr {_n(scr.to('mg/dL').magnitude)} {_MG_DL}, {cg.reason} {_n(weight_kg)} {_KG}"
+    return _Renal(cg.value, renal_dose_factor(cg.value.magnitude), source, weight_kg, fmt_floor(cg.value))
 
 
-def _crcl_text(renal: _Renal) -> str:
-    return "unknown" if renal.crcl is None else fmt_floor(renal.crcl)
-
-
-def _renal_gate(renal: _Renal) -> list[Finding] | None:
-    """The finding for unknown kidney function or CrCl < 30 mL/min; None when a CrCl band applies."""
+def _renal_band(renal: _Renal) -> float | list[Finding]:
+    """The renal factor when a CrCl band applies; else the finding for unknown kidney function or CrCl < 30 mL/min."""
     if renal.crcl is None:
         return [_renal_unknown(renal)]
     if renal.factor is None:
         return [_renal_stop(renal)]
-    return None
+    return renal.factor
 
 
 def _renal_plan_findings(renal: _Renal) -> list[Finding]:
-    gate = _renal_gate(renal)
-    if gate is not None:
-        return gate
-    if renal.factor < 1.0:
+    factor = _renal_band(renal)
+    if isinstance(factor, list):
+        return factor
+    if factor < 1.0:
         return [
             Finding.of(
                 "mtx.renal-reduce",
                 Severity.MAJOR,
-                f"CrCl {_crcl_text(renal)} ({renal.source}) is 30–59 mL/min: the weekly dose is reduced by 50 %. "
+                f"CrCl {renal.crcl_text} ({renal.source}) is 30–59 mL/min: the weekly dose is reduced by 50 %. "
                 "Methotrexate is cleared by the kidney; monitor blood counts, creatinine and liver tests closely.",
-                KINTZEL_DORR,
+                EU_SMPC_RENAL,
             )
         ]
     return []
@@ -552,7 +656,7 @@ def _renal_unknown(renal: _Renal) -> Finding:
         Severity.CAUTION,
         f"renal function {renal.source}: the dose cannot be renally checked. Assess kidney function before dosing — "
         "methotrexate must be halved at CrCl 30–59 mL/min and not given below 30 mL/min.",
-        KINTZEL_DORR,
+        EU_SMPC_RENAL,
     )
 
 
@@ -560,9 +664,9 @@ def _renal_stop(renal: _Renal) -> Finding:
     return Finding.of(
         "mtx.renal-contraindicated",
         Severity.CONTRAINDICATED,
-        f"CrCl {_crcl_text(renal)} ({renal.source}) is below 30 mL/min: do not give methotrexate "
+        f"CrCl {renal.crcl_text} ({renal.source}) is below 30 mL/min: do not give methotrexate "
         "(it accumulates and causes marrow and mucosal toxicity).",
-        KINTZEL_DORR,
+        EU_SMPC_RENAL,
     )
 
 
@@ -570,10 +674,10 @@ def _renal_text(renal: _Renal) -> str:
     if renal.crcl is None:
         return "none: renal function unknown (no serum creatinine), dose NOT renally checked"
     if renal.factor is None:
-        return f"CrCl {_crcl_text(renal)} < 30 mL/min: methotrexate not to be given"
+        return f"CrCl {renal.crcl_text} < 30 mL/min: methotrexate not to be given"
     if renal.factor < 1.0:
-        return f"CrCl {_crcl_text(renal)} is 30–59 mL/min: dose × 0.5"
-    return f"none: CrCl {_crcl_text(renal)} ≥ 60 mL/min"
+        return f"CrCl {renal.crcl_text} is 30–59 mL/min: dose × 0.5"
+    return f"none: CrCl {renal.crcl_text} ≥ 60 mL/min"
 
 
 # ---------------------------------------------------------------- patient conditions
@@ -593,26 +697,16 @@ def _condition_findings(patient: Patient, route: Route | None) -> list[Finding]:
 # ---------------------------------------------------------------- calculator
 
 
-@contextlib.contextmanager
-def _patient_too_small(basis: str):
-    # The helper names its own argument; for a patient the cause is the patient's size (and kidneys).
-    try:
-        yield
-    except DoseInputError as err:
-        if err.parameter != "target_mg":
-            raise
-        raise DoseInputError("patient", f"{basis}: {err.problem}") from None
-
-
 def _split(dose_mg: float, route: Route) -> tuple[tuple[DosePart, ...], Finding]:
     steps = int(round(dose_mg / STEP_MG))
     if steps < 2:
         raise DoseInputError("split", f"{_n(dose_mg)} mg is a single 2.5 mg step and cannot be split into two parts")
     # Odd counts: the larger part first (morning), so the two parts still sum exactly.
     first, second = math.ceil(steps / 2), steps // 2
-    parts = tuple(_part(when, n, route) for when, n in (("morning", first), ("evening", second)))
+    named = [_part(when, n, route) for when, n in (("morning", first), ("evening", second))]
+    parts = tuple(part for part, _ in named)
     unit = "tablets" if route is Route.ORAL else "× 0.1 mL"
-    text = " and ".join(f"{_part_text(p)} in the {p.when}" for p in parts)
+    text = " and ".join(f"{name} in the {part.when}" for part, name in named)
     odd = " (odd count: larger part first)" if steps % 2 else ""
     finding = Finding.of(
         "mtx.split",
@@ -623,29 +717,25 @@ def _split(dose_mg: float, route: Route) -> tuple[tuple[DosePart, ...], Finding]
     return parts, finding
 
 
-def _part(when: str, steps: int, route: Route) -> DosePart:
+def _part(when: str, steps: int, route: Route) -> tuple[DosePart, str]:
+    """One part of a split dose, and how the split finding names it."""
     mg = Quantity(steps * STEP_MG, "mg")
     if route is Route.ORAL:
-        return DosePart(when, mg, steps, None)
-    return DosePart(when, mg, None, mg_to_volume(mg))
-
-
-def _part_text(part: DosePart) -> str:
-    if part.tablets is not None:
-        return f"{part.tablets} tablets ({_q(part.dose)})"
-    return f"{_q(part.volume)} ({_q(part.dose)})"
+        return DosePart(when, mg, steps, None), f"{steps} tablets ({_q(mg)})"
+    volume = mg_to_volume(mg)
+    return DosePart(when, mg, None, volume), f"{_q(volume)} ({_q(mg)})"
 
 
 def calculate_methotrexate(
     patient: Patient,
     *,
     mode: str = "bsa",
-    dose_per_m2="15 mg/m**2",
-    fixed_dose="20 mg",
-    route="oral",
+    dose_per_m2: Qty | str = "15 mg/m**2",
+    fixed_dose: Qty | str = "20 mg",
+    route: Route | str = "oral",
     split: bool = False,
-    bsa_formula="mosteller",
-    crcl=None,
+    bsa_formula: body.BSAFormula | str = "mosteller",
+    crcl: Qty | str | None = None,
     override_reason: str | None = None,
     folic_acid: str = "daily",
 ) -> MethotrexatePlan:
@@ -662,25 +752,27 @@ def calculate_methotrexate(
     patient = _patient(patient)
     if mode not in ("bsa", "fixed"):
         raise DoseInputError("mode", f"expected 'bsa' or 'fixed', got {mode!r}")
-    route = _plan_route(route)
+    plan_route = _plan_route(route)
     split = _flag(split, "split")
     reason = _override(override_reason)
     cap = OVERRIDE_CAP_MG if reason else CAP_MG
     folate = folic_acid_plan(folic_acid)
     renal = _renal(patient, crcl)
     # The override lifts the 25 mg cap only in normal (or unknown) renal function: at CrCl 30–59 mL/min the
-    # maximum is 25 mg × 0.5 = 12.5 mg whatever the reason (Kintzel & Dorr 1995, simplified: see KINTZEL_DORR).
+    # maximum is 25 mg × 0.5 = 12.5 mg whatever the reason (EU low-dose SmPC scheme: see EU_SMPC_RENAL).
     renal_limited = renal.factor is None or renal.factor < 1.0
     dose_cap = CAP_MG if renal_limited else cap
 
-    bsa = formula = None
+    bsa: Qty | None = None
+    formula: body.BSAFormula | None = None
+    target: Qty
     if mode == "bsa":
-        per_m2 = dose_per_m2_value(dose_per_m2)
+        per_m2 = dose_per_m2_value(dose_per_m2).magnitude
         formula = body.parse_bsa_formula(bsa_formula, "bsa_formula")
         bsa = patient.bsa(formula)
-        target = Quantity(bsa.magnitude * per_m2.magnitude, "mg")
-        cap_basis = f"{_n(per_m2.magnitude)} mg/m² × BSA {bsa.magnitude:.2f} m² ({formula.value})"
-        basis = f"{bsa.magnitude:.2f} m² ({formula.value}) × {_n(per_m2.magnitude)} mg/m² = {target.magnitude:.2f} mg"
+        target = Quantity(bsa.magnitude * per_m2, "mg")
+        cap_basis = f"{_n(per_m2)} mg/m² × BSA {bsa.magnitude:.2f} m² ({formula.value})"
+        basis = f"{bsa.magnitude:.2f} m² ({formula.value}) × {_n(per_m2)} mg/m² = {target.magnitude:.2f} mg"
     else:
         target = _fixed_dose(fixed_dose, cap, reason is not None)
         basis = cap_basis = f"fixed {_q(target)}"
@@ -691,39 +783,41 @@ def calculate_methotrexate(
         _folic_finding(folate),
     ]
     findings += _renal_plan_findings(renal)
-    findings += _condition_findings(patient, route)
-    if route is Route.ORAL:
+    findings += _condition_findings(patient, plan_route)
+    if plan_route is Route.ORAL:
         findings.append(Finding.of("mtx.sc-preferred", Severity.INFO,
                                    "The plan prefers subcutaneous methotrexate (seed plan: '15-20 mg/m² weekly, subcutaneous preferred').",
                                    refs.SEED_PLAN))
 
-    common = dict(route=route, frequency=WEEKLY, mode=mode, bsa=bsa, bsa_formula=None if formula is None else formula.value,
-                  target_dose=target, cap=Quantity(dose_cap, "mg"), crcl=renal.crcl, renal_adjustment=_renal_text(renal),
-                  folic_acid=folate)
-    if any(f.severity is Severity.CONTRAINDICATED for f in findings):
-        return MethotrexatePlan(weekly_dose=None, tablets=None, volume=None, split=(), renal_factor=renal.factor,
-                                rounding=f"{basis}; no dose: contraindicated (see findings)", findings=findings, **common)
+    def plan(weekly_dose: Qty | None, tablets: int | None, volume: Qty | None, parts: tuple[DosePart, ...],
+             rounding: str) -> MethotrexatePlan:
+        return MethotrexatePlan(
+            weekly_dose=weekly_dose, route=plan_route, frequency=WEEKLY, tablets=tablets, volume=volume, split=parts,
+            mode=mode, bsa=bsa, bsa_formula=None if formula is None else formula.value, target_dose=target,
+            cap=Quantity(dose_cap, "mg"), crcl=renal.crcl, renal_factor=renal.factor, renal_adjustment=_renal_text(renal),
+            rounding=rounding, folic_acid=folate, findings=findings,
+        )
 
     factor = renal.factor
-    with _patient_too_small(basis):
-        if mode == "bsa":
-            dose_mg = weekly_dose_mg_from_bsa(bsa.magnitude, per_m2.magnitude, dose_cap, STEP_MG, factor)
-        else:
-            dose_mg = weekly_dose_mg(target.magnitude, dose_cap, STEP_MG, factor)
-    rounding = _rounding_text(basis, target.magnitude, dose_cap, factor, dose_mg, route)
+    # factor None (CrCl < 30 mL/min) always comes with its CONTRAINDICATED finding.
+    if factor is None or any(f.severity is Severity.CONTRAINDICATED for f in findings):
+        return plan(None, None, None, (), f"{basis}; no dose: contraindicated (see findings)")
+
+    # BSA × mg/m² (the target's own float) or the fixed dose, capped, renally reduced, rounded down.
+    dose_mg = _dose_for_patient(target.magnitude, dose_cap, factor, lambda: basis)
+    rounding = _rounding_text(basis, target.magnitude, dose_cap, factor, dose_mg, plan_route)
     # One function for the calculator and an mg/m² order (check_order), so the two entry points agree.
     findings += _bsa_cap_findings(target.magnitude, reason, factor, cap_basis)
     findings.append(Finding.of("mtx.rounding", Severity.INFO, f"Rounding: {rounding}.", FDA_LABEL))
 
     weekly = Quantity(dose_mg, "mg")
-    tablets = mg_to_tablets(weekly) if route is Route.ORAL else None
-    volume = mg_to_volume(weekly) if route is Route.SUBCUTANEOUS else None
+    tablets = mg_to_tablets(weekly) if plan_route is Route.ORAL else None
+    volume = mg_to_volume(weekly) if plan_route is Route.SUBCUTANEOUS else None
     parts: tuple[DosePart, ...] = ()
     if split:
-        parts, split_finding = _split(dose_mg, route)
+        parts, split_finding = _split(dose_mg, plan_route)
         findings.append(split_finding)
-    return MethotrexatePlan(weekly_dose=weekly, tablets=tablets, volume=volume, split=parts, renal_factor=factor,
-                            rounding=rounding, findings=findings, **common)
+    return plan(weekly, tablets, volume, parts, rounding)
 
 
 def _rounding_text(basis: str, target: float, cap: float, factor: float, dose: float, route: Route) -> str:
@@ -735,7 +829,7 @@ def _rounding_text(basis: str, target: float, cap: float, factor: float, dose: f
         steps.append(f"× {_n(factor)} (renal) = {capped * factor:.2f} mg")
     weekly = Quantity(dose, "mg")
     form = (f"{mg_to_tablets(weekly)} × 2.5 mg tablets" if route is Route.ORAL
-            else f"{_q(mg_to_volume(weekly))} of 25 mg/mL")
+            else f"{_n(_ml_of_mg(dose))} {_ML} of 25 mg/mL")
     steps.append(f"rounded DOWN to a whole 2.5 mg step: {_n(dose)} mg = {form}")
     return " → ".join(steps)
 
@@ -743,37 +837,48 @@ def _rounding_text(basis: str, target: float, cap: float, factor: float, dose: f
 # ---------------------------------------------------------------- order check
 
 
-def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
+@attrs.frozen
+class _Ordered:
+    """The ordered dose per administration in mg, and how it was read (floats, read once from the Order)."""
+
+    mg: float
+    conversion: str  # how it was converted, for details["ordered"]
+    per_m2: float | None  # mg/m² as ordered, for an order in mg/m²
+    tablets: bool  # ordered as a tablet count
+
+
+def _ordered_mg(order: Order, bsa_m2: float, generic: bool) -> _Ordered:
     """The ordered dose per administration in mg, and how it was converted."""
     dose = order.dose
     if dose.is_compatible_with("tablet"):
-        if not _is_generic(order.drug):
+        if not generic:
             # Trexall US PI: 5, 7.5, 10 and 15 mg tablets; only generic methotrexate tablets USP are 2.5 mg.
             raise DoseInputError("dose", f"{_n(dose.magnitude)} tablets of {order.drug!r}: a tablet count is converted only for "
                                          "generic methotrexate tablets 2.5 mg; brand strengths differ (e.g. Trexall 5, 7.5, "
                                          "10, 15 mg, per its label): order in mg")
         mg = tablets_to_mg(dose, "dose").magnitude
-        return mg, f"{_n(dose.magnitude)} tablets × 2.5 mg = {_n(mg)} mg"
+        return _Ordered(mg, f"{_n(dose.magnitude)} tablets × 2.5 mg = {_n(mg)} mg", None, True)
     if dose.is_compatible_with("mL"):
         if order.route is Route.ORAL:
             raise DoseInputError("dose", "a volume for oral methotrexate is ambiguous (oral solution 2.5 mg/mL vs injection "
                                          "25 mg/mL); order oral methotrexate in mg or tablets")
-        if not _is_generic(order.drug):
+        if not generic:
             # Brand labels (see GENERIC_NAMES): Rasuvo/Metoject 50 mg/mL, Otrexup 0.4 mL at every strength.
             raise DoseInputError("dose", f"{_q(dose.to('mL'))} of {order.drug!r}: a volume is converted only for generic "
                                          "methotrexate injection 25 mg/mL (US label); brand concentrations differ (e.g. "
                                          "Rasuvo/Metoject 50 mg/mL, Otrexup 0.4 mL at every strength, per their labels): "
                                          "order in mg")
         mg = volume_to_mg(dose, "dose").magnitude
-        return mg, f"{_q(dose.to('mL'))} × 25 mg/mL = {_n(mg)} mg"
+        return _Ordered(mg, f"{_q(dose.to('mL'))} × 25 mg/mL = {_n(mg)} mg", None, False)
     if dose.is_compatible_with("mg/m**2"):
-        per_m2 = quantity(dose, "dose", "dose per area", unit="mg/m**2")
-        bsa = patient.bsa()
-        mg = _mg(Quantity(per_m2.magnitude * bsa.magnitude, "mg")).magnitude
-        return mg, f"{_n(per_m2.magnitude)} mg/m² × {bsa.magnitude:.2f} m² (Mosteller) = {mg:.2f} mg"
+        per_m2 = quantity(dose, "dose", "dose per area", unit="mg/m**2").magnitude
+        mg = per_m2 * bsa_m2
+        # The product is a dose in mg, refused beyond PLAUSIBLE_MAX_MG as one written in mg would be.
+        check_magnitude(mg, "dose", "mg", maximum=PLAUSIBLE_MAX_MG)
+        return _Ordered(mg, f"{_n(per_m2)} mg/m² × {bsa_m2:.2f} m² (Mosteller) = {mg:.2f} mg", per_m2, False)
     if dose.is_compatible_with("mg"):
         mg = _mg(dose).magnitude
-        return mg, f"{_n(mg)} mg"
+        return _Ordered(mg, f"{_n(mg)} mg", None, False)
     raise DoseInputError("dose", f"{dose:~P} cannot be a methotrexate dose: order it in mg, tablets, mg/m² or mL (SC, 25 mg/mL)")
 
 
@@ -787,10 +892,9 @@ MORE_OFTEN_KIND = "more often than weekly"   # daily, every other day, several d
 LESS_OFTEN_KIND = "less often than weekly"   # every 2+ weeks, a single dose, a weekly run inside a cycle
 
 
-def _schedule(freq) -> Frequency:
+def _schedule(freq: object) -> Frequency:
     """The order's frequency; a Frequency validates its own fields (dosing.input.frequency)."""
-    expect(freq, Frequency, "frequency")
-    return freq
+    return expect(freq, Frequency, "frequency")
 
 
 def _weekdays(freq: Frequency) -> tuple[int, ...]:
@@ -973,59 +1077,59 @@ def _cap_findings(weekly_mg: float, reason: str | None) -> list[Finding]:
 # ---------------------------------------------------------------- order check
 
 
-def _recommended(patient: Patient, renal: _Renal, route: Route, folate: FolicAcid,
-                 generic: bool = True, schedule: str = WEEKLY) -> tuple[pint.Quantity | None, str, str]:
-    bsa = patient.bsa()
+def _recommended(child: bool, bsa_m2: float, renal: _Renal, route: Route, generic: bool = True,
+                 schedule: str = WEEKLY) -> tuple[Qty | None, str, str]:
     if renal.factor is None:
         return None, "do not give methotrexate: CrCl below 30 mL/min", "no dose (CrCl < 30 mL/min)"
+    factor = renal.factor
     # Seed plan escalation target 20 mg weekly, no more than 20 mg/m² (the upper end of both the plan's and
-    # SHARE 2017's 15–20 mg/m²), renally reduced, rounded down.
-    with _patient_too_small(f"{_n(PLAN_TARGET_PER_M2)} mg/m² × {bsa.magnitude:.2f} m²"):
-        mg = weekly_dose_mg_from_bsa(bsa.magnitude, PLAN_TARGET_PER_M2, PLAN_TARGET_MG, STEP_MG, renal.factor)
-    dose = Quantity(mg, "mg")
-    arithmetic = (f"min({_n(PLAN_TARGET_MG)} mg plan target, {_n(PLAN_TARGET_PER_M2)} mg/m² × {bsa.magnitude:.2f} m² = "
-                  f"{PLAN_TARGET_PER_M2 * bsa.magnitude:.2f} mg) × {_n(renal.factor)} (renal) → rounded down to {_n(mg)} mg")
+    # SHARE 2017's 15–20 mg/m²), renally reduced, rounded down: weekly_dose_mg_from_bsa(BSA, 20 mg/m², 20 mg cap).
+    mg = _dose_for_patient(bsa_m2 * PLAN_TARGET_PER_M2, PLAN_TARGET_MG, factor,
+                           lambda: f"{_n(PLAN_TARGET_PER_M2)} mg/m² × {bsa_m2:.2f} m²")
+    arithmetic = (f"min({_n(PLAN_TARGET_MG)} mg plan target, {_n(PLAN_TARGET_PER_M2)} mg/m² × {bsa_m2:.2f} m² = "
+                  f"{PLAN_TARGET_PER_M2 * bsa_m2:.2f} mg) × {_n(factor)} (renal) → rounded down to {_n(mg)} mg")
     route = route if route in (Route.ORAL, Route.SUBCUTANEOUS) else Route.SUBCUTANEOUS
     if route is Route.ORAL:
-        form = f"{mg_to_tablets(dose)} × 2.5 mg tablets by mouth"
+        # A whole number of 2.5 mg steps by construction: the tablet count is the step count.
+        form = f"{round(mg / STEP_MG)} × 2.5 mg tablets by mouth"
     elif generic:
-        form = f"{_q(mg_to_volume(dose))} of 25 mg/mL subcutaneously"
+        form = f"{_n(_ml_of_mg(mg))} {_ML} of 25 mg/mL subcutaneously"
     else:
         # A brand's volume is not the generic's (see GENERIC_NAMES): name the strength, not a volume.
-        form = (f"the {_q(dose)} strength subcutaneously (brand volumes differ; {_q(mg_to_volume(dose))} only "
+        form = (f"the {_n(mg)} {_MG} strength subcutaneously (brand volumes differ; {_n(_ml_of_mg(mg))} {_ML} only "
                 "of the generic 25 mg/mL injection)")
-    if renal.factor < 1.0:
+    if factor < 1.0:
         escalation = " (halved for CrCl 30–59 mL/min)"
-    elif _is_child(patient):
+    elif child:
         escalation = " (juvenile DM: 15–20 mg/m² weekly, SHARE 2017)"
     else:
         escalation = " (the plan escalates to 20–25 mg weekly)"
-    text = f"methotrexate {_q(dose)} {schedule} = {form}{escalation}; with {folate.instructions}"
-    return dose, text, arithmetic
+    text = f"methotrexate {_n(mg)} {_MG} {schedule} = {form}{escalation}; with {_DAILY_FOLATE.instructions}"
+    return Quantity(mg, "mg"), text, arithmetic
 
 
-def _is_child(patient: Patient) -> bool:
-    return patient.age.magnitude < body.ADULT_YEARS
-
-
-def _ordered_per_m2(order: Order) -> float | None:
-    if not order.dose.is_compatible_with("mg/m**2"):
-        return None
-    return quantity(order.dose, "dose", "dose per area", unit="mg/m**2").magnitude
+def _mosteller_m2(weight_kg: float, height_cm: float) -> float:
+    # Patient.bsa()'s own kernel (body.body_surface_area), on the floats read once. Mosteller is a product, a
+    # quotient and a square root, each correctly rounded, so a float gives the array path's value to the last bit.
+    return float(body._bsa_m2(weight_kg, height_cm, body.BSAFormula.MOSTELLER))
 
 
 def check_order(order: Order, patient: Patient) -> DoseCheck:
     """Compare a methotrexate order with the plan: weekly only, caps, kidney, tablets, route, folic acid."""
     expect(order, Order, "order")
     patient = _patient(patient)
-    per_dose_mg, conversion = _ordered_mg(order, patient)
+    # Every quantity is read once, here, as a float in the unit the rules are written in; only what is
+    # returned (the recommended dose) is a Quantity again.
+    weight_kg = patient.weight.to("kg").magnitude
+    bsa = _mosteller_m2(weight_kg, patient.height.to("cm").magnitude)
+    child = _is_child(patient)
+    generic = _is_generic(order.drug)
+    ordered = _ordered_mg(order, bsa, generic)
+    per_dose_mg = ordered.mg
     freq = _schedule(order.frequency)
     kind = _schedule_kind(freq)
     reason = order.override_reason
     renal = _renal(patient)
-    folate = folic_acid_plan("daily")
-    bsa = patient.bsa()
-    generic = _is_generic(order.drug)
     # Caps are per week: a split weekly order counts every part, a more-than-weekly one (blocked) the
     # most it could deliver within any 7 days.
     doses_per_week = _doses_in_any_week(freq)
@@ -1037,15 +1141,16 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
         findings.append(frequency_finding)
     if kind in (WEEKLY_KIND, SPLIT_KIND) and not _weekdays(freq):
         findings.append(_name_the_day(freq))
-    findings += _route_findings(order)
+    findings += _route_findings(order, ordered.tablets)
 
     # An mg/m² order within the plan's 15–20 mg/m² is the plan's BSA dose, which the plan caps (as the
     # calculator does); above that range, or on a more-than-weekly schedule, its product is checked as written.
-    per_m2 = _ordered_per_m2(order)
+    per_m2 = ordered.per_m2
     bsa_read = (per_m2 is not None and kind != MORE_OFTEN_KIND
                 and per_m2 * doses_per_week <= PLAN_TARGET_PER_M2 + _TOL)
-    if bsa_read:
-        basis = f"{_n(per_m2)} mg/m² × BSA {bsa.magnitude:.2f} m²" + (f" × {doses_per_week} doses" if doses_per_week > 1 else "")
+    basis = ""
+    if per_m2 is not None and bsa_read:
+        basis = f"{_n(per_m2)} mg/m² × BSA {bsa:.2f} m²" + (f" × {doses_per_week} doses" if doses_per_week > 1 else "")
         findings += _bsa_cap_findings(weekly_mg, reason, renal.factor, basis)
         checked_mg = min(weekly_mg, _cap_mg(reason, renal.factor))
     else:
@@ -1053,7 +1158,7 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
         checked_mg = weekly_mg
     findings += _renal_order_findings(checked_mg, renal)
     if kind in (WEEKLY_KIND, SPLIT_KIND, MANY_ON_DAY_KIND):
-        findings += _range_findings(checked_mg, bsa, renal, patient)
+        findings += _range_findings(checked_mg, bsa, renal, child, patient.disease_active)
     if bsa_read:
         # The product of mg/m² × BSA is rounded down to a whole 2.5 mg step, exactly as the calculator does;
         # it is not a "fractional tablet" order.
@@ -1061,10 +1166,10 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
     else:
         findings += _step_findings(order, per_dose_mg)
     findings += _condition_findings(patient, order.route)
-    findings.append(_folic_finding(folate))
+    findings.append(_DAILY_FOLIC_FINDING)
 
     schedule = _weekly_schedule_text(freq)
-    dose, text, arithmetic = _recommended(patient, renal, order.route, folate, generic, schedule)
+    dose, text, arithmetic = _recommended(child, bsa, renal, order.route, generic, schedule)
     cap_text = f"{_n(CAP_MG)} mg/week"
     if reason:
         cap_text += f"; {_n(OVERRIDE_CAP_MG)} mg/week with override ({reason})"
@@ -1072,22 +1177,30 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
             cap_text += (f"; the override does not raise the renal maximum: {_n(CAP_MG)} mg × {_n(renal.factor)} = "
                          f"{_n(CAP_MG * renal.factor)} mg")
     details = {
-        "ordered": f"{conversion} {freq.text}" + _weekly_total_text(kind, freq, weekly_mg),
+        "ordered": f"{ordered.conversion} {freq.text}" + _weekly_total_text(kind, freq, weekly_mg),
         "schedule": kind + (f" ({_split_text(freq)})" if kind == SPLIT_KIND else ""),
         "day of week": _day_text(freq) or "not named (ISMP: name the day of the week)",
-        "BSA": f"{bsa.magnitude:.2f} m² (Mosteller)",
-        "CrCl": f"{_crcl_text(renal)} ({renal.source})",
-        "weight used": f"{_q(patient.weight)} actual (no CrCl computed)" if renal.weight_used is None else _q(renal.weight_used),
+        "BSA": f"{bsa:.2f} m² (Mosteller)",
+        "CrCl": f"{renal.crcl_text} ({renal.source})",
+        "weight used": (f"{_n(weight_kg)} {_KG} actual (no CrCl computed)" if renal.weight_used_kg is None
+                        else f"{_n(renal.weight_used_kg)} {_KG}"),
         "cap": cap_text,
         "renal adjustment": _renal_text(renal),
         "recommended arithmetic": arithmetic,
         "strengths": "tablet 2.5 mg; injection 25 mg/mL (0.1 mL = 2.5 mg)",
     }
     if order.route is Route.SUBCUTANEOUS:
-        volume = _q(mg_to_volume(Quantity(per_dose_mg, 'mg')))
+        volume = f"{_n(_ml_of_mg(per_dose_mg))} {_ML}"
         details["ordered volume"] = (f"{volume} of 25 mg/mL" if generic else
                                      f"{volume} only if given as the generic 25 mg/mL injection; {order.drug} volumes differ")
     return DoseCheck(dose, text, findings, details)
+
+
+def _is_child(patient: Patient) -> bool:
+    age = patient.age
+    if age is None:  # a Patient resolves its age (given, or from birth_date) when it is built
+        raise DoseInputError("age", "not known; give the age or the birth_date")
+    return bool(age.to("year").magnitude < body.ADULT_YEARS)
 
 
 def _weekly_total_text(kind: str, freq: Frequency, weekly_mg: float) -> str:
@@ -1123,8 +1236,7 @@ def _bsa_rounding_findings(weekly_mg: float, reason: str | None, renal: _Renal, 
     if renal.factor is None:
         return []
     cap = _cap_mg(reason, renal.factor)
-    with _patient_too_small(basis):
-        dose = weekly_dose_mg(weekly_mg, cap, STEP_MG, renal.factor)
+    dose = _dose_for_patient(weekly_mg, cap, renal.factor, lambda: basis)
     return [Finding.of("mtx.rounding", Severity.INFO,
                        f"Rounding: {basis} = {weekly_mg:.2f} mg" + (f" → capped at {_n(cap)} mg" if weekly_mg > cap + _TOL else "")
                        + (f" → × {_n(renal.factor)} (renal)" if renal.factor < 1.0 else "")
@@ -1132,13 +1244,13 @@ def _bsa_rounding_findings(weekly_mg: float, reason: str | None, renal: _Renal, 
                        FDA_LABEL)]
 
 
-def _route_findings(order: Order) -> list[Finding]:
+def _route_findings(order: Order, tablets: bool) -> list[Finding]:
     out = []
     if order.route in (Route.INTRAVENOUS, Route.INTRAMUSCULAR):
         out.append(Finding.of("mtx.route-not-planned", Severity.MAJOR,
                               f"Methotrexate ordered {order.route.value}: the plan gives it subcutaneously (preferred) or orally.",
                               refs.SEED_PLAN))
-    if order.dose.is_compatible_with("tablet") and order.route is not Route.ORAL:
+    if tablets and order.route is not Route.ORAL:
         out.append(Finding.of("mtx.form-route-mismatch", Severity.CONTRAINDICATED,
                               f"Dose ordered in tablets but route {order.route.value}: tablets are oral only; re-write the order.",
                               FDA_LABEL))
@@ -1146,47 +1258,46 @@ def _route_findings(order: Order) -> list[Finding]:
 
 
 def _renal_order_findings(weekly_mg: float, renal: _Renal) -> list[Finding]:
-    gate = _renal_gate(renal)
-    if gate is not None:
-        return gate
-    if renal.factor == 1.0:
+    factor = _renal_band(renal)
+    if isinstance(factor, list):
+        return factor
+    if factor == 1.0:
         return []
     # The override reason lifts only the 25 mg cap in normal renal function; the renal limit is always
-    # 25 mg × 0.5 = 12.5 mg (bands unconfirmed: see KINTZEL_DORR).
-    limit = CAP_MG * renal.factor
+    # 25 mg × 0.5 = 12.5 mg (the 30-59 row is unconfirmed: see EU_SMPC_RENAL).
+    limit = CAP_MG * factor
     if weekly_mg > limit + _TOL:
         return [Finding.of("mtx.renal-above-adjusted", Severity.MAJOR,
-                           f"CrCl {_crcl_text(renal)} (30–59 mL/min): the weekly maximum is halved to {_n(limit)} mg "
+                           f"CrCl {renal.crcl_text} (30–59 mL/min): the weekly maximum is halved to {_n(limit)} mg "
                            f"(an override reason does not raise it); ordered {_above(weekly_mg, limit)} mg. Reduce the dose.",
-                           KINTZEL_DORR)]
+                           EU_SMPC_RENAL)]
     return [Finding.of("mtx.renal-reduce", Severity.CAUTION,
-                       f"CrCl {_crcl_text(renal)} (30–59 mL/min): ordered {_n(weekly_mg)} mg is within the halved maximum "
+                       f"CrCl {renal.crcl_text} (30–59 mL/min): ordered {_n(weekly_mg)} mg is within the halved maximum "
                        f"{_n(limit)} mg; monitor blood counts, creatinine and liver tests closely.",
-                       KINTZEL_DORR)]
+                       EU_SMPC_RENAL)]
 
 
 def _floor_step(mg: float) -> float:
     return math.floor(mg / STEP_MG + _FLOOR_EPS) * STEP_MG
 
 
-def _range_findings(weekly_mg: float, bsa: pint.Quantity, renal: _Renal, patient: Patient) -> list[Finding]:
+def _range_findings(weekly_mg: float, bsa_m2: float, renal: _Renal, child: bool, disease_active: bool) -> list[Finding]:
     if renal.factor is None:
         return []
     factor = renal.factor
-    child = _is_child(patient)
     out = []
     # 15 mg/m², rounded down to a whole step as the calculator gives it, is never "below range": a dose that
     # meets the plan's (or, for a child, SHARE 2017's) mg/m² wording is not sub-therapeutic.
-    bsa_floor = _floor_step(CHILD_DOSE_PER_M2_MG[0] * bsa.magnitude * factor)
+    bsa_floor = _floor_step(CHILD_DOSE_PER_M2_MG[0] * bsa_m2 * factor)
     low = bsa_floor if child else min(SUBOPTIMAL_MG * factor, bsa_floor)
     target = PLAN_TARGET_MG * factor
-    bsa_max = PLAN_TARGET_PER_M2 * bsa.magnitude
-    severity = Severity.CAUTION if patient.disease_active else Severity.INFO
+    bsa_max = PLAN_TARGET_PER_M2 * bsa_m2
+    severity = Severity.CAUTION if disease_active else Severity.INFO
     if weekly_mg < low - _TOL:
         if child:
             out.append(Finding.of("mtx.below-range", severity,
-                                  f"{_below(weekly_mg, low)} mg/week for BSA {bsa.magnitude:.2f} m² is "
-                                  f"{_below(weekly_mg / bsa.magnitude, CHILD_DOSE_PER_M2_MG[0] * factor)} mg/m², below the "
+                                  f"{_below(weekly_mg, low)} mg/week for BSA {bsa_m2:.2f} m² is "
+                                  f"{_below(weekly_mg / bsa_m2, CHILD_DOSE_PER_M2_MG[0] * factor)} mg/m², below the "
                                   f"juvenile DM dose of 15–20 mg/m² weekly" + (" (halved for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
                                   SHARE_JDM_2017))
         else:
@@ -1201,8 +1312,8 @@ def _range_findings(weekly_mg: float, bsa: pint.Quantity, renal: _Renal, patient
                               refs.SEED_PLAN))
     if weekly_mg > bsa_max * factor + _TOL and weekly_mg <= CAP_MG * factor + _TOL:
         out.append(Finding.of("mtx.above-bsa-range", Severity.MAJOR,
-                              f"{_above(weekly_mg, bsa_max * factor)} mg/week for BSA {bsa.magnitude:.2f} m² is "
-                              f"{_above(weekly_mg / bsa.magnitude, PLAN_TARGET_PER_M2 * factor)} mg/m², "
+                              f"{_above(weekly_mg, bsa_max * factor)} mg/week for BSA {bsa_m2:.2f} m² is "
+                              f"{_above(weekly_mg / bsa_m2, PLAN_TARGET_PER_M2 * factor)} mg/m², "
                               f"above the plan's 15–20 mg/m² weekly" + (" (halved to 10 mg/m² for CrCl 30–59 mL/min)." if factor < 1.0 else "."),
                               SHARE_JDM_2017 if child else refs.SEED_PLAN))
     return out

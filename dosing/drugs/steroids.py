@@ -32,8 +32,9 @@ with the nearest dose the tablets make.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypedDict
+
 import attrs
-import pint
 
 from dosing import references as refs
 from dosing.body import ADULT_YEARS
@@ -41,8 +42,12 @@ from dosing.findings import Finding, Severity
 from dosing.input.fields import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient
-from dosing.units import DoseInputError, Quantity, daily_amount, fmt
+from dosing.units import DoseInputError, Quantity, daily_amount, fmt, memo
 from dosing.verdict import DoseCheck
+
+if TYPE_CHECKING:
+    from dosing.input.frequency import Frequency
+    from dosing.units import Qty
 
 EULAR_GC_NOMENCLATURE = refs.Reference(
     "eular-2002-gc-nomenclature",
@@ -165,12 +170,12 @@ GLUCOCORTICOIDS = {
 
 @attrs.frozen
 class PrednisoneAssessment:
-    daily_dose: pint.Quantity
-    dose_per_weight: pint.Quantity
-    plan_daily_dose: pint.Quantity
-    caution_threshold: pint.Quantity
-    major_threshold: pint.Quantity
-    contraindicated_threshold: pint.Quantity
+    daily_dose: Qty
+    dose_per_weight: Qty
+    plan_daily_dose: Qty
+    caution_threshold: Qty
+    major_threshold: Qty
+    contraindicated_threshold: Qty
     findings: tuple[Finding, ...]
     details: tuple[tuple[str, str], ...]
 
@@ -185,10 +190,19 @@ def _tablet_combination(mg: float) -> tuple[float, ...] | None:
     units = round(mg * 2)  # half-mg units: every strength is a whole number of them
     if abs(units / 2 - mg) > 1e-6 or units <= 0:
         return None
+    tablets: tuple[float, ...] | None = _fewest_tablets(units)
+    return tablets
+
+
+# The search grows with the dose (7 ms for 1000 mg, 50 ms for a dose between tablets, which tries 7
+# neighbours): each count of half-mg units is searched once per process (issue 8). Plausible doses
+# stay under 1000 mg (2000 units), so the memo holds them all.
+@memo(maxsize=4096)
+def _fewest_tablets(units: int) -> tuple[float, ...] | None:
     steps = [round(t * 2) for t in TABLET_STRENGTHS_MG]
     best: list[tuple[int, ...] | None] = [()] + [None] * units
     for u in range(1, units + 1):
-        options = [best[u - t] + (t,) for t in steps if t <= u and best[u - t] is not None]
+        options = [previous + (t,) for t in steps if t <= u and (previous := best[u - t]) is not None]
         best[u] = min(options, key=len) if options else None
     combo = best[units]
     return None if combo is None else tuple(sorted((t / 2 for t in combo), reverse=True))
@@ -198,8 +212,8 @@ def _nearest_tablet_dose(mg: float) -> tuple[float, tuple[float, ...]]:
     """The dose nearest ``mg`` that whole tablets make (the lower one on a tie), with its tablets."""
     centre = round(mg * 2)
     candidates = [u / 2 for u in range(max(centre - 3, 2), centre + 4)]
-    made = [(abs(c - mg), c, _tablet_combination(c)) for c in candidates]
-    _, dose, combo = min((m for m in made if m[2] is not None), key=lambda m: (m[0], m[1]))
+    made = [(abs(c - mg), c, tablets) for c in candidates if (tablets := _tablet_combination(c)) is not None]
+    _, dose, combo = min(made, key=lambda m: (m[0], m[1]))
     return dose, combo
 
 
@@ -219,8 +233,24 @@ def _whole_tablet_findings(dose_mg: float) -> list[Finding]:
     ]
 
 
-def _daily_mg(daily_dose) -> float:
-    return daily_amount(daily_dose, "daily_dose", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude
+def _daily_mg(daily_dose: str | Qty) -> float:
+    mg: float = daily_amount(daily_dose, "daily_dose", maximum=PLAUSIBLE_MAX_DAILY_MG).magnitude
+    return mg
+
+
+def _age_years(patient: Patient) -> float:
+    age = patient.age
+    assert age is not None  # Patient sets it from age or birth_date, or refuses the patient
+    years: float = age.magnitude
+    return years
+
+
+class _Wording(TypedDict):
+    """How a steroid other than prednisone is named in its findings (the wording fields of _Basis)."""
+
+    rule: str
+    of_drug: str
+    plan_noun: str
 
 
 @attrs.frozen
@@ -347,7 +377,7 @@ def _thresholds() -> dict[str, str]:
     }
 
 
-def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
+def assess_prednisone(patient: Patient, daily_dose: str | Qty) -> PrednisoneAssessment:
     """Judge a total daily prednisone dose (mg, or mg/day) against the seed plan."""
     expect(patient, Patient, "patient")
     mg = round(_daily_mg(daily_dose), 6)
@@ -375,7 +405,7 @@ def assess_prednisone(patient: Patient, daily_dose) -> PrednisoneAssessment:
 
 def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     dose = order.dose
-    if dose.check("[mass]"):
+    if dose.is_compatible_with("mg"):  # a mass: pint's check("[mass]"), by the memoised test (issue 8)
         mg = float(dose.to("mg").magnitude)
         return mg, f"{_mg_text(mg)} mg"
     if dose.is_compatible_with("mg/kg"):  # tablets and capsules are dimensions of their own, never mg/kg
@@ -398,7 +428,7 @@ def _checked_daily(daily_mg: float) -> float:
     return daily_mg
 
 
-def _schedule_basis(freq, dose_mg: float, patient: Patient) -> tuple[_Basis, dict[str, str], list[Finding]]:
+def _schedule_basis(freq: Frequency, dose_mg: float, patient: Patient) -> tuple[_Basis, dict[str, str], list[Finding]]:
     """The basis the rules judge, the arithmetic, and the findings about the schedule itself."""
     dose_text = _mg_text(dose_mg)
     weight = patient.weight.magnitude
@@ -410,7 +440,7 @@ def _schedule_basis(freq, dose_mg: float, patient: Patient) -> tuple[_Basis, dic
             "daily dose": f"{day_shown} mg/day",
             "mg/kg/day": f"{day_shown} mg ÷ {weight:.4g} kg = {day / weight:.3f} mg/kg/day",
         }
-        findings = []
+        findings: list[Finding] = []
         if freq.times_per_day > 1:
             findings.append(
                 Finding.of(
@@ -443,6 +473,7 @@ def _schedule_basis(freq, dose_mg: float, patient: Patient) -> tuple[_Basis, dic
     if freq.interval_days is None:
         average = day
     elif freq.cycle_days is not None:
+        assert freq.count is not None  # Frequency: a cycle always counts its doses
         average = day * freq.count / freq.cycle_days
     else:
         average = day / freq.interval_days
@@ -510,7 +541,7 @@ def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
 def _steroid_mg(order: Order, patient: Patient, drug: Glucocorticoid) -> tuple[float, str]:
     """mg per administration of ``drug``: a mass as ordered, or mg/kg × actual weight."""
     dose = order.dose
-    if dose.check("[mass]"):
+    if dose.is_compatible_with("mg"):  # a mass (see _ordered_mg)
         mg = float(dose.to("mg").magnitude)
         text = f"{_mg_text(mg)} mg"
     elif dose.is_compatible_with("mg/kg"):
@@ -598,7 +629,7 @@ def _pulse_findings(dose_mg: float, days: int, patient: Patient, drug: Glucocort
                 SOLU_MEDROL_LABEL,
             )
         )
-    if patient.age.magnitude < ADULT_YEARS:
+    if _age_years(patient) < ADULT_YEARS:
         per_kg = dose_mg / patient.weight.magnitude
         if per_kg > PULSE_MAX_MG_PER_KG + 1e-9:
             findings.append(
@@ -641,14 +672,16 @@ def _is_premedication(drug: Glucocorticoid, order: Order, day_mg: float) -> bool
     )
 
 
-def _steroid_basis(order: Order, patient: Patient, drug: Glucocorticoid, dose_mg: float):
+def _steroid_basis(
+    order: Order, patient: Patient, drug: Glucocorticoid, dose_mg: float
+) -> tuple[_Basis, dict[str, str], list[Finding]]:
     """The prednisone-equivalent basis of a non-pulse order, its arithmetic, and findings about the schedule."""
     freq = order.frequency
     weight = patient.weight.magnitude
     day = dose_mg * freq.times_per_day  # mg of the drug on one dosing day
     day_pe = drug.prednisone_mg(day)
     conversion = drug.arithmetic(day)
-    wording = dict(rule=drug.name, of_drug="", plan_noun="glucocorticoids (in prednisone equivalents)")
+    wording: _Wording = {"rule": drug.name, "of_drug": "", "plan_noun": "glucocorticoids (in prednisone equivalents)"}
     findings: list[Finding] = []
     if freq.interval_days is None:
         # One dose: no regimen to band as a daily dose (e.g. the rituximab premedication).
@@ -675,7 +708,12 @@ def _steroid_basis(order: Order, patient: Patient, drug: Glucocorticoid, dose_mg
             )
         )
     else:
-        average = day_pe * freq.count / freq.cycle_days if freq.cycle_days else day_pe / freq.interval_days
+        if freq.cycle_days:
+            assert freq.count is not None  # Frequency: a cycle always counts its doses
+            average = day_pe * freq.count / freq.cycle_days
+        else:
+            assert freq.interval_days is not None  # not a single dose: that was the first branch
+            average = day_pe / freq.interval_days
         day_text = f"{_mg_text(day)} mg {drug.name} on each dosing day ('{freq.text}', = {_mg_text(day_pe)} mg prednisone equivalent)"
         average_text = f"{_mg_text(average)} mg/day prednisone equivalent on average ({day_text})"
         basis = _Basis(day_pe, day_text, average, average_text, daily=False, maintenance=freq.count is None, **wording)
@@ -727,6 +765,7 @@ def check_glucocorticoid_order(order: Order, patient: Patient, drug_name: str) -
     plan_mg = drug.equivalent_mg
     if _is_pulse(drug, order, day_mg):
         days = freq.count
+        assert days is not None  # _is_pulse: a bounded course or a single dose
         findings += _pulse_findings(dose_mg, days, patient, drug)
         weight = patient.weight.magnitude
         details["daily"] = f"pulse: {_mg_text(dose_mg)} mg IV daily × {days} = {_mg_text(dose_mg * days)} mg course"

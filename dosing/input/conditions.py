@@ -104,14 +104,14 @@ def _icd_compact(code: str) -> str:
     return code.strip().upper().replace(".", "")
 
 
-def _strings(data: Mapping, key: str, where: str) -> tuple[str, ...]:
+def _strings(data: Mapping[str, object], key: str, where: str) -> tuple[str, ...]:
     values = data.get(key, [])
     if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
         raise ValueError(f"{where}: {key} must be a list of non-empty strings")
     return tuple(values)
 
 
-def _condition(key: str, data: Mapping) -> ConditionDef:
+def _condition(key: str, data: Mapping[str, object]) -> ConditionDef:
     where = f"{CONDITIONS_FILE.name} [condition.{key}]"
     if not re.fullmatch(r"[a-z][a-z0-9_]*", key):
         raise ValueError(f"{where}: key must be snake_case")
@@ -212,7 +212,7 @@ def _likely(text: str, vocab: Vocabulary) -> str | None:
     return match[0] if match else None
 
 
-def as_entry_list(values, parameter: str = "conditions") -> list:
+def as_entry_list(values: object, parameter: str = "conditions") -> list[object]:
     """A problem list as a list: one string is one entry; a mapping or a bare value is refused."""
     if isinstance(values, str):
         return [values]
@@ -224,7 +224,7 @@ def as_entry_list(values, parameter: str = "conditions") -> list:
     return list(values)
 
 
-def read_conditions(values) -> ConditionReading:
+def read_conditions(values: object) -> ConditionReading:
     """Read a problem list (a list of strings, or one string) into keys, unused entries and cautions."""
     vocab = vocabulary()
     keys: set[str] = set()

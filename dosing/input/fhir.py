@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Literal, cast, overload
 
 import attrs
 import pydantic
@@ -36,6 +36,25 @@ from dosing.input.frequency import Frequency
 from dosing.order import Order, OrderIntent
 from dosing.patient import Patient
 from dosing.units import DoseInputError, ucum_quantity
+
+if TYPE_CHECKING:
+    # The fhir.resources R4B models (typed; the optional "service" extra) that the readers below take.
+    from fhir.resources.R4B.codeableconcept import CodeableConcept
+    from fhir.resources.R4B.condition import Condition
+    from fhir.resources.R4B.domainresource import DomainResource
+    from fhir.resources.R4B.dosage import Dosage
+    from fhir.resources.R4B.medication import Medication
+    from fhir.resources.R4B.medicationrequest import MedicationRequest
+    from fhir.resources.R4B.medicationstatement import MedicationStatement
+    from fhir.resources.R4B.observation import Observation
+    from fhir.resources.R4B.patient import Patient as FhirPatient
+    from fhir.resources.R4B.quantity import Quantity as FhirQuantity
+    from fhir.resources.R4B.timing import Timing, TimingRepeat
+
+    from dosing.units import Qty
+
+    # An observation read: when it was made, its FHIR path, the resource.
+    _Observed = tuple[dt.datetime, str, Observation]
 
 __all__ = [
     "LOINC",
@@ -81,13 +100,15 @@ TIMING_CODES = {
     "Q1H": (1, 24, 1), "Q2H": (1, 12, 2), "Q3H": (1, 8, 3), "Q4H": (1, 6, 4), "Q6H": (1, 4, 6), "Q8H": (1, 3, 8),
 }
 WEEKDAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
+# UCUM units of a period or a duration in whole days. Keyed by str | None so that a missing unit is simply not found.
+_DAYS_PER_UNIT: dict[str | None, int] = {"d": 1, "wk": 7}
 # Observation statuses that are results (R4 observation-status): the rest are not read.
 RESULT_STATUSES = {"final", "amended", "corrected", "preliminary"}
 ACTIVE_CLINICAL = {"active", "recurrence", "relapse"}
 NOT_TRUE = {"refuted", "entered-in-error"}
 
 
-def _models():
+def _models() -> dict[str, type[DomainResource]]:
     # Imported here: fhir.resources is the optional "service" extra, and the models take ~0.3 s to import.
     from fhir.resources.R4B import condition, medication, medicationrequest, medicationstatement, observation, patient
 
@@ -101,7 +122,21 @@ def _models():
     }
 
 
-def validate(data: object, resource_type: str, path: str | None = None) -> Any:
+@overload
+def validate(data: object, resource_type: Literal["MedicationRequest"], path: str | None = None) -> MedicationRequest: ...
+@overload
+def validate(data: object, resource_type: Literal["Medication"], path: str | None = None) -> Medication: ...
+@overload
+def validate(data: object, resource_type: Literal["MedicationStatement"], path: str | None = None) -> MedicationStatement: ...
+@overload
+def validate(data: object, resource_type: Literal["Observation"], path: str | None = None) -> Observation: ...
+@overload
+def validate(data: object, resource_type: Literal["Condition"], path: str | None = None) -> Condition: ...
+@overload
+def validate(data: object, resource_type: Literal["Patient"], path: str | None = None) -> FhirPatient: ...
+
+
+def validate(data: object, resource_type: str, path: str | None = None) -> DomainResource:
     """``data`` validated as a FHIR R4 ``resource_type``; DoseInputError naming the FHIR path of the first problem."""
     path = path or resource_type
     if not isinstance(data, Mapping):
@@ -121,7 +156,7 @@ def validate(data: object, resource_type: str, path: str | None = None) -> Any:
 # --- the drug ---------------------------------------------------------------------------
 
 
-def _drug_name(concept, path: str) -> str:
+def _drug_name(concept: CodeableConcept | None, path: str) -> str:
     """A canonical name from an RxNorm coding, else a display or the text as written (verify resolves it)."""
     from interactions.drugs import UnknownDrugError, resolve_code
 
@@ -143,14 +178,14 @@ def _drug_name(concept, path: str) -> str:
     raise DoseInputError(path, "the medication has neither a known RxNorm code nor a name (text or display)")
 
 
-def _medication_concept(request, path: str):
+def _medication_concept(request: MedicationRequest | MedicationStatement, path: str) -> tuple[CodeableConcept | None, str]:
     if request.medicationCodeableConcept is not None:
         return request.medicationCodeableConcept, f"{path}.medicationCodeableConcept"
     ref = request.medicationReference.reference if request.medicationReference else None
     if ref and ref.startswith("#"):
         for index, contained in enumerate(request.contained or []):
             if contained.get_resource_type() == "Medication" and contained.id == ref[1:]:
-                return contained.code, f"{path}.contained[{index}].code"
+                return cast("Medication", contained).code, f"{path}.contained[{index}].code"
         raise DoseInputError(f"{path}.medicationReference", f"{ref!r} names no contained Medication")
     raise DoseInputError(f"{path}.medicationReference", "only a contained Medication ('#id') or medicationCodeableConcept is read")
 
@@ -158,7 +193,7 @@ def _medication_concept(request, path: str):
 # --- the dose ---------------------------------------------------------------------------
 
 
-def _quantity_value(q, path: str, parameter_name: str):
+def _quantity_value(q: FhirQuantity | None, path: str, parameter_name: str) -> Qty:
     if q is None:
         raise DoseInputError(path, f"no {parameter_name}")
     if q.value is None:
@@ -172,7 +207,7 @@ def _quantity_value(q, path: str, parameter_name: str):
     return ucum_quantity(q.value, code, f"{path}.code")
 
 
-def read_dose(dosage, path: str):
+def read_dose(dosage: Dosage, path: str) -> Qty:
     """The dose of one administration: doseQuantity, or the high end of doseRange."""
     rates = dosage.doseAndRate or []
     if not rates:
@@ -189,14 +224,14 @@ def read_dose(dosage, path: str):
 # --- the timing -------------------------------------------------------------------------
 
 
-def _whole(value, path: str) -> int:
+def _whole(value: object, path: str) -> int:
     number = float(value) if isinstance(value, (Decimal, int, float)) else math.nan
     if not math.isfinite(number) or number <= 0 or number != int(number):
         raise DoseInputError(path, f"expected a positive whole number, got {value!r}")
     return int(number)
 
 
-def _per_period(repeat, path: str) -> tuple[int, int, int | None]:
+def _per_period(repeat: TimingRepeat, path: str) -> tuple[int, int, int | None]:
     """(interval days, administrations a day, hours apart) from frequency / period / periodUnit."""
     when = len(repeat.when or []) or len(repeat.timeOfDay or [])
     frequency = _whole(repeat.frequency, f"{path}.frequency") if repeat.frequency is not None else max(when, 1)
@@ -214,7 +249,7 @@ def _per_period(repeat, path: str) -> tuple[int, int, int | None]:
         if frequency != 1 or 24 % hours:
             raise DoseInputError(path, f"{frequency} per {period:g} h is not a whole number of doses a day")
         return 1, 24 // hours, hours if hours < 24 else None
-    days = {"d": 1, "wk": 7}.get(unit)
+    days = _DAYS_PER_UNIT.get(unit)
     if days is None:
         raise DoseInputError(f"{path}.periodUnit", f"{unit!r}: write the period in h, d or wk (a month is not a whole number of days)")
     length = _whole(period * days, f"{path}.period")
@@ -226,7 +261,7 @@ def _per_period(repeat, path: str) -> tuple[int, int, int | None]:
     return max(length // frequency, 1), 1, None
 
 
-def _course_days(repeat, path: str, interval: int, per_day: int) -> int | None:
+def _course_days(repeat: TimingRepeat, path: str, interval: int, per_day: int) -> int | None:
     """Administration days of a bounded order: count, boundsDuration or boundsPeriod."""
     if repeat.count is not None:
         count = _whole(repeat.count, f"{path}.count")
@@ -236,7 +271,7 @@ def _course_days(repeat, path: str, interval: int, per_day: int) -> int | None:
     bounds_days = None
     if repeat.boundsDuration is not None:
         d = repeat.boundsDuration
-        factor = {"d": 1, "wk": 7}.get(d.code or d.unit)
+        factor = _DAYS_PER_UNIT.get(d.code or d.unit)
         if factor is None or d.value is None:
             raise DoseInputError(f"{path}.boundsDuration", "a duration in d or wk, with a value")
         bounds_days = _whole(Decimal(d.value) * factor, f"{path}.boundsDuration.value")
@@ -250,7 +285,7 @@ def _course_days(repeat, path: str, interval: int, per_day: int) -> int | None:
     return max(math.ceil(bounds_days / interval), 1)
 
 
-def _date(value) -> dt.date:
+def _date(value: object) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -258,7 +293,19 @@ def _date(value) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def read_timing(timing, path: str) -> Frequency:
+def _weekdays(codes: Sequence[str | None] | None, where: str) -> tuple[int, ...]:
+    """ISO weekday numbers of repeat.dayOfWeek. fhir.resources accepts any string (and a null entry that
+    carries only an extension), so a code outside the R4 days-of-week value set is refused by name here."""
+    days = set()
+    for index, code in enumerate(codes or []):
+        day = WEEKDAYS.get(code) if isinstance(code, str) else None
+        if day is None:
+            raise DoseInputError(f"{where}.dayOfWeek[{index}]", f"{code!r} is not a FHIR day of week (mon, tue, wed, thu, fri, sat, sun)")
+        days.add(day)
+    return tuple(sorted(days))
+
+
+def read_timing(timing: Timing | None, path: str) -> Frequency:
     """A FHIR Timing (repeat and/or code) as a :class:`Frequency` built from its fields."""
     if timing is None:
         raise DoseInputError(path, "no timing: say how often the dose is given")
@@ -275,7 +322,7 @@ def read_timing(timing, path: str) -> Frequency:
         interval, per_day, hours = None, 1, None
     else:
         raise DoseInputError(path, "no repeat.frequency/period and no timing code this reader knows (BID, TID, QID, QD, WK, Q8H...)")
-    weekdays = tuple(sorted({WEEKDAYS[d] for d in (repeat.dayOfWeek or [])})) if repeat is not None else ()
+    weekdays = _weekdays(repeat.dayOfWeek if repeat is not None else None, where)
     count = None
     if repeat is not None and interval is not None:
         if len(weekdays) > 1:
@@ -297,7 +344,7 @@ def read_timing(timing, path: str) -> Frequency:
 # --- the order --------------------------------------------------------------------------
 
 
-def _route(dosage, path: str) -> str:
+def _route(dosage: Dosage, path: str) -> str:
     concept = dosage.route
     if concept is None:
         raise DoseInputError(f"{path}.route", "no route (SNOMED CT, e.g. 26643006 oral)")
@@ -315,11 +362,11 @@ class FhirOrder:
     """A draft MedicationRequest read: the Order, the validated resource, its id and authoredOn date."""
 
     order: Order
-    resource: Any
+    resource: MedicationRequest
     authored: dt.date | None
 
 
-def read_medication_request(data: Mapping, path: str = "MedicationRequest") -> FhirOrder:
+def read_medication_request(data: Mapping[str, object], path: str = "MedicationRequest") -> FhirOrder:
     request = validate(data, "MedicationRequest", path)
     concept, concept_path = _medication_concept(request, path)
     drug = _drug_name(concept, concept_path)
@@ -346,14 +393,14 @@ def read_medication_request(data: Mapping, path: str = "MedicationRequest") -> F
     return FhirOrder(order, request, authored)
 
 
-def read_order(data: Mapping, path: str = "MedicationRequest") -> Order:
+def read_order(data: Mapping[str, object], path: str = "MedicationRequest") -> Order:
     return read_medication_request(data, path).order
 
 
 # --- the patient ------------------------------------------------------------------------
 
 
-def resources_of(bundle: object, resource_type: str, path: str) -> list[tuple[str, Mapping]]:
+def resources_of(bundle: object, resource_type: str, path: str) -> list[tuple[str, Mapping[str, object]]]:
     """The ``resource_type`` entries of a Bundle (a searchset), or a lone resource; others ignored (OperationOutcome)."""
     if bundle is None:
         return []
@@ -366,7 +413,7 @@ def resources_of(bundle: object, resource_type: str, path: str) -> list[tuple[st
     entries = bundle.get("entry") or []
     if not isinstance(entries, list):
         raise DoseInputError(f"{path}.entry", "expected a list")
-    found = []
+    found: list[tuple[str, Mapping[str, object]]] = []
     for index, entry in enumerate(entries):
         resource = entry.get("resource") if isinstance(entry, Mapping) else None
         if not isinstance(resource, Mapping):
@@ -376,7 +423,7 @@ def resources_of(bundle: object, resource_type: str, path: str) -> list[tuple[st
     return found
 
 
-def _effective(obs) -> dt.datetime:
+def _effective(obs: Observation) -> dt.datetime:
     """When an observation was made: effective[x], else issued; the oldest possible when unknown."""
     value = obs.effectiveDateTime or obs.effectiveInstant or (obs.effectivePeriod.end or obs.effectivePeriod.start if obs.effectivePeriod else None) or obs.issued
     if value is None:
@@ -386,7 +433,7 @@ def _effective(obs) -> dt.datetime:
     return dt.datetime.combine(_date(value), dt.time.min, tzinfo=dt.UTC)
 
 
-def _latest(observations: list, codes: tuple[str, ...]):
+def _latest(observations: list[_Observed], codes: tuple[str, ...]) -> _Observed | None:
     matching = [
         (when, path, obs) for when, path, obs in observations
         if any(c.system == LOINC and c.code in codes for c in obs.code.coding or [])
@@ -396,8 +443,8 @@ def _latest(observations: list, codes: tuple[str, ...]):
     return max(matching, key=lambda item: item[0])
 
 
-def _observations(bundle, path: str) -> list:
-    read = []
+def _observations(bundle: object, path: str) -> list[_Observed]:
+    read: list[_Observed] = []
     for where, data in resources_of(bundle, "Observation", path):
         obs = validate(data, "Observation", where)
         if obs.status in RESULT_STATUSES:
@@ -405,7 +452,7 @@ def _observations(bundle, path: str) -> list:
     return read
 
 
-def _observed(observations, codes, parameter: str):
+def _observed(observations: list[_Observed], codes: tuple[str, ...], parameter: str) -> Qty | None:
     latest = _latest(observations, codes)
     if latest is None:
         return None
@@ -413,7 +460,7 @@ def _observed(observations, codes, parameter: str):
     return _quantity_value(obs.valueQuantity, f"{where}.valueQuantity", parameter)
 
 
-def read_conditions(bundle, path: str = "conditions") -> list[str]:
+def read_conditions(bundle: object, path: str = "conditions") -> list[str]:
     """The active conditions as problem-list entries: 'ICD-10-CM:code', 'SNOMED:code' and the text."""
     entries: list[str] = []
     for where, data in resources_of(bundle, "Condition", path):
@@ -435,22 +482,25 @@ def read_conditions(bundle, path: str = "conditions") -> list[str]:
     return entries
 
 
-def _code_of(concept) -> str | None:
+def _code_of(concept: CodeableConcept | None) -> str | None:
     return next((c.code for c in (concept.coding or []) if c.code), None) if concept is not None else None
 
 
-def _is_active(condition) -> bool:
+def _is_active(condition: Condition) -> bool:
     # No clinicalStatus (allowed when verificationStatus is entered-in-error) is not read as active.
     if _code_of(condition.verificationStatus) in NOT_TRUE:
         return False
     return _code_of(condition.clinicalStatus) in ACTIVE_CLINICAL
 
 
-def read_current_medications(bundle, path: str = "medications", *, exclude_ids: Iterable[str] = ()) -> list[str]:
+def read_current_medications(bundle: object, path: str = "medications", *, exclude_ids: Iterable[str] = ()) -> list[str]:
     """Names of active MedicationRequest / MedicationStatement entries (canonical when RxNorm-coded)."""
     excluded = set(exclude_ids)
     names: list[str] = []
-    for resource_type, active in (("MedicationRequest", {"active", "on-hold"}), ("MedicationStatement", {"active", "intended"})):
+    kinds: tuple[tuple[Literal["MedicationRequest", "MedicationStatement"], set[str]], ...] = (
+        ("MedicationRequest", {"active", "on-hold"}), ("MedicationStatement", {"active", "intended"}),
+    )
+    for resource_type, active in kinds:
         for where, data in resources_of(bundle, resource_type, path):
             resource = validate(data, resource_type, where)
             if resource.status not in active or (resource.id and resource.id in excluded):
@@ -460,7 +510,7 @@ def read_current_medications(bundle, path: str = "medications", *, exclude_ids: 
     return names
 
 
-def read_patient(patient_data: Mapping, observations=None, conditions=None, *, as_of: dt.date | None = None,
+def read_patient(patient_data: Mapping[str, object], observations: object = None, conditions: object = None, *, as_of: dt.date | None = None,
                  path: str = "patient") -> Patient:
     """A Patient from the Patient resource, the Observation bundle (latest of each) and the Condition bundle."""
     resource = validate(patient_data, "Patient", path)
@@ -486,6 +536,6 @@ def read_patient(patient_data: Mapping, observations=None, conditions=None, *, a
     )
 
 
-def read_egfr(observations):
+def read_egfr(observations: object) -> Qty | None:
     """The latest reported eGFR (LOINC 98979-8 / 62238-1), or None. Patient has no field for it yet (see report)."""
     return _observed(_observations(observations, "observations"), EGFR_CODES, "eGFR")

@@ -10,7 +10,7 @@ import datetime as dt
 import enum
 import re
 from collections.abc import Iterable, Mapping
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from dosing.units import DoseInputError
 
@@ -18,14 +18,14 @@ E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
 
 
-def expect(value, cls: type[T], parameter: str) -> T:
+def expect(value: object, cls: type[T], parameter: str) -> T:
     """``value`` if it is a ``cls`` (a Patient, an Order, a product); else a DoseInputError naming it."""
     if not isinstance(value, cls):
         raise DoseInputError(parameter, f"expected a {cls.__name__}, got {type(value).__name__}")
     return value
 
 
-def choice(cls: type[E], value, parameter: str, aliases: Mapping[str, E] | None = None) -> E:
+def choice(cls: type[E], value: object, parameter: str, aliases: Mapping[str, E] | None = None) -> E:
     """An enum member from itself, its value or an alias; case, dots, '_'/'-' ignored."""
     if isinstance(value, cls):
         return value
@@ -52,7 +52,7 @@ EARLIEST_DATE = dt.date(1900, 1, 1)
 LATEST_DATE = dt.date(2199, 12, 31)
 
 
-def iso_date(value, parameter: str = "start_date") -> dt.date:
+def iso_date(value: object, parameter: str = "start_date") -> dt.date:
     """A calendar date: a ``datetime.date`` or 'YYYY-MM-DD', from 1900-01-01 to 2199-12-31.
     A datetime is refused: which day a time of day falls on depends on a time zone
     nobody stated."""
@@ -79,7 +79,7 @@ def _in_range(date: dt.date, parameter: str) -> dt.date:
     return date
 
 
-def _shown(value) -> str:
+def _shown(value: object) -> str:
     """A value as shown in a message, cut short: a refused input may be megabytes long."""
     try:
         text = repr(value)
@@ -88,12 +88,12 @@ def _shown(value) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def optional_iso_date(value, parameter: str = "start_date") -> dt.date | None:
+def optional_iso_date(value: object, parameter: str = "start_date") -> dt.date | None:
     """No date (None), or a date read by :func:`iso_date`."""
     return None if value is None else iso_date(value, parameter)
 
 
-def record(data, kind: str, allowed: Iterable[str], required: Iterable[str]) -> dict:
+def record(data: object, kind: str, allowed: Iterable[str], required: Iterable[str]) -> dict[str, Any]:
     """A mapping with no unknown and no missing fields (an order, a patient, a request)."""
     if not isinstance(data, Mapping):
         raise DoseInputError(kind, f"expected a mapping of fields, got {type(data).__name__}")

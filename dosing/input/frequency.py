@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Set
+from typing import NoReturn, TypeVar
 
 import attrs
 
@@ -67,6 +69,11 @@ def ismp_note(abbreviation: str, misreading: str, safer: str) -> str:
     )
 
 
+def _weekday_tuple(value: tuple[int, ...] | list[int]) -> tuple[int, ...]:
+    # A list of weekdays is read as the tuple it lists; anything else is left to _check_weekdays to refuse.
+    return value if not isinstance(value, list) else tuple(value)
+
+
 @attrs.frozen
 class Frequency:
     """When doses are given.
@@ -90,7 +97,7 @@ class Frequency:
     times_per_day: int = attrs.field(default=1, validator=lambda i, a, v: _whole(a.name, v, maximum=MAX_TIMES_PER_DAY))
     count: int | None = attrs.field(default=None, validator=lambda i, a, v: _whole(a.name, v, optional=True, maximum=MAX_COUNT))
     cycle_days: int | None = attrs.field(default=None, validator=lambda i, a, v: _whole(a.name, v, optional=True, maximum=MAX_INTERVAL_DAYS))
-    weekdays: tuple[int, ...] = attrs.field(default=(), converter=lambda v: v if not isinstance(v, list) else tuple(v))
+    weekdays: tuple[int, ...] = attrs.field(default=(), converter=_weekday_tuple)
     hours_apart: int | None = attrs.field(default=None, validator=lambda i, a, v: _whole(a.name, v, optional=True, maximum=24))
     error_prone: str | None = attrs.field(default=None)
 
@@ -150,7 +157,7 @@ class Frequency:
             raise DoseInputError("frequency", f"{self.text!r} is not a daily schedule")
         return self.times_per_day
 
-    def schedule(self) -> tuple:
+    def schedule(self) -> tuple[int | None, int, int | None, int | None, tuple[int, ...], int | None]:
         """The fields that say when doses are given (not how it was written)."""
         return (self.interval_days, self.times_per_day, self.count, self.cycle_days, self.weekdays, self.hours_apart)
 
@@ -177,7 +184,7 @@ def smallest_weekday_gap(days: tuple[int, ...]) -> int:
     return min(gaps)
 
 
-def _whole(name: str, value, *, optional: bool = False, maximum: int) -> None:
+def _whole(name: str, value: object, *, optional: bool = False, maximum: int) -> None:
     if value is None and optional:
         return
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -239,7 +246,7 @@ _WORD_NUM = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
     "eleven": 11, "twelve": 12, "fourteen": 14, "twenty": 20,
 }
-_WEEKDAYS = {}
+_WEEKDAYS: dict[str, int] = {}
 for _i, _names in enumerate(
     [("monday", "mon", "mondays"), ("tuesday", "tue", "tues", "tuesdays"), ("wednesday", "wed", "wednesdays"),
      ("thursday", "thu", "thur", "thurs", "thursdays"), ("friday", "fri", "fridays"), ("saturday", "sat", "saturdays"),
@@ -307,16 +314,37 @@ def _tokens(text: str, original: str) -> list[str]:
 
 @attrs.frozen
 class _Clause:
-    kind: str  # single, perday, perweek, interval, weekdays, course, split, daylist
-    a: object = None
-    b: object = None
+    """One clause of a schedule; what ``a`` and ``b`` say depends on its kind.
+
+    perday: ``a`` doses a day, ``b`` hours apart (None: not said). perweek: ``a`` doses a week.
+    interval (and the cycle it becomes after a course): ``a`` days between. split: ``a`` doses
+    (None: not said), ``b`` hours apart (None: not said). course: ``a`` its length, ``unit``
+    'days', 'weeks', 'doses' or None. daylist and weekdays: ``days``; weekdays also
+    ``every_other``. single and once: nothing.
+    """
+
+    kind: str  # single, once, perday, perweek, interval, weekdays, course, split, daylist
+    a: int | None = None
+    b: int | None = None
     origin: str = ""
+    days: tuple[int, ...] = ()
+    every_other: bool = False
+    unit: str | None = None
+
+    @property
+    def number(self) -> int:
+        """``a`` of the kinds that always say it: perday, perweek, interval, cycle, course."""
+        assert self.a is not None, f"a {self.kind} clause without its number"
+        return self.a
+
+
+_T = TypeVar("_T")
 
 
 class _Reader:
     """Recursive-descent reading of the token list into clauses."""
 
-    def __init__(self, tokens: list[str], original: str):
+    def __init__(self, tokens: list[str], original: str) -> None:
         self.t = tokens
         self.i = 0
         self.original = original
@@ -327,7 +355,7 @@ class _Reader:
         j = self.i + k
         return self.t[j] if j < len(self.t) else None
 
-    def take(self, *words) -> bool:
+    def take(self, *words: str | Set[str]) -> bool:
         """Consume one token per argument; an argument is a word or a set of words."""
         for k, w in enumerate(words):
             tok = self.peek(k)
@@ -352,7 +380,7 @@ class _Reader:
             raise DoseInputError("frequency", f"{self.original!r}: {tok!r} must be at least 1")
         return n
 
-    def attempt(self, rule):
+    def attempt(self, rule: Callable[[], _T | None]) -> _T | None:
         start = self.i
         result = rule()
         if result is None:
@@ -385,7 +413,7 @@ class _Reader:
                 raise DoseInputError("frequency", f"{self.original!r}: cannot read {rest!r}; {_EXAMPLES}")
         return found
 
-    def single(self):
+    def single(self) -> _Clause | None:
         if self.i == 0 and len(self.t) <= 2 and (self.take("once") or self.take("stat") or self.take("x", "1")
                                                   or self.take("single", "dose") or self.take({"one", "1"}, {"dose", "time"})):
             self.take("only")
@@ -393,7 +421,7 @@ class _Reader:
                 return _Clause("single")
         return None
 
-    def split(self):
+    def split(self) -> _Clause | None:
         """Several doses on one dosing day: "2 doses 12 hours apart", "q12h x 3 doses", "morning and evening"."""
         if self.take({"morning", "am"}, "and", {"evening", "pm", "night", "bedtime"}):
             return _Clause("split", 2, 12, "tod")
@@ -411,7 +439,7 @@ class _Reader:
             return None
         return _Clause("split", n, hours)
 
-    def _hours_x_doses(self):
+    def _hours_x_doses(self) -> _Clause | None:
         """"q12h x 3 doses", "every 12 hours for 2 doses"."""
         hours = self._every_hours()
         if hours is not None and self.take({"x", "for"}):
@@ -420,7 +448,7 @@ class _Reader:
                 return _Clause("split", n, hours)
         return None
 
-    def _n_doses(self):
+    def _n_doses(self) -> int | None:
         self.take("given")
         self.take({"split", "divided"})
         self.take({"into", "in", "as"})
@@ -428,31 +456,32 @@ class _Reader:
         self.take("divided")
         return n if n is not None and self.take({"doses", "dose"}) else None
 
-    def _hours_apart(self):
+    def _hours_apart(self) -> int | None:
         h = self.number()
         return h if h is not None and self.take(_HOUR, "apart") else None
 
-    def _every_hours(self):
+    def _every_hours(self) -> int | None:
         if not self.take({"q", "every"}):
             return None
         h = self.number()
         return h if h is not None and self.take(_HOUR) else None
 
-    def day_list(self):
+    def day_list(self) -> _Clause | None:
         """"days 1 and 15", "d1 and d15", "day 1 and day 15", "days 1, 8, 15"."""
         self.take("on")
         if not self.take(_DAY | {"day"}):
             return None
-        days = [self.number()]
-        if days[0] is None:
+        first = self.number()
+        if first is None:
             return None
+        days = [first]
         while self.take({"and", ",", "&", "+"}):
             self.take(_DAY)
             n = self.number()
             if n is None:
                 return None
             days.append(n)
-        return _Clause("daylist", tuple(days)) if len(days) > 1 else None
+        return _Clause("daylist", days=tuple(days)) if len(days) > 1 else None
 
     def _count_word(self) -> int | None:
         if self.take("once"):
@@ -466,7 +495,7 @@ class _Reader:
             return n
         return None
 
-    def times(self):
+    def times(self) -> _Clause | None:
         """"twice daily", "3 times a day", "2x/day", "once a week", "1x weekly", "three times a week"."""
         n = self._count_word()
         if n is None:
@@ -479,7 +508,7 @@ class _Reader:
             return _Clause("once")
         return None
 
-    def hourly(self):
+    def hourly(self) -> _Clause | None:
         """"q8h", "q 12 h", "every 8 hours", "12 hourly", "q48h" (= every 2 days)."""
         if self.take({"q", "every"}):
             h = self.number()
@@ -498,7 +527,7 @@ class _Reader:
             )
         return _Clause("perday", 24 // h, h, "hours")
 
-    def per_day_word(self):
+    def per_day_word(self) -> _Clause | None:
         words = {"bid": 2, "bd": 2, "tid": 3, "tds": 3, "qid": 4, "qds": 4}
         tok = self.peek()
         if tok in words:
@@ -506,7 +535,7 @@ class _Reader:
             return _Clause("perday", words[tok], None, "abbr")
         return None
 
-    def time_of_day(self):
+    def time_of_day(self) -> _Clause | None:
         """"every morning", "q AM", "qpm", "at bedtime", "qhs", "nightly": once a day."""
         if self.take("qhs"):
             self.note("qhs")
@@ -533,7 +562,7 @@ class _Reader:
             self.i += 2
         return days
 
-    def weekday_clause(self):
+    def weekday_clause(self) -> _Clause | None:
         """"every Monday", "on Fridays", "Mon and Thu", "every other Monday"."""
         every_other = False
         if self.take({"every", "each"}, {"other", "second"}):
@@ -545,9 +574,9 @@ class _Reader:
             return None
         if len(set(days)) != len(days):
             raise DoseInputError("frequency", f"{self.original!r}: a weekday is named twice")
-        return _Clause("weekdays", tuple(sorted(days)), every_other)
+        return _Clause("weekdays", days=tuple(sorted(days)), every_other=every_other)
 
-    def interval(self):
+    def interval(self) -> _Clause | None:
         tok = self.peek()
         if tok in ERROR_PRONE_FREQUENCIES and tok not in ("qhs", "qn"):
             self.i += 1
@@ -577,7 +606,7 @@ class _Reader:
                 return _Clause("interval", 7 * n, None, "weekly" if n == 1 else "")
         return None
 
-    def course(self):
+    def course(self) -> _Clause | None:
         """"x 5 days", "for 5 days", "x 4", "for 4 weeks", "x 6 doses", "on 2 consecutive days"."""
         if self.take({"x", "for"}) or self.take("on"):
             n = self.number()
@@ -585,15 +614,15 @@ class _Reader:
                 return None
             self.take("consecutive")
             if self.take({"days", "day"}):
-                return _Clause("course", n, "days")
+                return _Clause("course", n, unit="days")
             if self.take({"weeks", "week", "wk", "wks"}):
-                return _Clause("course", n, "weeks")
+                return _Clause("course", n, unit="weeks")
             if self.take({"doses", "dose", "treatments", "infusions"}):
-                return _Clause("course", n, "doses")
-            return _Clause("course", n, None)
+                return _Clause("course", n, unit="doses")
+            return _Clause("course", n, unit=None)
         n = self.number()
         if n is not None and self.take("consecutive", {"days", "day"}):
-            return _Clause("course", n, "days")
+            return _Clause("course", n, unit="days")
         return None
 
 
@@ -626,7 +655,7 @@ _EXAMPLES = ("use e.g. 'weekly', 'weekly on Friday', 'BID', 'daily', 'q4w', 'wee
 # ------------------------------------------------------------------ combining
 
 
-def _refuse(text: str, why: str):
+def _refuse(text: str, why: str) -> NoReturn:
     raise DoseInputError("frequency", f"{text!r}: {why}")
 
 
@@ -644,56 +673,63 @@ def _combine(text: str, clauses: list[_Clause], notes: list[str]) -> Frequency:
     if len(kinds) > 1:
         kinds.pop("once", None)  # "once weekly", "once every 2 weeks": the interval says it
     note = "; ".join(notes) or None
-    g = kinds.get
     if set(kinds) == {"single"}:
         return Frequency(text, interval_days=None, count=1, error_prone=note)
     if "once" in kinds or "single" in kinds:
         _refuse(text, "'once' with another schedule; write 'once' alone or the repeating schedule")
 
-    interval, tpd, hours, weekdays, count, cycle = None, 1, None, (), None, None
+    interval: int | None = None
+    tpd = 1
+    hours: int | None = None
+    weekdays: tuple[int, ...] = ()
+    count: int | None = None
+    cycle: int | None = None
     base = [k for k in ("perday", "perweek", "interval", "weekdays", "daylist") if k in kinds]
+    split = kinds.get("split")
 
-    if g("daylist"):
-        if len(base) > 1 or g("course") or g("split"):
+    if daylist := kinds.get("daylist"):
+        if len(base) > 1 or kinds.get("course") or split:
             _refuse(text, "a day list ('days 1 and 15') stands alone, with at most the cycle it repeats in")
-        days = g("daylist").a
+        days = daylist.days
         gaps = {b - a for a, b in zip(days, days[1:])}
         if days[0] != 1 or len(gaps) != 1 or min(gaps) < 1:
             _refuse(text, "expected equally spaced days from day 1, e.g. 'days 1 and 15' or 'days 1, 8, 15'")
         interval, count = gaps.pop(), len(days)
 
-    if g("perday"):
+    if perday := kinds.get("perday"):
         if len(base) > 1:
             _refuse(text, "a number of doses a day with a weekly or other interval is ambiguous; for split weekly "
                           "methotrexate write e.g. '2 doses 12 hours apart once weekly'")
-        interval, tpd, hours = 1, g("perday").a, g("perday").b
+        interval, tpd, hours = 1, perday.number, perday.b
         if tpd > MAX_TIMES_PER_DAY:
             _refuse(text, f"{tpd} doses a day: more than {MAX_TIMES_PER_DAY} a day is not a schedule these drugs use")
 
-    if g("perweek") or g("weekdays") or g("interval"):
-        interval, weekdays = _interval_and_weekdays(text, g("perweek"), g("weekdays"), g("interval"))
+    if kinds.get("perweek") or kinds.get("weekdays") or kinds.get("interval"):
+        interval, weekdays = _interval_and_weekdays(text, kinds.get("perweek"), kinds.get("weekdays"), kinds.get("interval"))
 
-    if g("split"):
-        interval, tpd, hours = _split(text, g("split"), interval, weekdays)
+    if split:
+        interval, tpd, hours = _split(text, split, interval, weekdays)
 
-    if g("course"):
-        interval, count = _course(text, g("course"), interval, tpd, g("split") is not None, weekdays)
+    if course := kinds.get("course"):
+        interval, count = _course(text, course, interval, tpd, split is not None, weekdays)
 
-    if g("cycle"):
+    if cycle_clause := kinds.get("cycle"):
         if count is None:
             _refuse(text, "a repeating cycle needs a bounded course, e.g. 'daily for 2 days every 4 weeks'")
-        cycle = g("cycle").a
+        cycle = cycle_clause.number
     if interval is None:
         _refuse(text, _EXAMPLES)
     return Frequency(text, interval_days=interval, times_per_day=tpd, count=count, cycle_days=cycle,
                      weekdays=weekdays, hours_apart=hours, error_prone=note)
 
 
-def _interval_and_weekdays(text, perweek, days_clause, interval_clause) -> tuple[int, tuple[int, ...]]:
-    days = days_clause.a if days_clause else ()
-    every_other = bool(days_clause and days_clause.b)
+def _interval_and_weekdays(
+    text: str, perweek: _Clause | None, days_clause: _Clause | None, interval_clause: _Clause | None
+) -> tuple[int, tuple[int, ...]]:
+    days = days_clause.days if days_clause else ()
+    every_other = bool(days_clause and days_clause.every_other)
     if perweek:
-        n = perweek.a
+        n = perweek.number
         if interval_clause:
             _refuse(text, "a number of doses a week with another interval; write e.g. 'twice weekly on Monday and Thursday'")
         if n >= 7:
@@ -707,7 +743,7 @@ def _interval_and_weekdays(text, perweek, days_clause, interval_clause) -> tuple
             _refuse(text, "'every other' with several days or another interval")
         return 14, days
     if days:
-        interval = interval_clause.a if interval_clause else 7
+        interval = interval_clause.number if interval_clause else 7
         if interval % 7:
             _refuse(text, "a named weekday with an interval that is not whole weeks")
         if len(days) > 1:
@@ -715,10 +751,11 @@ def _interval_and_weekdays(text, perweek, days_clause, interval_clause) -> tuple
                 _refuse(text, "several weekdays repeat weekly; write e.g. 'weekly on Monday and Thursday'")
             return smallest_weekday_gap(days), days
         return interval, days
-    return interval_clause.a, ()
+    assert interval_clause is not None, "called with a perweek, weekdays or interval clause"
+    return interval_clause.number, ()
 
 
-def _split(text, split: _Clause, interval, weekdays) -> tuple[int, int, int | None]:
+def _split(text: str, split: _Clause, interval: int | None, weekdays: tuple[int, ...]) -> tuple[int, int, int | None]:
     n, hours = split.a, split.b
     if n is None:
         n = 2  # "12 hours apart once weekly": two doses
@@ -737,8 +774,10 @@ def _split(text, split: _Clause, interval, weekdays) -> tuple[int, int, int | No
     return interval, n, hours
 
 
-def _course(text, course: _Clause, interval, tpd, split: bool, weekdays) -> tuple[int, int]:
-    n, unit = course.a, course.b
+def _course(
+    text: str, course: _Clause, interval: int | None, tpd: int, split: bool, weekdays: tuple[int, ...]
+) -> tuple[int, int]:
+    n, unit = course.number, course.unit
     if len(weekdays) > 1:
         _refuse(text, "a course length with several weekdays; write the number of weeks as its own order")
     if n > MAX_COUNT:

@@ -434,7 +434,7 @@ UCUM_CODES: dict[str, str] = {
 _UCUM_LOWER = {code.lower(): code for code in UCUM_CODES}
 
 
-def ucum_unit(code, parameter: str) -> str:
+def ucum_unit(code: object, parameter: str) -> str:
     """A UCUM code → canonical pint unit string, or DoseInputError naming ``parameter``."""
     if not isinstance(code, str):
         raise DoseInputError(parameter, f"expected a UCUM code, got {type(code).__name__}")
@@ -450,7 +450,7 @@ def ucum_unit(code, parameter: str) -> str:
                          "'[in_i]', 'mg/dL', 'umol/L', '{tbl}', 'a')")
 
 
-def ucum_number(value, parameter: str) -> float:
+def ucum_number(value: object, parameter: str) -> float:
     """A FHIR Quantity.value (a JSON number, or a decimal string) within the text bounds."""
     if isinstance(value, bool):
         raise DoseInputError(parameter, f"expected a number, got {value!r}")

@@ -24,8 +24,8 @@ import codecs
 import io
 import json
 import re
-from collections.abc import Iterator, Mapping
-from typing import BinaryIO
+from collections.abc import Generator, Iterator, Mapping
+from typing import BinaryIO, NoReturn, Protocol
 
 import attrs
 
@@ -55,8 +55,8 @@ _CHUNK = 1 << 16
 class Request:
     """One dmdose request, read strictly. ``order``/``patient`` stay mappings: :func:`dosing.verify` reads them."""
 
-    order: Mapping
-    patient: Mapping
+    order: Mapping[str, object]
+    patient: Mapping[str, object]
     current_medications: tuple[str, ...] = ()
     medications_complete: bool = False
 
@@ -172,8 +172,8 @@ def nesting_depth(text: str) -> int:
     return deepest
 
 
-def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
-    result: dict = {}
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    result: dict[str, object] = {}
     for key, value in pairs:
         if key in result:
             raise DoseInputError("request", f"repeated field {_short(key)}: each field may appear once")
@@ -196,7 +196,7 @@ def _bounded_float(text: str) -> float:
     return value
 
 
-def _no_constant(name: str):
+def _no_constant(name: str) -> NoReturn:
     raise DoseInputError("request", f"{name} is not a number in JSON; dmdose takes quantities as text with their unit")
 
 
@@ -256,7 +256,7 @@ def iter_records(stream: BinaryIO) -> Iterator[Record]:
     :class:`InputStopped` when the rest of the input cannot be read at all, and
     DoseInputError when there are no orders.
     """
-    reader = _LineReader(stream)
+    reader = LineReader(stream)
     first = reader.next_nonblank()
     if first is None:
         raise DoseInputError("file", "no orders: the input is empty")
@@ -269,10 +269,20 @@ def iter_records(stream: BinaryIO) -> Iterator[Record]:
     yield from _lines_or_document(reader, number, raw)
 
 
-class _LineReader:
-    """Lines split on b'\\n' only (CRLF accepted), each at most MAX_REQUEST_BYTES; never the whole input."""
+class LineSource(Protocol):
+    """What a :class:`LineReader` reads: a binary file, or anything with its ``readline`` (a byte range of a file)."""
 
-    def __init__(self, stream: BinaryIO):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+class LineReader:
+    """Lines split on b'\\n' only (CRLF accepted), each at most MAX_REQUEST_BYTES; never the whole input.
+
+    ``number`` is the number of the last line read (0 before the first); set it before reading to
+    number the lines of a part of a file as the file's own (dosing.distributed reads byte ranges so).
+    """
+
+    def __init__(self, stream: LineSource) -> None:
         self.stream = stream
         self.number = 0
         self.bytes_read = 0
@@ -317,7 +327,8 @@ def _too_long(number: int) -> Record:
     return Record(number, error=DoseInputError("request", f"line longer than {MAX_REQUEST_BYTES} bytes (1 MiB); not read"), unreadable=True)
 
 
-def _line_record(number: int, raw: bytes | None) -> Record:
+def line_record(number: int, raw: bytes | None) -> Record:
+    """The record of JSON line ``number``: its value, or why it is refused; ``raw`` None is a line too long to read."""
     if raw is None:
         return _too_long(number)
     try:
@@ -331,7 +342,7 @@ def _line_record(number: int, raw: bytes | None) -> Record:
 _JSON_SPACE = " \t\r\n"
 
 
-def _incomplete(text: str) -> bool:
+def is_incomplete_json(text: str) -> bool:
     """Is ``text`` the start of a JSON object or array (its error is at the very end), not broken JSON?"""
     # JSON's own whitespace only: str.strip() also strips separators such as U+001E,
     # which would make a line of them look like the start of a document and swallow
@@ -347,38 +358,41 @@ def _incomplete(text: str) -> bool:
     return False
 
 
-def _lines_or_document(reader: _LineReader, number: int, raw: bytes | None) -> Iterator[Record]:
+def _lines_or_document(reader: LineReader, number: int, raw: bytes | None) -> Iterator[Record]:
     """JSON lines; or, when the first line is only the start of a JSON object, one object over several lines."""
     if raw is not None:
         try:
             text = decode(raw)
         except DoseInputError:
             text = None
-        if text is not None and _incomplete(text):
+        if text is not None and is_incomplete_json(text):
             document = yield from _document(reader, number, raw)
             if document:
                 yield from _json_lines(reader)
                 return
             return
-    yield _line_record(number, raw)
+    yield line_record(number, raw)
     yield from _json_lines(reader)
 
 
-def _document(reader: _LineReader, number: int, first: bytes) -> Iterator[Record]:
+def _document(reader: LineReader, number: int, first: bytes) -> Generator[Record, None, bool]:
     """A pretty-printed object starting at line ``number``. If it turns out to be broken, each of its lines is
     reported on its own (as JSON lines), so no line goes unreported. Returns whether to go on reading lines."""
     lines = [(number, first)]
     size = len(first)
     while True:
         item = reader.next_line()
-        if item is None or item[1] is None:
+        if item is None:
             break
-        lines.append(item)
-        size += len(item[1]) + 1
+        line_number, line = item
+        if line is None:
+            break
+        lines.append((line_number, line))
+        size += len(line) + 1
         if size > MAX_REQUEST_BYTES:
             break
         text = b"\n".join(raw for _, raw in lines).decode("utf-8", errors="replace")
-        if not _incomplete(text):
+        if not is_incomplete_json(text):
             break
     joined = b"\n".join(raw for _, raw in lines)
     try:
@@ -393,7 +407,7 @@ def _document(reader: _LineReader, number: int, first: bytes) -> Iterator[Record
         else:
             for line_number, raw in lines:
                 if raw.strip():
-                    yield _line_record(line_number, raw)
+                    yield line_record(line_number, raw)
         if item is not None and item[1] is None:
             yield _too_long(item[0])
         return True
@@ -404,16 +418,16 @@ def _document(reader: _LineReader, number: int, first: bytes) -> Iterator[Record
 
 
 def _looks_truncated(joined: bytes) -> bool:
-    return _incomplete(joined.decode("utf-8", errors="replace"))
+    return is_incomplete_json(joined.decode("utf-8", errors="replace"))
 
 
-def _json_lines(reader: _LineReader) -> Iterator[Record]:
+def _json_lines(reader: LineReader) -> Iterator[Record]:
     unreadable_run = 0
     while (item := reader.next_line()) is not None:
         number, raw = item
         if raw is not None and not raw.strip():
             continue
-        record = _line_record(number, raw)
+        record = line_record(number, raw)
         yield record
         unreadable_run = unreadable_run + 1 if record.unreadable else 0
         if unreadable_run >= MAX_UNREADABLE_RUN:
@@ -454,7 +468,7 @@ def _array_records(first: bytes, stream: BinaryIO) -> Iterator[Record]:
 def _split_array(chunks: Iterator[str]) -> Iterator[Record]:
     buffer, pos = "", 0
     depth = element = deepest = 0
-    start: int | None = None          # where the current element starts in the buffer
+    start = 0                         # where the current element starts in the buffer (set when one starts)
     in_element = too_long = closed = exhausted = False
     source = iter(chunks)
     while True:

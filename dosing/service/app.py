@@ -14,6 +14,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, NoReturn
 
 import httpx
 from starlette.applications import Starlette
@@ -24,6 +25,7 @@ from starlette.routing import Route
 from dosing.api import verify
 from dosing.input import fhir
 from dosing.input.request import MAX_REQUEST_BYTES, parse_request
+from dosing.patient import Patient
 from dosing.service import cards as render
 from dosing.units import DoseInputError
 
@@ -83,14 +85,14 @@ async def _body_json(request: Request) -> object:
         raise BadRequest(400, f"not valid JSON: {exc}") from None
 
 
-def _no_constant(name: str):
+def _no_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not JSON")
 
 
 # --- discovery --------------------------------------------------------------------------
 
 
-def discovery_document() -> dict:
+def discovery_document() -> dict[str, Any]:
     return {
         "services": [
             {
@@ -113,7 +115,7 @@ async def discovery(request: Request) -> JSONResponse:
 # --- the hook ---------------------------------------------------------------------------
 
 
-def _cds_request(data: object, service_id: str) -> Mapping:
+def _cds_request(data: object, service_id: str) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
         raise BadRequest(400, "a CDS Hooks request is a JSON object")
     for key in ("hook", "hookInstance", "context"):
@@ -135,7 +137,7 @@ def _cds_request(data: object, service_id: str) -> Mapping:
     return data
 
 
-def _drafts(context: Mapping) -> list[tuple[str, Mapping]]:
+def _drafts(context: Mapping[str, Any]) -> list[tuple[str, Mapping[str, object]]]:
     try:
         drafts = fhir.resources_of(context["draftOrders"], "MedicationRequest", "context.draftOrders")
     except DoseInputError as exc:
@@ -149,17 +151,16 @@ def _drafts(context: Mapping) -> list[tuple[str, Mapping]]:
     return drafts
 
 
-async def _prefetch(data: Mapping) -> tuple[dict, list[str]]:
+async def _prefetch(data: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """The four prefetch keys, fetched from fhirServer when missing and an authorization is given; and what is still missing."""
     given = dict(data.get("prefetch") or {})
     missing = [key for key in PREFETCH if given.get(key) is None]
     server, auth = data.get("fhirServer"), data.get("fhirAuthorization")
     patient_id = data["context"].get("patientId")
-    can_fetch = (
-        isinstance(server, str) and server.startswith(("https://", "http://")) and isinstance(auth, Mapping)
+    if (
+        missing and isinstance(server, str) and server.startswith(("https://", "http://")) and isinstance(auth, Mapping)
         and isinstance(auth.get("access_token"), str) and isinstance(patient_id, str) and patient_id
-    )
-    if missing and can_fetch:
+    ):
         headers = {"Authorization": f"Bearer {auth['access_token']}", "Accept": "application/fhir+json"}
         async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_S, headers=headers) as client:
             for key in list(missing):
@@ -174,7 +175,7 @@ async def _prefetch(data: Mapping) -> tuple[dict, list[str]]:
     return given, missing
 
 
-def _order_cards(path: str, draft: Mapping, patient, medications: list[str]) -> list[dict]:
+def _order_cards(path: str, draft: Mapping[str, object], patient: Patient, medications: list[str]) -> list[dict[str, Any]]:
     drug = None
     try:
         read = fhir.read_medication_request(draft, path)
@@ -213,13 +214,13 @@ async def hook(request: Request) -> JSONResponse:
     try:
         patient = fhir.read_patient(prefetch["patient"], prefetch["observations"], prefetch["conditions"], as_of=authored, path="prefetch.patient")
         current = fhir.read_current_medications(prefetch["medications"], "prefetch.medications",
-                                                exclude_ids=[d.get("id") for _, d in drafts if isinstance(d.get("id"), str)])
+                                                exclude_ids=[i for _, d in drafts if isinstance(i := d.get("id"), str)])
     except DoseInputError as exc:
         return _cards([render.not_verified_card(exc.problem, exc.parameter)])
     except Exception as exc:
         log.exception("internal error reading the prefetch")
         return _cards([render.not_verified_card(f"internal error reading the patient data ({type(exc).__name__})", "prefetch")])
-    cards: list[dict] = []
+    cards: list[dict[str, Any]] = []
     names = [_draft_name(p, d) for p, d in drafts]
     for index, (path, draft) in enumerate(drafts):
         # Orders signed together are each other's co-medications.
@@ -228,14 +229,14 @@ async def hook(request: Request) -> JSONResponse:
     return _cards(cards)
 
 
-def _draft_name(path: str, draft: Mapping) -> str | None:
+def _draft_name(path: str, draft: Mapping[str, object]) -> str | None:
     try:
         return fhir.read_medication_request(draft, path).order.drug
     except Exception:  # noqa: BLE001 — reported on its own card
         return None
 
 
-def _cards(cards: list[dict]) -> JSONResponse:
+def _cards(cards: list[dict[str, Any]]) -> JSONResponse:
     return JSONResponse({"cards": cards, "extension": {"dmdose": render.provenance()}})
 
 
@@ -249,7 +250,7 @@ class AuditLog:
         self.path = path
         self._lock = threading.Lock()
 
-    def append(self, records: list[dict]) -> None:
+    def append(self, records: list[dict[str, Any]]) -> None:
         if self.path is None:
             return
         with self._lock, open(self.path, "a", encoding="utf-8") as out:
@@ -275,7 +276,7 @@ def jwt_subject(authorization: str | None) -> str:
     return sub if isinstance(sub, str) and sub and len(sub) <= 200 else "unknown"
 
 
-def _feedback_records(data: object, service_id: str, user: str) -> list[dict]:
+def _feedback_records(data: object, service_id: str, user: str) -> list[dict[str, Any]]:
     if not isinstance(data, Mapping) or not isinstance(data.get("feedback"), list) or not data["feedback"]:
         raise BadRequest(400, "expected {\"feedback\": [ {card, outcome, outcomeTimestamp, overrideReason?} ... ]}", "feedback")
     now = dt.datetime.now(dt.UTC).isoformat()
@@ -287,7 +288,7 @@ def _feedback_records(data: object, service_id: str, user: str) -> list[dict]:
         reason = item.get("overrideReason") or {}
         if not isinstance(reason, Mapping):
             raise BadRequest(400, "overrideReason must be an object", f"{where}.overrideReason")
-        coding = reason.get("reason") if isinstance(reason.get("reason"), Mapping) else {}
+        coding = given if isinstance(given := reason.get("reason"), Mapping) else {}
         records.append({
             "time": now,
             "service": service_id,

@@ -12,9 +12,10 @@ import copy
 import math
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 from dosing.findings import Finding, Severity
-from dosing.units import fmt
+from dosing.units import Qty, fmt
 from dosing.verdict import Verdict
 
 SUMMARY_LIMIT = 140  # CDS Hooks 2.0: "summary ... SHOULD be under a 140-character limit"
@@ -46,7 +47,7 @@ def short(text: str, limit: int = SUMMARY_LIMIT) -> str:
     return text if len(text) < limit else text[: limit - 2].rstrip() + "…"
 
 
-def provenance(verdict: Verdict | None = None) -> dict:
+def provenance(verdict: Verdict | None = None) -> dict[str, str]:
     from dosing.api import dmdose_version
 
     if verdict is not None and verdict.dmdose_version:
@@ -69,18 +70,19 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def _differs(verdict: Verdict, order_dose) -> bool:
+def _differs(verdict: Verdict, order_dose: Qty | None) -> bool:
     rec = verdict.recommended_dose
     if rec is None or order_dose is None or not rec.is_compatible_with(order_dose.units):
         return False
     return not math.isclose(float(rec.to(order_dose.units).magnitude), float(order_dose.magnitude), rel_tol=0.01)
 
 
-def suggestion(verdict: Verdict, order_dose, draft: Mapping | None) -> dict | None:
+def suggestion(verdict: Verdict, order_dose: Qty | None, draft: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """An 'update' action: the draft MedicationRequest with the recommended dose, when it differs and can be written."""
-    if draft is None or not _differs(verdict, order_dose):
+    recommended = verdict.recommended_dose
+    if draft is None or recommended is None or order_dose is None or not _differs(verdict, order_dose):
         return None
-    rec = verdict.recommended_dose.to(order_dose.units)
+    rec = recommended.to(order_dose.units)
     code = UCUM_OF.get(str(rec.units))
     try:
         rate = draft["dosageInstruction"][0]["doseAndRate"][0]
@@ -104,9 +106,9 @@ def _is_dose_finding(finding: Finding, verdict: Verdict) -> bool:
     return not finding.rule_id.startswith(("interactions.", "conditions.", "verify.", "order."))
 
 
-def finding_card(finding: Finding, verdict: Verdict, *, regimen: bool = False) -> dict:
+def finding_card(finding: Finding, verdict: Verdict, *, regimen: bool = False) -> dict[str, Any]:
     prefix = "Current medications: " if regimen else f"{verdict.drug}: "
-    card = {
+    card: dict[str, Any] = {
         "uuid": str(uuid.uuid4()),
         "summary": short(prefix + finding.message),
         "detail": _detail(finding, verdict),
@@ -119,7 +121,7 @@ def finding_card(finding: Finding, verdict: Verdict, *, regimen: bool = False) -
     return card
 
 
-def verdict_cards(verdict: Verdict, *, order_dose=None, draft: Mapping | None = None) -> list[dict]:
+def verdict_cards(verdict: Verdict, *, order_dose: Qty | None = None, draft: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
     cards = [finding_card(f, verdict) for f in verdict.findings]
     cards += [finding_card(f, verdict, regimen=True) for f in verdict.regimen_alerts]
     unresolved = verdict.unresolved_medications
@@ -130,6 +132,7 @@ def verdict_cards(verdict: Verdict, *, order_dose=None, draft: Mapping | None = 
     if action is not None:
         target = next((c for c, f in zip(cards, verdict.findings) if _is_dose_finding(f, verdict) and c["indicator"] != "info"), None)
         if target is None:
+            assert verdict.recommended_dose is not None  # a suggestion is made only towards a recommended dose
             target = _plain_card("warning", f"{verdict.drug}: the ordered dose differs from the recommended {fmt(verdict.recommended_dose)}",
                                  f"**Recommended:** {verdict.recommended}", verdict)
             cards.append(target)
@@ -138,7 +141,7 @@ def verdict_cards(verdict: Verdict, *, order_dose=None, draft: Mapping | None = 
     return cards
 
 
-def _plain_card(indicator: str, summary: str, detail: str, verdict: Verdict | None = None) -> dict:
+def _plain_card(indicator: str, summary: str, detail: str, verdict: Verdict | None = None) -> dict[str, Any]:
     return {
         "uuid": str(uuid.uuid4()),
         "summary": short(summary),
@@ -149,7 +152,7 @@ def _plain_card(indicator: str, summary: str, detail: str, verdict: Verdict | No
     }
 
 
-def not_verified_card(reason: str, where: str = "", drug: str | None = None) -> dict:
+def not_verified_card(reason: str, where: str = "", drug: str | None = None) -> dict[str, Any]:
     """The order was NOT verified: never an empty answer an EHR would show as 'nothing found'."""
     what = f"{drug} order" if drug else "Order"
     detail = f"dmdose did **not** verify this order.\n\n**Why:** {reason}" + (f"\n\n**Where:** `{where}`" if where else "")
