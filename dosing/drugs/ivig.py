@@ -907,15 +907,9 @@ class DosingWeight:
     caution: str | None = None
 
 
-def _age_years(patient: Patient) -> float:
-    # A built Patient always has its age (given, or from its birth date): optional only in the constructor.
-    age = cast("Qty", patient.age)
-    return float(age.magnitude)
-
-
 def _stewardship_exclusion(patient: Patient) -> str | None:
     """Why NBA/Lifeblood (and Ontario) would dose this patient on the actual weight, or None."""
-    age = _age_years(patient)
+    age = patient.age_years
     if age < ADULT_YEARS:
         return f"age {age:g} years, under 18"
     if patient.height.to("cm").magnitude < STEWARDSHIP_MIN_HEIGHT_CM - 1e-9:
@@ -1029,7 +1023,7 @@ def _rate_risks(patient: Patient) -> tuple[list[str], list[Finding]]:
     for key, text in _RATE_RISK_CONDITIONS.items():
         if key in patient.conditions:
             reasons.append(text)
-    age = _age_years(patient)
+    age = patient.age_years
     if age > RENAL_RISK_AGE_YEARS:
         reasons.append(f"age {age:g} years (> 65 predisposes to renal dysfunction, label boxed warning)")
     egfr, source = known_egfr(patient)
@@ -1199,7 +1193,7 @@ def _plan(
             )
         )
 
-    age = _age_years(patient)
+    age = patient.age_years
     if age < ADULT_YEARS:
         findings.append(
             Finding.of(

@@ -1197,10 +1197,7 @@ def check_order(order: Order, patient: Patient) -> DoseCheck:
 
 
 def _is_child(patient: Patient) -> bool:
-    age = patient.age
-    if age is None:  # a Patient resolves its age (given, or from birth_date) when it is built
-        raise DoseInputError("age", "not known; give the age or the birth_date")
-    return bool(age.to("year").magnitude < body.ADULT_YEARS)
+    return patient.age_years < body.ADULT_YEARS
 
 
 def _weekly_total_text(kind: str, freq: Frequency, weekly_mg: float) -> str:

@@ -265,15 +265,8 @@ class _Pediatric:
     arithmetic: str
 
 
-def _age_years(patient: Patient) -> float:
-    age = patient.age
-    assert age is not None  # Patient sets it from age or birth_date, or refuses the patient
-    years: float = age.magnitude
-    return years
-
-
 def _pediatric(product: Product, patient: Patient) -> _Pediatric | None:
-    age = _age_years(patient)
+    age = patient.age_years
     if age >= ADULT_YEARS:
         return None
     bsa: float = patient.bsa().magnitude

@@ -281,17 +281,10 @@ def _uncapped_note(dose_mg: float) -> list[Finding]:
     ]
 
 
-def _age_years(patient: Patient) -> float:
-    age = patient.age
-    assert age is not None  # Patient sets it from age or birth_date, or refuses the patient
-    years: float = age.magnitude
-    return years
-
-
 def _fixed_dose_paediatric(patient: Patient) -> list[Finding]:
     # The 2 × 1000 mg regimen is the Rituxan label's adult RA regimen; the label's
     # paediatric dosing (GPA/MPA, ≥ 2 years) is by BSA, as in the RIM trial's juveniles.
-    age = _age_years(patient)
+    age = patient.age_years
     if age >= ADULT_YEARS:
         return []
     return [
@@ -314,7 +307,7 @@ def _paediatric_limit_mg(bsa_m2: float) -> float:
 def _paediatric_overdose(dose_mg: float, patient: Patient, bsa_m2: float) -> list[Finding]:
     # Rituxan US PI paediatric GPA/MPA (≥ 2 years): 375 mg/m² weekly × 4; no larger
     # single dose is labelled for children, and the adult 1000 mg regimen is not for them.
-    age = _age_years(patient)
+    age = patient.age_years
     if age >= ADULT_YEARS:
         return []
     limit = _paediatric_limit_mg(bsa_m2)
@@ -587,7 +580,7 @@ def check_rituximab_order(order: Order, patient: Patient) -> DoseCheck:
             )
         )
 
-    adult = _age_years(patient) >= ADULT_YEARS
+    adult = patient.age_years >= ADULT_YEARS
     weekly_recommended = f"375 mg/m² = {target_mg:g} mg IV weekly x4"
     if not per_area and _is_two_weekly(freq):
         findings += _fixed_findings(freq)

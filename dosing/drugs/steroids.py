@@ -238,13 +238,6 @@ def _daily_mg(daily_dose: str | Qty) -> float:
     return mg
 
 
-def _age_years(patient: Patient) -> float:
-    age = patient.age
-    assert age is not None  # Patient sets it from age or birth_date, or refuses the patient
-    years: float = age.magnitude
-    return years
-
-
 class _Wording(TypedDict):
     """How a steroid other than prednisone is named in its findings (the wording fields of _Basis)."""
 
@@ -629,7 +622,7 @@ def _pulse_findings(dose_mg: float, days: int, patient: Patient, drug: Glucocort
                 SOLU_MEDROL_LABEL,
             )
         )
-    if _age_years(patient) < ADULT_YEARS:
+    if patient.age_years < ADULT_YEARS:
         per_kg = dose_mg / patient.weight.magnitude
         if per_kg > PULSE_MAX_MG_PER_KG + 1e-9:
             findings.append(
