@@ -81,26 +81,30 @@ def _run_json(args: list[str]) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def _wall(args: list[str], repeat: int, pycache: str) -> float:
+def _walls(commands: dict[str, list[str]], repeat: int, pycache: str) -> dict[str, float]:
+    """Median wall time of each command, the commands taking turns run after run (a load that comes
+    and goes then falls on all of them alike)."""
     # Bytecode goes to a temporary prefix (neither tree is written to), and one untimed
     # run fills it, as an installed package has its .pyc files: otherwise every timed
     # run would recompile the baseline worktree, which never had any.
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPYCACHEPREFIX"] = pycache
-    subprocess.run(args, capture_output=True, check=False, env=env)
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
+    for args in commands.values():
         subprocess.run(args, capture_output=True, check=False, env=env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(repeat):
+        for name, args in commands.items():
+            start = time.perf_counter()
+            subprocess.run(args, capture_output=True, check=False, env=env)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--baseline", default=BASELINE)
-    parser.add_argument("--repeat", type=int, default=7, help="cold-start runs per command (median)")
+    parser.add_argument("--repeat", type=int, default=11, help="cold-start runs per command, taking turns (median)")
     parser.add_argument("--rounds", type=int, default=3, help="alternating throughput rounds per side (best kept)")
     args = parser.parse_args()
     requests = ROOT / "examples" / "seed-plan.jsonl"
@@ -122,8 +126,10 @@ def main() -> int:
                     measured = _run_json([sys.executable, "-c", _TIMER, path, str(requests), str(args.orders), common])["orders_per_s"]
                     rate[name] = max(rate[name], measured)
             pycache = str(Path(tmp) / "pycache")
-            pint_s = _wall([sys.executable, "-c", "import pint"], args.repeat, pycache)
-            cold = {name: _wall([sys.executable, "-c", _CLI, path, str(order)], args.repeat, pycache) for name, path in sides.items()}
+            commands = {"pint": [sys.executable, "-c", "import pint"]}
+            commands.update({name: [sys.executable, "-c", _CLI, path, str(order)] for name, path in sides.items()})
+            cold = _walls(commands, args.repeat, pycache)
+            pint_s = cold.pop("pint")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False, capture_output=True)
     load = os.getloadavg()

@@ -102,7 +102,7 @@ def _dose_or_daily_rate(value: object) -> Qty:
     return _read_dose(value)
 
 
-@memo
+@memo(maxsize=4096)  # keyed by free text: bounded, so a long batch's memory stays flat
 def _dose_text(text: str) -> tuple[Any, UnitsContainer]:
     dose = _read_dose(parse_text(text, "dose"))
     return dose._magnitude, dose._units

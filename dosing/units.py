@@ -294,7 +294,7 @@ def parse_text(text: str, parameter: str) -> Qty:
     return quantity_of(parsed.number, _unit(parsed.unit)._units)
 
 
-@memo
+@memo(maxsize=4096)  # keyed by text a batch may never repeat: bounded, so memory stays flat
 def _read(text: Any, parameter: str) -> ParsedQuantity:
     """The strict grammar's reading of one text (an immutable ParsedQuantity), once per text and parameter.
 

@@ -470,3 +470,13 @@ def test_accepted_text_is_read_once_and_refused_text_every_time():
     with memo_off():
         reference = quantity("150 lb", "weight", "mass", unit="kg", minimum=2.0, maximum=350.0)
     assert reference.magnitude == first.magnitude and reference.units == first.units
+
+
+def test_memos_keyed_by_free_text_are_bounded():
+    # A year of orders holds ever new texts ("70.3 kg", "12.5 mg weekly"): a memo keyed by them must
+    # forget, or a long `dmdose verify` run grows without end (issue 8: memory flat as the input grows).
+    from dosing import order, units
+    from dosing.input import frequency
+
+    for memoised in (units._read, order._dose_text, frequency._read_frequency):
+        assert memoised.cache_info().maxsize is not None, memoised.__name__

@@ -807,7 +807,7 @@ def parse_frequency(value: "Frequency | str") -> Frequency:
     return _read_frequency(value)
 
 
-@memo
+@memo(maxsize=4096)  # keyed by free text: bounded, so a long batch's memory stays flat
 def _read_frequency(value: str) -> Frequency:
     """The reading of one schedule text: a frozen Frequency, read once per text (issue 8); refusals are not kept."""
     text = value.strip()
