@@ -578,14 +578,34 @@ def is_mass_ratio(value: Qty) -> bool:
     return any(m and p > 0 for m, p in powers) and any(m and p < 0 for m, p in powers)
 
 
+def mg_of(dose: Qty, weight_kg: float) -> tuple[float, float | None] | None:
+    """A dose per administration in mg, written as a mass or as mg/kg of ``weight_kg``: (mg, the mg/kg as
+    written, or None for a mass). None for anything else (tablets, vials, mL hide the strength): each drug
+    says in its own words what to write instead."""
+    if dose.is_compatible_with("mg"):  # a mass: pint's check("[mass]"), by the memoised test (issue 8)
+        return float(dose.to("mg").magnitude), None
+    if dose.is_compatible_with("mg/kg"):  # tablets and capsules are dimensions of their own, never mg/kg
+        per_kg = float(dose.to("mg/kg").magnitude)
+        return per_kg * weight_kg, per_kg
+    return None
+
+
 def _example(unit: str) -> str:
     return f"70 {unit}" if unit else "1"
 
 
+_NINE_PLACES = Decimal("1e-9")
+
+
+def decimal_of(value: float) -> Decimal:
+    """A float as every step count reads it: Decimal via its repr, rounded to 9 places half up, so that float
+    noise such as 14.999999999999998 mg does not round a tablet count down. The calculators' float paths
+    (issue 8) count with it too, and so give the counts :func:`round_to_step` and :func:`count_of` give."""
+    return Decimal(repr(float(value))).quantize(_NINE_PLACES, rounding=ROUND_HALF_UP)
+
+
 def _decimal(q: Qty, unit: str) -> Decimal:
-    # Decimal via repr of the float, rounded to 9 places: float noise such as
-    # 14.999999999999998 mg must not round a tablet count down.
-    return Decimal(repr(float(q.to(unit).magnitude))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
+    return decimal_of(q.to(unit).magnitude)
 
 
 _MAX_COUNT = 1e15

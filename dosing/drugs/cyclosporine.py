@@ -42,7 +42,7 @@ from dosing.findings import Finding, Severity
 from dosing.input.fields import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient, known_egfr
-from dosing.units import DoseInputError, Quantity, fmt
+from dosing.units import DoseInputError, Quantity, fmt, mg_of
 from dosing.verdict import DoseCheck
 
 if TYPE_CHECKING:
@@ -148,18 +148,13 @@ def calculate_cyclosporine(patient: Patient, mg_per_kg_day: float = START_MG_PER
 
 
 def _ordered_mg(order: Order, weight: float) -> tuple[float, str]:
-    dose = order.dose
-    if dose.is_compatible_with("mg"):  # a mass: pint's check("[mass]"), by the memoised test (issue 8)
-        mg = float(dose.to("mg").magnitude)
-        text = f"{mg:g} mg"
-    elif dose.is_compatible_with("mg/kg"):
-        per_kg = float(dose.to("mg/kg").magnitude)
-        mg = per_kg * weight
-        text = f"{per_kg:g} mg/kg × {weight:.4g} kg (actual) = {mg:.1f} mg"
-    else:
+    read = mg_of(order.dose, weight)
+    if read is None:
         raise DoseInputError(
-            "dose", f"cyclosporine is ordered in mg (or mg/kg), got {fmt(dose)}; capsules are 25 or 100 mg: write the mg"
+            "dose", f"cyclosporine is ordered in mg (or mg/kg), got {fmt(order.dose)}; capsules are 25 or 100 mg: write the mg"
         )
+    mg, per_kg = read
+    text = f"{mg:g} mg" if per_kg is None else f"{per_kg:g} mg/kg × {weight:.4g} kg (actual) = {mg:.1f} mg"
     if mg <= 0 or mg > PLAUSIBLE_MAX_MG_PER_KG_DOSE * weight:
         raise DoseInputError("dose", f"{mg:g} mg of cyclosporine per dose is outside 0–{PLAUSIBLE_MAX_MG_PER_KG_DOSE:g} mg/kg")
     return mg, text

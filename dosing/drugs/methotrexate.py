@@ -67,6 +67,7 @@ from dosing.units import (
     Quantity,
     check_magnitude,
     count_of,
+    decimal_of,
     fmt_floor,
     quantity,
     unit_text,
@@ -465,22 +466,15 @@ _MAX_ML = PLAUSIBLE_MAX_MG / INJECTION_CONCENTRATION.magnitude
 _TABLET_MG: float = TABLET_STRENGTH.magnitude
 _MG_PER_ML: float = INJECTION_CONCENTRATION.magnitude
 
-# dosing.units.round_to_step's Decimal reading of a float (repr, to 9 places, half up), for the two steps the
-# conversions round to: the same Decimals, so the same counts, as rounding the Quantity in pint.
-_NINE_PLACES = Decimal("1e-9")
-
-
-def _decimal_of(value: float) -> Decimal:
-    return Decimal(repr(float(value))).quantize(_NINE_PLACES, rounding=ROUND_HALF_UP)
-
-
-_UG_STEP = _decimal_of(1e-6)  # 1 µg, in mg
-_ML_STEP = _decimal_of(0.001)  # 0.001 mL
+# The two steps the conversions round to, read as dosing.units.round_to_step reads them (decimal_of): the same
+# Decimals, so the same counts, as rounding the Quantity in pint.
+_UG_STEP = decimal_of(1e-6)  # 1 µg, in mg
+_ML_STEP = decimal_of(0.001)  # 0.001 mL
 
 
 def _nearest(value: float, step: Decimal) -> float:
     """``value`` rounded half up to a whole ``step`` (round_to_step 'nearest', on a float)."""
-    return float((_decimal_of(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
+    return float((decimal_of(value) / step).quantize(Decimal(1), rounding=ROUND_HALF_UP) * step)
 
 
 def _ml_of_mg(mg: float) -> float:

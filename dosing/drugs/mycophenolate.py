@@ -28,7 +28,6 @@ daily, at most 1 g twice daily (CellCept US PI); MPS 400 mg/m² twice daily, at 
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING
 
 import attrs
@@ -44,6 +43,7 @@ from dosing.patient import Patient, known_egfr
 from dosing.units import (
     DoseInputError,
     Quantity,
+    decimal_of,
     fmt,
     fmt_floor,
     parse_text,
@@ -371,22 +371,17 @@ def calculate_mycophenolate(
 # ---------------------------------------------------------------- order checks
 
 
-# units.count_of's arithmetic, on floats: both in Decimal from the float's repr, to 9 places half up, so that
-# float noise (749.9999999999999) counts as whole; past 10^15 mg nothing counts. count_of on two mg
+# units.count_of's arithmetic, on floats: both read by units.decimal_of, so that float noise
+# (749.9999999999999) counts as whole; past 10^15 mg nothing counts. count_of on two mg
 # Quantities was 70 µs of a 120 µs order check (issue 8); this is the same answer without them.
-_COUNT_PLACES = Decimal("1e-9")
 _MAX_COUNTED_MG = 1e15
-
-
-def _decimal_mg(mg: float) -> Decimal:
-    return Decimal(repr(mg)).quantize(_COUNT_PLACES, rounding=ROUND_HALF_UP)
 
 
 def _is_multiple(mg: float, step_mg: float) -> bool:
     """Whether ``mg`` is a whole number of ``step_mg`` (a positive step), as count_of() counts it."""
     if not math.isfinite(mg) or abs(mg) > _MAX_COUNTED_MG:
         return False
-    ratio = _decimal_mg(mg) / _decimal_mg(step_mg)
+    ratio = decimal_of(mg) / decimal_of(step_mg)
     return ratio == ratio.to_integral_value()
 
 

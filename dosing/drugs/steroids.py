@@ -42,7 +42,7 @@ from dosing.findings import Finding, Severity
 from dosing.input.fields import expect
 from dosing.order import Order, Route
 from dosing.patient import Patient
-from dosing.units import DoseInputError, Quantity, daily_amount, fmt, memo
+from dosing.units import DoseInputError, Quantity, daily_amount, fmt, memo, mg_of
 from dosing.verdict import DoseCheck
 
 if TYPE_CHECKING:
@@ -396,15 +396,17 @@ def assess_prednisone(patient: Patient, daily_dose: str | Qty) -> PrednisoneAsse
     )
 
 
+def _mg_dose_text(mg: float, per_kg: float | None, weight_kg: float) -> str:
+    if per_kg is None:
+        return f"{_mg_text(mg)} mg"
+    return f"{per_kg:g} mg/kg × {weight_kg:.4g} kg (actual) = {_mg_text(mg)} mg"
+
+
 def _ordered_mg(order: Order, patient: Patient) -> tuple[float, str]:
     dose = order.dose
-    if dose.is_compatible_with("mg"):  # a mass: pint's check("[mass]"), by the memoised test (issue 8)
-        mg = float(dose.to("mg").magnitude)
-        return mg, f"{_mg_text(mg)} mg"
-    if dose.is_compatible_with("mg/kg"):  # tablets and capsules are dimensions of their own, never mg/kg
-        per_kg = float(dose.to("mg/kg").magnitude)
-        mg = per_kg * patient.weight.magnitude
-        return mg, f"{per_kg:g} mg/kg × {patient.weight.magnitude:.4g} kg (actual) = {_mg_text(mg)} mg"
+    read = mg_of(dose, patient.weight_kg)
+    if read is not None:
+        return read[0], _mg_dose_text(*read, patient.weight_kg)
     if dose.check("[tablet]"):
         raise DoseInputError(
             "dose", f"{fmt(dose)} of prednisone is ambiguous (tablets of 1, 2.5, 5, 10, 20 and 50 mg exist); write the dose in mg"
@@ -533,17 +535,12 @@ def check_prednisone_order(order: Order, patient: Patient) -> DoseCheck:
 
 def _steroid_mg(order: Order, patient: Patient, drug: Glucocorticoid) -> tuple[float, str]:
     """mg per administration of ``drug``: a mass as ordered, or mg/kg × actual weight."""
-    dose = order.dose
-    if dose.is_compatible_with("mg"):  # a mass (see _ordered_mg)
-        mg = float(dose.to("mg").magnitude)
-        text = f"{_mg_text(mg)} mg"
-    elif dose.is_compatible_with("mg/kg"):
-        per_kg = float(dose.to("mg/kg").magnitude)
-        mg = per_kg * patient.weight.magnitude
-        text = f"{per_kg:g} mg/kg × {patient.weight.magnitude:.4g} kg (actual) = {_mg_text(mg)} mg"
-    else:
+    read = mg_of(order.dose, patient.weight_kg)
+    if read is None:
         # Tablets, vials and mL hide the strength (Medrol 2-32 mg tablets; 40 mg-1 g vials): ask for mg.
-        raise DoseInputError("dose", f"{drug.name} is ordered in mg (or mg/kg), got {fmt(dose)}; write the dose in mg")
+        raise DoseInputError("dose", f"{drug.name} is ordered in mg (or mg/kg), got {fmt(order.dose)}; write the dose in mg")
+    mg, per_kg = read
+    text = _mg_dose_text(mg, per_kg, patient.weight_kg)
     if mg <= 0 or drug.prednisone_mg(mg) > PLAUSIBLE_MAX_PREDNISONE_EQ_MG:
         raise DoseInputError(
             "dose",
